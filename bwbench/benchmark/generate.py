@@ -1,0 +1,430 @@
+"""Problem generation: sampling, levels, splits, dedupe, presets, suites and manifests.
+
+A suite is a set of *cells*, one per (split, level, block count) with a quota.
+Each cell draws candidate (init, goal) pairs uniformly at random among all
+configurations of its blocks (numpy, in batches), discards those whose lower
+bound on moves already exceeds the level, and keeps a candidate only when the
+exact search finds its optimal length equal to the level (and, for test
+splits, exactly one optimal plan). The result is a uniform sample over the
+problems of that level. Each cell has its own random stream derived from the
+seed, so cells run in any order or in parallel with byte-identical results;
+train cells run after test cells and skip every test problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .. import __version__
+from ..errors import BwbenchError
+from .canon import problem_key, shape_key
+from .planner import decode, distance_and_count, first_optimal_moves, get_planner, moves_to_actions
+from .state import State
+from .text import INSTRUCTION, SEED_PALETTE, render_input, render_plan
+from .validate import simulate
+
+SPLITS = ("test", "train")
+
+# The paper's Table 1 (Men et al., 2024): problems per split, level and block count (4, 5, 6).
+PAPER_TABLE = {
+    "train": {1: (3, 1, 3), 2: (17, 23, 48), 3: (25, 121, 326)},
+    "test": {1: (24, 34, 57), 2: (60, 115, 232), 3: (80, 268, 709)},
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    split: str
+    level: int
+    n_blocks: int
+    count: int
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """Everything that determines a suite; the same config gives byte-identical files."""
+
+    suite: str = "custom"
+    cells: tuple[Cell, ...] = ()
+    seed: int = 0
+    colors: tuple[str, ...] = SEED_PALETTE
+    max_towers: int | None = None
+    planner: str = "bwbench"
+    disjoint_renaming: bool = False  # also keep splits apart up to renaming of colours
+    preset: str | None = None
+
+    def describe(self) -> dict:
+        d = asdict(self)
+        d["cells"] = [asdict(c) for c in self.cells]
+        return d
+
+
+def parse_level(text: str) -> int:
+    t = text.strip().upper()
+    if not (t.startswith("L") and t[1:].isdigit() and int(t[1:]) >= 1):
+        raise ValueError(f"not a level: {text!r} (use L1, L2, ...)")
+    return int(t[1:])
+
+
+def parse_blocks(text: str) -> tuple[int, ...]:
+    lo, _, hi = text.partition("-")
+    try:
+        a, b = int(lo), int(hi or lo)
+    except ValueError:
+        raise ValueError(f"not a block range: {text!r} (use 6 or 4-6)") from None
+    if not 1 <= a <= b:
+        raise ValueError(f"not a block range: {text!r}")
+    return tuple(range(a, b + 1))
+
+
+def spread(levels: Iterable[int], blocks: tuple[int, ...], n: int, split: str) -> list[Cell]:
+    """``n`` problems per level, spread as evenly as possible over the block counts."""
+    cells = []
+    for level in levels:
+        q, r = divmod(n, len(blocks))
+        for i, nb in enumerate(blocks):
+            # The remainder goes to the largest block counts, where problems are most varied.
+            count = q + (1 if i >= len(blocks) - r else 0)
+            if count:
+                cells.append(Cell(split, level, nb, count))
+    return cells
+
+
+def paper_cells() -> list[Cell]:
+    return [
+        Cell(split, level, nb, count)
+        for split in SPLITS
+        for level, counts in PAPER_TABLE[split].items()
+        for nb, count in zip((4, 5, 6), counts)
+    ]
+
+
+PRESETS: dict[str, tuple[str, Callable[[], list[Cell]]]] = {
+    "paper": ("the paper's Table 1, exactly (1,579 test, 567 train; 4-6 blocks)", paper_cells),
+    "standard": (
+        "1,000 unique-optimal test problems per level L1-L3 and a 20,000-problem train pool (4-6 blocks)",
+        lambda: spread((1, 2, 3), (4, 5, 6), 1000, "test")
+        + spread((1,), (4, 5, 6), 2000, "train")
+        + spread((2,), (4, 5, 6), 6000, "train")
+        + spread((3,), (4, 5, 6), 12000, "train"),
+    ),
+}
+
+
+# --------------------------------------------------------------------------- sampling
+
+def _lah(n: int, t: int) -> int:
+    """Ways to arrange n labelled blocks into t unordered towers (Lah numbers)."""
+    return math.comb(n - 1, t - 1) * math.factorial(n) // math.factorial(t)
+
+
+def sample_states(rng: np.random.Generator, n: int, size: int, max_towers: int | None = None) -> np.ndarray:
+    """``size`` states of n blocks, uniform over configurations with at most ``max_towers`` towers.
+
+    Returns ``below`` arrays (block index under each block, -1 for the table).
+    A uniform number of towers weighted by the Lah numbers, a random order of
+    blocks and a uniform choice of cut points give each ordered list of towers
+    equal probability, and so each configuration.
+    """
+    t_max = min(n, max_towers or n)
+    weights = np.array([_lah(n, t) for t in range(1, t_max + 1)], dtype=float)
+    towers = rng.choice(np.arange(1, t_max + 1), size=size, p=weights / weights.sum())
+    order = np.argsort(rng.random((size, n)), axis=1)
+    # Cut before position j (1..n-1) for the t-1 gaps with the smallest random keys.
+    gap_rank = np.argsort(np.argsort(rng.random((size, n - 1)), axis=1), axis=1) if n > 1 else np.zeros((size, 0), int)
+    cut = np.concatenate([np.ones((size, 1), bool), gap_rank < (towers - 1)[:, None]], axis=1)
+    prev = np.concatenate([np.full((size, 1), -1), order[:, :-1]], axis=1)
+    below = np.empty((size, n), dtype=np.int64)
+    np.put_along_axis(below, order, np.where(cut, -1, prev), axis=1)
+    return below
+
+
+def misplaced_np(a: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Row-wise :func:`planner.misplaced`: blocks not well placed (each must move)."""
+    return a.shape[1] - _well_placed(a, g).sum(axis=1)
+
+
+def _well_placed(a: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """A block is well placed when it and everything under it sit as in the goal."""
+    same = a == g
+    well = same & (a == -1)
+    safe = np.where(a < 0, 0, a)
+    for _ in range(a.shape[1]):
+        well = same & ((a == -1) | np.take_along_axis(well, safe, axis=1))
+    return well
+
+
+def hopeful(a: np.ndarray, g: np.ndarray, moves: int) -> np.ndarray:
+    """Rows that may need exactly ``moves`` moves: a cheap necessary test before the search.
+
+    With h misplaced blocks the optimum is at least h moves. It is exactly h
+    only if some misplaced clear block can go straight to its goal place
+    (onto the table, or onto a clear well-placed block), so h == moves needs
+    such a move; and one misplaced block always takes exactly one move.
+    """
+    size, n = a.shape
+    well = _well_placed(a, g)
+    h = n - well.sum(axis=1)
+    covered = np.zeros((size, n + 1), dtype=bool)
+    covered[np.arange(size)[:, None], a + 1] = True
+    clear = ~covered[:, 1:]
+    gsafe = np.where(g < 0, 0, g)
+    ready = (g == -1) | (np.take_along_axis(well & clear, gsafe, axis=1) & (g >= 0))
+    constructive = (~well & clear & ready).any(axis=1)
+    ok = (h == moves) & constructive if moves == 1 else ((h == moves) & constructive) | ((h > 1) & (h < moves))
+    return np.nonzero(ok)[0]
+
+
+# --------------------------------------------------------------------------- cells
+
+@dataclass
+class _CellResult:
+    cell: Cell
+    problems: list[tuple]  # (init, goal, init towers, goal towers, n optimal, plan or None)
+    candidates: int
+
+
+def _cell_rng(seed: int, cell: Cell) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, SPLITS.index(cell.split), cell.level, cell.n_blocks])))
+
+
+def _check_cell(cell: Cell, colors: tuple[str, ...]) -> None:
+    if cell.n_blocks > len(colors):
+        raise BwbenchError(f"{cell.n_blocks} blocks need {cell.n_blocks} colours, only {len(colors)} given", "--colors")
+    # Every problem of n blocks is solved within 2n - 2 moves: put every block that
+    # is not at the bottom of a tower on the table, then build the goal.
+    if cell.level > 2 * cell.n_blocks - 2:
+        raise BwbenchError(
+            f"L{cell.level} is impossible with {cell.n_blocks} blocks (at most L{max(0, 2 * cell.n_blocks - 2)})",
+            "--level",
+        )
+
+
+PATIENCE = 3_000_000  # candidates in a row without a new problem before a cell gives up
+
+
+def generate_cell(
+    cell: Cell,
+    seed: int,
+    colors: tuple[str, ...],
+    max_towers: int | None = None,
+    exclude: frozenset = frozenset(),
+    exclude_shapes: frozenset = frozenset(),
+    own_plans: bool = True,
+    on_problem: Callable[[], None] | None = None,
+) -> _CellResult:
+    """Draw the problems of one cell (deterministic given ``seed`` and the cell)."""
+    _check_cell(cell, colors)
+    rng = _cell_rng(seed, cell)
+    k, n, unique = cell.level, cell.n_blocks, cell.split == "test"
+    keys: set = set()
+    out = []
+    candidates = since_new = 0
+    batch = 2048
+    while len(out) < cell.count:
+        a_all = sample_states(rng, n, batch, max_towers)
+        g_all = sample_states(rng, n, batch, max_towers)
+        candidates += batch
+        since_new += batch
+        for i in hopeful(a_all, g_all, k).tolist():
+            a, g = tuple(a_all[i].tolist()), tuple(g_all[i].tolist())
+            found = distance_and_count(a, g, k)
+            if found is None or found[0] != k or (unique and found[1] != 1):
+                continue
+            # Sampled states are uniform over labellings, so giving index i the i-th
+            # of the chosen colours in sorted order keeps them uniform, and makes the
+            # index order the name order that the planner breaks ties by.
+            names = sorted(colors[j] for j in rng.choice(len(colors), n, replace=False))
+            init, goal = decode(a, names), decode(g, names)
+            key = problem_key(init, goal)
+            if key in keys or key in exclude or (exclude_shapes and shape_key(init, goal) in exclude_shapes):
+                continue
+            keys.add(key)
+            # The order towers are shown in is part of the problem text; draw it too.
+            init_towers = sorted(init.towers)
+            goal_towers = sorted(goal.towers)
+            rng.shuffle(init_towers)
+            rng.shuffle(goal_towers)
+            plan = moves_to_actions(a, first_optimal_moves(a, g, k), names) if own_plans else None
+            out.append((init, goal, init_towers, goal_towers, found[1], plan))
+            since_new = 0
+            if on_problem:
+                on_problem()
+            if len(out) == cell.count:
+                break
+        if since_new >= PATIENCE:
+            raise BwbenchError(
+                f"found only {len(out)} of {cell.count} {cell.split} problems at L{k} with {n} blocks "
+                f"after {candidates:,} candidates; ask for fewer, or more blocks or colours",
+                "--n",
+            )
+    return _CellResult(cell, out, candidates)
+
+
+def _run_cell(args: tuple) -> _CellResult:
+    return generate_cell(*args)
+
+
+# --------------------------------------------------------------------------- suites
+
+@dataclass
+class Suite:
+    config: GenerateConfig
+    records: dict[str, list[dict]] = field(default_factory=dict)  # split -> records
+    candidates: int = 0
+
+
+def make_record(suite: str, split: str, index: int, level: int, init: State, goal: State,
+                init_towers, goal_towers, n_optimal: int, plan) -> dict:
+    return {
+        "id": f"{suite}-{split}-L{level}-{index:05d}",
+        "suite": suite,
+        "split": split,
+        "level": level,
+        "n_blocks": len(init.blocks),
+        "init": [list(t) for t in init_towers],
+        "goal": [list(t) for t in goal_towers],
+        "plan": [a.nl() for a in plan],
+        "optimal_len": len(plan),
+        "n_optimal_plans": n_optimal,
+        "instruction": INSTRUCTION,
+        "input": render_input(init_towers, goal_towers),
+        "output": render_plan(plan),
+    }
+
+
+def generate(config: GenerateConfig, jobs: int = 1, progress: Callable[[int], None] | None = None) -> Suite:
+    """Generate every cell of ``config`` (test cells first), checking every gold plan."""
+    for cell in config.cells:
+        _check_cell(cell, config.colors)
+    planner = get_planner(config.planner)
+    suite = Suite(config, {s: [] for s in SPLITS if any(c.split == s for c in config.cells)})
+    exclude: set = set()
+    exclude_shapes: set = set()
+    for split in SPLITS:
+        cells = [c for c in config.cells if c.split == split]
+        if not cells:
+            continue
+        args = [
+            (c, config.seed, config.colors, config.max_towers, frozenset(exclude),
+             frozenset(exclude_shapes) if config.disjoint_renaming else frozenset(),
+             config.planner == "bwbench")
+            for c in cells
+        ]
+        if jobs > 1 and len(cells) > 1:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                results = []
+                for r in pool.map(_run_cell, args):
+                    results.append(r)
+                    if progress:
+                        progress(len(r.problems))
+        else:
+            results = [generate_cell(*a, on_problem=(lambda: progress(1)) if progress else None) for a in args]
+        counters: dict[int, int] = {}
+        for r in results:
+            suite.candidates += r.candidates
+            for init, goal, init_towers, goal_towers, n_opt, plan in r.problems:
+                plan = _checked(planner, init, goal, r.cell.level, plan)
+                index = counters.get(r.cell.level, 0)
+                counters[r.cell.level] = index + 1
+                suite.records[split].append(
+                    make_record(config.suite, split, index, r.cell.level, init, goal,
+                                init_towers, goal_towers, n_opt, plan)
+                )
+                exclude.add(problem_key(init, goal))
+                if config.disjoint_renaming:
+                    exclude_shapes.add(shape_key(init, goal))
+    return suite
+
+
+def _checked(planner, init: State, goal: State, level: int, plan):
+    """The gold plan (from ``planner`` unless the cell already made it), simulated before use."""
+    if plan is None:
+        plan = planner.solve(init, goal).plan
+    if not simulate(init, goal, plan) or len(plan) != 2 * level:
+        # A planner that disagrees with the search is a bug, not bad input.
+        raise AssertionError(
+            f"{planner.name}: gold plan {[a.pddl() for a in plan]} is not a valid "
+            f"{2 * level}-step plan for an L{level} problem"
+        )
+    return plan
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def dump_jsonl(records: list[dict]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def manifest(suite: Suite, files: dict[str, bytes]) -> dict:
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for split, records in suite.records.items():
+        by_level: dict[str, dict[str, int]] = {}
+        for r in records:
+            cell = by_level.setdefault(f"L{r['level']}", {})
+            cell[str(r["n_blocks"])] = cell.get(str(r["n_blocks"]), 0) + 1
+        counts[split] = by_level
+    cfg = suite.config
+    return {
+        "suite": cfg.suite,
+        "bwbench_version": __version__,
+        "preset": cfg.preset,
+        "seed": cfg.seed,
+        "planner": cfg.planner,
+        "colors": list(cfg.colors),
+        "max_towers": cfg.max_towers,
+        "disjoint_renaming": cfg.disjoint_renaming,
+        "semantics": "IPC 4-operator Blocksworld; towers unordered; full goal configurations; "
+        "level Lk = optimal plan of 2k steps; test problems have exactly one optimal plan",
+        "cells": [asdict(c) for c in cfg.cells],
+        "counts": counts,
+        "files": {name: {"sha256": _sha256(data), "lines": data.count(b"\n")} for name, data in files.items()},
+    }
+
+
+def write_suite(suite: Suite, out: Path, pddl_dir: Path | None = None) -> dict:
+    """Write ``<split>.jsonl`` and ``manifest.json`` (each atomically, manifest last)."""
+    files = {f"{split}.jsonl": dump_jsonl(recs) for split, recs in suite.records.items()}
+    man = manifest(suite, files)
+    if pddl_dir is not None:
+        write_pddl(suite, pddl_dir)
+    for name, data in files.items():
+        atomic_write(out / name, data)
+    atomic_write(out / "manifest.json", (json.dumps(man, indent=2) + "\n").encode())
+    return man
+
+
+def write_pddl(suite: Suite, pddl_dir: Path) -> None:
+    from .pddl import to_pddl
+
+    for records in suite.records.values():
+        for r in records:
+            init, goal = State.of(r["init"]), State.of(r["goal"])
+            atomic_write(pddl_dir / f"{r['id']}.pddl", to_pddl(init, goal, r["id"]).encode())
+
+
+def default_jobs() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
+

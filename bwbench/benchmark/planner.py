@@ -1,0 +1,263 @@
+"""Optimal planning: bwbench's own search, and the classical engines through unified-planning.
+
+Our planner works on canonical states. A state with the hand empty is encoded
+as a tuple ``below`` (``below[i]`` is the index of the block under block ``i``,
+or -1 for the table), which is the same tuple however the towers are listed.
+Every plan that starts and ends with the hand empty alternates a pick with a
+place, so it is a sequence of *moves* (block x from where it is onto the table
+or a clear block); an optimal plan never puts a block back where it was, so its
+moves and its 4-operator actions correspond one to one, and counting shortest
+move sequences counts optimal plans. Moves are reversible, so the search runs
+from both ends: breadth-first, expanding the smaller frontier, until the
+frontiers meet; the number of optimal plans is the sum over meeting states of
+(paths from the start) × (paths to the goal). The plan itself is the optimal move
+sequence that comes first in a fixed move order (by block, table first), so
+gold plans are a deterministic choice among the optimal ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Protocol
+
+from .state import TABLE, Action, Op, State
+
+Below = tuple[int, ...]
+Move = tuple[int, int]  # (block, destination); destination -1 is the table
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """An optimal plan and what is known about it (``n_optimal`` is None when not counted)."""
+
+    plan: tuple[Action, ...]
+    n_optimal: int | None
+    planner: str
+
+    @property
+    def length(self) -> int:
+        return len(self.plan)
+
+
+class Unsolvable(ValueError):
+    """No plan (or none within the length bound that was asked for)."""
+
+
+def encode(init: State, goal: State) -> tuple[list[str], Below, Below]:
+    """Blocks in sorted order and both states as ``below`` tuples."""
+    if not (init.hand_empty and goal.hand_empty):
+        raise ValueError("states must have the hand empty")
+    if init.blocks != goal.blocks:
+        raise ValueError(
+            f"init and goal have different blocks: {sorted(init.blocks ^ goal.blocks)}"
+        )
+    names = sorted(init.blocks)
+    return names, _below(init, names), _below(goal, names)
+
+
+def _below(state: State, names: list[str]) -> Below:
+    index = {b: i for i, b in enumerate(names)}
+    out = [-1] * len(names)
+    for tower in state.towers:
+        for lower, upper in zip(tower, tower[1:]):
+            out[index[upper]] = index[lower]
+    return tuple(out)
+
+
+def decode(below: Below, names: list[str]) -> State:
+    above = {b: i for i, b in enumerate(below) if b >= 0}
+    towers = []
+    for i, b in enumerate(below):
+        if b == -1:
+            tower = [i]
+            while tower[-1] in above:
+                tower.append(above[tower[-1]])
+            towers.append(tuple(names[j] for j in tower))
+    return State(frozenset(towers))
+
+
+def moves(s: Below) -> Iterator[tuple[Move, Below]]:
+    """Every move from ``s`` that changes it, in a fixed order (block, then table first)."""
+    n = len(s)
+    supports = set(s)
+    clear = [i for i in range(n) if i not in supports]
+    for x in clear:
+        src = s[x]
+        head, tail = s[:x], s[x + 1 :]
+        if src != -1:
+            yield (x, -1), head + (-1,) + tail
+        for d in clear:
+            if d != x and d != src:
+                yield (x, d), head + (d,) + tail
+
+
+def _neighbours(s: Below) -> list[Below]:
+    # The hot loop of the search: the same as ``moves`` without the labels.
+    n = len(s)
+    supports = set(s)
+    clear = [i for i in range(n) if i not in supports]
+    out = []
+    for x in clear:
+        src = s[x]
+        head, tail = s[:x], s[x + 1 :]
+        if src != -1:
+            out.append(head + (-1,) + tail)
+        for d in clear:
+            if d != x and d != src:
+                out.append(head + (d,) + tail)
+    return out
+
+
+def misplaced(s: Below, goal: Below) -> int:
+    """Blocks not on their goal support over a correct tower: each must move at least once.
+
+    A lower bound on the number of moves, used to reject hopeless candidates
+    before any search.
+    """
+    count = 0
+    for i in range(len(s)):
+        j = i
+        while True:  # walk down the tower until a block that is wrong, or the table
+            b = s[j]
+            if b != goal[j]:
+                count += 1
+                break
+            if b == -1:
+                break
+            j = b
+    return count
+
+
+def distance_and_count(start: Below, goal: Below, max_moves: int | None = None) -> tuple[int, int] | None:
+    """Optimal number of moves and number of optimal move sequences (None past ``max_moves``).
+
+    The same search as :func:`_bidirectional`, but it keeps no layers and, on
+    the last expansion ``max_moves`` allows, only counts the paths that land in
+    the other frontier (the generator calls this for every candidate).
+    """
+    if start == goal:
+        return 0, 1
+    fl, bl = {start: 1}, {goal: 1}
+    fseen, bseen = {start}, {goal}
+    depth = 0
+    while max_moves is None or depth < max_moves:
+        forward = len(fl) <= len(bl)
+        layer, seen, other = (fl, fseen, bl) if forward else (bl, bseen, fl)
+        depth += 1
+        if depth == max_moves:
+            # No need to store this layer: any state of it that is in the other
+            # frontier is new (an older one would have met earlier).
+            hits: dict[Below, int] = {}
+            for s, c in layer.items():
+                for t in _neighbours(s):
+                    if t in other:
+                        hits[t] = hits.get(t, 0) + c
+            if not hits:
+                return None
+            return depth, sum(c * other[t] for t, c in hits.items())
+        new: dict[Below, int] = {}
+        for s, c in layer.items():
+            for t in _neighbours(s):
+                if t not in seen:
+                    new[t] = new.get(t, 0) + c
+        if not new:
+            return None
+        seen.update(new)
+        count = sum(c * other[t] for t, c in new.items() if t in other)
+        if count:
+            return depth, count
+        if forward:
+            fl = new
+        else:
+            bl = new
+    return None
+
+
+def first_optimal_moves(start: Below, goal: Below, length: int) -> list[Move]:
+    """The optimal move sequence that comes first in move order (the deterministic gold plan).
+
+    ``length`` must be the optimal number of moves. Depth-first in move order,
+    pruned by :func:`misplaced` (each misplaced block needs a move) and by
+    remembering states already shown to be dead ends at a given depth.
+    """
+    dead: set[tuple[Below, int]] = set()
+    path: list[Move] = []
+
+    def dfs(s: Below, left: int) -> bool:
+        if left == 0:
+            return s == goal
+        for move, t in moves(s):
+            if misplaced(t, goal) <= left - 1 and (t, left - 1) not in dead:
+                path.append(move)
+                if dfs(t, left - 1):
+                    return True
+                path.pop()
+                dead.add((t, left - 1))
+        return False
+
+    if not dfs(start, length):
+        raise ValueError(f"no plan of {length} moves")
+    return path
+
+
+def moves_to_actions(start: Below, path: list[Move], names: list[str]) -> tuple[Action, ...]:
+    out: list[Action] = []
+    s = start
+    for x, d in path:
+        src = s[x]
+        b = names[x]
+        out.append(Action(Op.PICK_UP, b) if src == -1 else Action(Op.UNSTACK, b, names[src]))
+        out.append(Action(Op.PUT_DOWN, b) if d == -1 else Action(Op.STACK, b, names[d]))
+        s = s[:x] + (d,) + s[x + 1 :]
+    return tuple(out)
+
+
+class Planner(Protocol):
+    name: str
+
+    def solve(self, init: State, goal: State) -> PlanResult: ...
+
+
+class BwbenchPlanner:
+    """Bidirectional breadth-first search over canonical states; counts optimal plans."""
+
+    name = "bwbench"
+
+    def solve(self, init: State, goal: State, max_len: int | None = None) -> PlanResult:
+        names, s, g = encode(init, goal)
+        found = distance_and_count(s, g, None if max_len is None else max_len // 2)
+        if found is None:
+            raise Unsolvable("no plan within the length bound" if max_len is not None else "no plan")
+        moves_, count = found
+        return PlanResult(moves_to_actions(s, first_optimal_moves(s, g, moves_), names), count, self.name)
+
+
+class UPPlanner:
+    """An optimal engine of unified-planning (``pyperplan-opt``, ``fast-downward-opt``)."""
+
+    def __init__(self, name: str, engine: str):
+        self.name = name
+        self.engine = engine
+
+    def solve(self, init: State, goal: State) -> PlanResult:
+        from . import pddl
+
+        return pddl.solve_with_engine(pddl.to_up_problem(init, goal), self.engine, self.name)
+
+
+PLANNERS: dict[str, tuple[str, str]] = {
+    "bwbench": ("", "own bidirectional BFS over canonical states (counts optimal plans)"),
+    "pyperplan": ("pyperplan-opt", "pyperplan, A* with LM-cut (optimal), through unified-planning"),
+    "fast-downward": ("fast-downward-opt", "Fast Downward, A* with LM-cut (optimal), needs up-fast-downward"),
+}
+
+
+def get_planner(name: str) -> Planner:
+    """A planner by name; a helpful error for a name that is not one."""
+    if name not in PLANNERS:
+        raise ValueError(f"unknown planner {name!r}; choose one of: {', '.join(PLANNERS)}")
+    if name == "bwbench":
+        return BwbenchPlanner()
+    return UPPlanner(name, PLANNERS[name][0])
+
+

@@ -1,0 +1,88 @@
+"""Reading datasets, in bwbench's JSONL format or the seed's (``instruction``/``input``/``output``).
+
+Every error names the file and line. A record here is the problem, the gold
+plan and where it came from; nothing is judged in this module.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import BwbenchError
+from .state import InvalidState, State
+from .text import NLStep, parse_plan, parse_problem
+
+
+@dataclass(frozen=True)
+class Example:
+    path: str
+    line: int
+    split: str | None
+    init: State
+    goal: State
+    gold: tuple[NLStep, ...] | None  # None when the line has no gold plan
+    record: dict
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+def split_of(path: Path, record: dict) -> str | None:
+    """The record's ``split`` field, else ``train``/``test`` from the file name."""
+    if record.get("split") in ("train", "test", "validation"):
+        return record["split"]
+    name = path.name.lower()
+    for split in ("train", "test"):
+        if split in name:
+            return split
+    return None
+
+
+def read_examples(path: str | Path) -> Iterator[Example]:
+    """Examples of one JSONL file; ``BwbenchError`` at the first line that is not one."""
+    path = Path(path)
+    try:
+        fh = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+    with fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BwbenchError(f"not valid JSON ({exc.msg}, column {exc.colno})", where) from None
+            except UnicodeDecodeError:
+                raise BwbenchError("not UTF-8 text", where) from None
+            if not isinstance(record, dict):
+                raise BwbenchError("a line must be a JSON object", where)
+            yield _example(path, lineno, record, where)
+
+
+def _example(path: Path, lineno: int, record: dict, where: str) -> Example:
+    try:
+        if "init" in record and "goal" in record:
+            init, goal = State.of(record["init"]), State.of(record["goal"])
+            if init.blocks != goal.blocks:
+                raise ValueError(f"init and goal have different blocks: {sorted(init.blocks ^ goal.blocks)}")
+        elif "input" in record:
+            init, goal = parse_problem(str(record["input"]))
+        else:
+            raise ValueError("no problem: needs 'init' and 'goal', or a seed-format 'input'")
+    except (ValueError, TypeError, InvalidState) as exc:
+        raise BwbenchError(str(exc), where) from None
+    gold = None
+    try:
+        if isinstance(record.get("plan"), list):
+            gold = tuple(parse_plan("Plan:\n" + "\n".join(f"step {i}: {s}" for i, s in enumerate(record["plan"], 1))))
+        elif isinstance(record.get("output"), str):
+            gold = tuple(parse_plan(record["output"]))
+    except ValueError as exc:
+        raise BwbenchError(f"gold plan: {exc}", where) from None
+    return Example(str(path), lineno, split_of(path, record), init, goal, gold, record)

@@ -1,0 +1,131 @@
+"""The seed's natural-language format: rendering problems and plans, and reading them back.
+
+Towers are written top first (``<blue on green on yellow>``: blue is on top);
+bwbench's records list them bottom → top. Plans use two verbs, ``pick-up X``
+and ``stack X on-top-of Y|table``, which :class:`NLStep` resolves to the four
+PDDL operators against the state in which the step is taken.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from .state import TABLE, Action, State, Tower
+
+INSTRUCTION = (
+    "Given the rules, initial state, and goal state, generate an optimal plan "
+    "to transform the initial state into the goal state."
+)
+RULE = (
+    "Rule:\nYou can pick-up color1. You can stack color1 on-top-of color2. "
+    "You can stack color1 on-top-of table."
+)
+SEED_PALETTE = ("red", "blue", "green", "yellow", "white", "black", "gray")
+
+
+@dataclass(frozen=True, slots=True)
+class NLStep:
+    """One step in the two-verb language; ``dest`` is None for pick-up."""
+
+    verb: str
+    block: str
+    dest: str | None = None
+
+    def resolve(self, state: State) -> Action:
+        return state.resolve(self.verb, self.block, self.dest)
+
+    def __str__(self) -> str:
+        if self.verb == "pick-up":
+            return f"pick-up {self.block}"
+        return f"stack {self.block} on-top-of {self.dest}"
+
+
+def render_towers(towers: Sequence[Tower]) -> str:
+    return "\n".join("<" + " on ".join(reversed(t)) + ">" for t in towers)
+
+
+def render_input(init: Sequence[Tower], goal: Sequence[Tower]) -> str:
+    """The seed's ``input`` field, towers in the order given."""
+    return f"{RULE}\n\nInit state:\n{render_towers(init)}\n\nGoal state:\n{render_towers(goal)}"
+
+
+def render_plan(steps: Sequence[Action | NLStep]) -> str:
+    """The seed's ``output`` field: ``Plan:`` and one ``step i: ...`` line per step."""
+    lines = [f"step {i}: {s.nl() if isinstance(s, Action) else s}" for i, s in enumerate(steps, 1)]
+    return "\n".join(["Plan:", *lines])
+
+
+_TOWER = re.compile(r"^<\s*([^<>]+?)\s*>$")
+
+
+def parse_towers(lines: Sequence[str]) -> list[Tower]:
+    """``<a on b>`` lines → towers bottom → top; ``ValueError`` on anything else."""
+    towers = []
+    for line in lines:
+        m = _TOWER.match(line.strip())
+        if not m:
+            raise ValueError(f"not a tower: {line.strip()!r}")
+        blocks = [b.strip() for b in re.split(r"\s+on\s+", m.group(1))]
+        if any(not b or " " in b for b in blocks):
+            raise ValueError(f"not a tower: {line.strip()!r}")
+        towers.append(tuple(reversed(blocks)))
+    return towers
+
+
+def parse_input(text: str) -> tuple[list[Tower], list[Tower]]:
+    """The init and goal towers of a seed-format ``input`` (the rule line is optional)."""
+    m = re.search(r"Init state:\s*\n(.*?)\n\s*Goal state:\s*\n(.*)", text, re.S)
+    if not m:
+        raise ValueError("no 'Init state:' followed by 'Goal state:'")
+    init = parse_towers([ln for ln in m.group(1).splitlines() if ln.strip()])
+    goal_lines = []
+    for ln in m.group(2).splitlines():
+        if not ln.strip():
+            if goal_lines:
+                break
+            continue
+        goal_lines.append(ln)
+    goal = parse_towers(goal_lines)
+    if not init or not goal:
+        raise ValueError("empty init or goal state")
+    return init, goal
+
+
+def parse_problem(text: str) -> tuple[State, State]:
+    """Init and goal states of a seed-format ``input``; ``ValueError`` when they do not fit."""
+    init, goal = parse_input(text)
+    s, g = State.of(init), State.of(goal)
+    if s.blocks != g.blocks:
+        raise ValueError(f"init and goal have different blocks: {sorted(s.blocks ^ g.blocks)}")
+    return s, g
+
+
+_STEP = re.compile(
+    r"^step\s+(\d+)\s*:\s*(?:pick-up\s+(\S+)|stack\s+(\S+)\s+on-top-of\s+(\S+))$"
+)
+
+
+def parse_plan(text: str) -> list[NLStep]:
+    """A plan in exactly the seed's format (``Plan:`` then numbered steps); ``ValueError`` otherwise.
+
+    This is the strict reading used for gold plans; model output gets a tolerant one.
+    """
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    if not lines or lines[0] != "Plan:":
+        raise ValueError("plan does not start with 'Plan:'")
+    steps = []
+    for i, line in enumerate(lines[1:], 1):
+        m = _STEP.match(line)
+        if not m or int(m.group(1)) != i:
+            raise ValueError(f"step {i} is not in the seed's format: {line!r}")
+        if m.group(2):
+            steps.append(NLStep("pick-up", m.group(2)))
+        else:
+            steps.append(NLStep("stack", m.group(3), m.group(4)))
+    return steps
+
+
+def is_table(name: str | None) -> bool:
+    return name in (None, TABLE)

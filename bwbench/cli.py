@@ -1,0 +1,204 @@
+"""The ``bwbench`` command line: parses options, calls the library, prints with rich."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .errors import BwbenchError
+
+app = typer.Typer(
+    name="bwbench",
+    help="Blocksworld planning benchmark for LLMs: generate, solve, audit.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(exc: BwbenchError) -> None:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    )
+
+
+@app.command(epilog="Example: bwbench generate --level L3 --n 200 --out suites/l3")
+def generate(
+    level: Optional[str] = typer.Option(None, "--level", help="One level, e.g. L3 (Lk = optimal plans of 2k steps)."),
+    levels: Optional[str] = typer.Option(None, "--levels", help="Several levels, e.g. L1,L2,L3."),
+    n: int = typer.Option(100, "--n", min=0, help="Test problems per level (each with exactly one optimal plan)."),
+    train: int = typer.Option(0, "--train", min=0, help="Training problems per level (disjoint from test)."),
+    blocks: str = typer.Option("4-6", "--blocks", help="Block counts, e.g. 6 or 4-6; problems are spread evenly over them."),
+    max_towers: Optional[int] = typer.Option(None, "--max-towers", min=1, help="At most this many towers in any state."),
+    seed: int = typer.Option(0, "--seed", help="Random seed; the same arguments give byte-identical files."),
+    colors: Optional[str] = typer.Option(None, "--colors", help="Comma-separated block names (default: the seed's 7 colours)."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="A predefined suite: paper (Table 1 exactly) or standard."),
+    planner: str = typer.Option("bwbench", "--planner", help="Planner for gold plans: bwbench, pyperplan or fast-downward."),
+    disjoint_renaming: bool = typer.Option(False, "--disjoint-renaming", help="Also keep train and test apart up to renaming of colours."),
+    suite: Optional[str] = typer.Option(None, "--suite", help="Suite name, used in ids (default: the preset, or 'custom')."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (default: ./<suite>)."),
+    pddl: Optional[Path] = typer.Option(None, "--pddl", help="Also write every problem as DIR/<id>.pddl."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Worker processes (cells run in parallel; output is the same)."),
+) -> None:
+    """Generate a benchmark suite: JSONL per split plus manifest.json."""
+    from .benchmark import generate as g
+    from .benchmark.planner import PLANNERS
+    from .benchmark.text import SEED_PALETTE
+
+    try:
+        palette = SEED_PALETTE
+        if colors is not None:
+            palette = tuple(c.strip() for c in colors.split(",") if c.strip())
+            bad = [c for c in palette if not c.replace("-", "").replace("_", "").isalnum() or c == "table"]
+            if bad or len(set(palette)) != len(palette):
+                raise BwbenchError(f"colours must be distinct single words (not 'table'): {', '.join(bad) or 'duplicates'}", "--colors")
+        if planner not in PLANNERS:
+            raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
+        if preset is not None:
+            if preset not in g.PRESETS:
+                raise BwbenchError(f"unknown preset {preset!r}; choose one of: {', '.join(g.PRESETS)}", "--preset")
+            if level or levels:
+                raise BwbenchError("a preset fixes the levels; drop --level/--levels", "--preset")
+            cells = g.PRESETS[preset][1]()
+        else:
+            try:
+                lv = [g.parse_level(x) for x in (levels or level or "L3").split(",")]
+            except ValueError as exc:
+                raise BwbenchError(str(exc), "--levels" if levels else "--level") from None
+            try:
+                bl = g.parse_blocks(blocks)
+            except ValueError as exc:
+                raise BwbenchError(str(exc), "--blocks") from None
+            cells = g.spread(lv, bl, n, "test") + g.spread(lv, bl, train, "train")
+        if not cells:
+            raise BwbenchError("nothing to generate: --n and --train are both 0", "--n")
+        name = suite or preset or "custom"
+        cfg = g.GenerateConfig(
+            suite=name, cells=tuple(cells), seed=seed, colors=palette, max_towers=max_towers,
+            planner=planner, disjoint_renaming=disjoint_renaming, preset=preset,
+        )
+        target = out_dir or Path(name)
+        total = sum(c.count for c in cells)
+        start = time.perf_counter()
+        with _progress() as bar:
+            task = bar.add_task(f"generating {name}", total=total)
+            result = g.generate(cfg, jobs=jobs, progress=lambda k: bar.advance(task, k))
+        man = g.write_suite(result, target, pddl)
+    except BwbenchError as exc:
+        _fail(exc)
+    secs = time.perf_counter() - start
+    table = Table(title=f"{name}: {total:,} problems in {secs:.1f}s → {target}", title_justify="left")
+    table.add_column("split")
+    table.add_column("level")
+    table.add_column("problems by block count")
+    for split, by_level in man["counts"].items():
+        for lvl, by_blocks in by_level.items():
+            table.add_row(split, lvl, "  ".join(f"{b}b: {c}" for b, c in by_blocks.items()))
+    out.print(table)
+
+
+@app.command(epilog="Example: bwbench solve problem.pddl --planner pyperplan")
+def solve(
+    problem: Path = typer.Argument(..., help="PDDL problem file."),
+    domain: Optional[Path] = typer.Option(None, "--domain", help="PDDL domain file (default: the shipped blocksworld.pddl)."),
+    planner: str = typer.Option("bwbench", "--planner", help="bwbench, pyperplan or fast-downward."),
+) -> None:
+    """Print an optimal plan for a PDDL problem, as PDDL actions and in the seed's NL form."""
+    from .benchmark import pddl as p
+    from .benchmark.planner import PLANNERS, Unsolvable, get_planner
+    from .benchmark.text import render_plan
+    from .benchmark.validate import simulate
+
+    try:
+        if planner not in PLANNERS:
+            raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
+        for f in (problem, domain):
+            if f is not None and not f.is_file():
+                raise BwbenchError("no such file", str(f))
+        try:
+            up_problem = p.read_problem(problem, domain)
+            init, goal = p.from_up_problem(up_problem)
+        except ValueError as exc:
+            raise BwbenchError(str(exc), str(problem)) from None
+        if planner == "bwbench" and not isinstance(goal, type(init)):
+            raise BwbenchError(
+                "the goal does not fix every block's position; bwbench's planner needs full goals "
+                "(--planner pyperplan solves partial ones)", str(problem),
+            )
+        start = time.perf_counter()
+        try:
+            result = p.solve_with_engine(up_problem, PLANNERS[planner][0], planner) if planner != "bwbench" else get_planner(planner).solve(init, goal)
+        except (RuntimeError, Unsolvable) as exc:
+            raise BwbenchError(str(exc), str(problem)) from None
+        secs = time.perf_counter() - start
+    except BwbenchError as exc:
+        _fail(exc)
+    if not isinstance(goal, frozenset):
+        assert simulate(init, goal, result.plan), "planner returned an invalid plan"
+    out.print(f"; {result.length} steps, planner {result.planner}, {secs * 1000:.1f} ms"
+              + (f", {result.n_optimal} optimal plan(s)" if result.n_optimal is not None else ""), highlight=False)
+    for a in result.plan:
+        out.print(a.pddl(), highlight=False)
+    out.print()
+    out.print(render_plan(result.plan), highlight=False)
+
+
+@app.command(epilog="Example: bwbench audit data/paper/train.jsonl data/paper/test.jsonl --json")
+def audit(
+    files: List[Path] = typer.Argument(..., help="JSONL datasets (bwbench's format or the seed's)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object of counts instead of a table."),
+) -> None:
+    """Check datasets: invalid or suboptimal gold plans, solved problems, duplicates, leaks, true levels."""
+    from .benchmark.audit import KEYS
+    from .benchmark.audit import audit as run_audit
+
+    try:
+        with _progress() as bar:
+            task = bar.add_task("auditing", total=None)
+            report = run_audit(files, on_line=lambda: bar.advance(task))
+    except BwbenchError as exc:
+        _fail(exc)
+    data = report.to_json()
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    labels = {
+        "n": "lines", "invalid_gold": "gold plan invalid", "suboptimal_gold": "gold plan longer than optimal",
+        "solved_at_start": "solved at start", "duplicates": "repeats an earlier line's problem",
+        "nonunique_optimal": "test problem with several optimal plans",
+        "train_test_overlap": "test problem also in train",
+        "train_test_overlap_renamed": "… up to renaming of colours",
+    }
+    table = Table(title="bwbench audit", title_justify="left")
+    table.add_column("check")
+    for f in data["files"]:
+        table.add_column(f"{Path(f['path']).name}\n({f['split'] or 'no split'})", justify="right")
+    for k in KEYS:
+        table.add_row(labels[k], *(str(f[k]) for f in data["files"]))
+    table.add_row("true levels", *(" ".join(f"{l}:{c}" for l, c in f["levels"].items()) for f in data["files"]))
+    table.add_row("claimed levels", *(" ".join(f"{l}:{c}" for l, c in f["claimed_levels"].items()) for f in data["files"]))
+    out.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
