@@ -89,7 +89,7 @@ def simulate(init: State, goal: State, steps: Sequence[Action | NLStep]) -> Verd
             state = _state(on, holding)
             return Verdict(
                 Status.INVALID_STEP, tuple(done), i,
-                f"step {i + 1} ({action.pddl()}): {state.why_not(action)}",
+                f"step {i + 1} ({action.pddl()[1:-1]}): {state.why_not(action)}",
                 state, _share(on, goal),
             )
         done.append(action)

@@ -1,0 +1,77 @@
+"""Shared fixtures: the seed reference files (optional) and independent reference oracles."""
+
+from __future__ import annotations
+
+import random
+from itertools import permutations
+from pathlib import Path
+
+import pytest
+
+from bwbench.benchmark.state import State
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed-reference"
+
+
+@pytest.fixture
+def seed_data() -> Path:
+    if not (SEED / "data").is_dir():
+        pytest.skip("../shared/seed-reference is not beside this checkout")
+    return SEED / "data"
+
+
+def random_state(rng: random.Random, blocks: list[str]) -> State:
+    """A random configuration (not uniform; the tests only need variety)."""
+    order = blocks[:]
+    rng.shuffle(order)
+    towers, cur = [], []
+    for b in order:
+        cur.append(b)
+        if rng.random() < 0.4:
+            towers.append(cur)
+            cur = []
+    if cur:
+        towers.append(cur)
+    return State.of(towers)
+
+
+def _succ(state: tuple[frozenset, str | None]):
+    """Primitive 4-operator successors, written here from the PDDL domain, independent of bwbench."""
+    towers, hand = state
+    if hand is None:
+        for t in towers:
+            rest = towers - {t}
+            yield (rest | {t[:-1]} if len(t) > 1 else rest, t[-1])
+    else:
+        yield (towers | {(hand,)}, None)
+        for t in towers:
+            yield ((towers - {t}) | {t + (hand,)}, None)
+
+
+def reference_optimal(init: State, goal: State, limit: int = 30) -> tuple[int, int]:
+    """(optimal plan length, number of optimal plans) by plain layered BFS over primitive actions."""
+    start, target = (init.towers, None), (goal.towers, None)
+    layer, seen, depth = {start: 1}, {start}, 0
+    while target not in layer:
+        nxt: dict = {}
+        for s, c in layer.items():
+            for t in _succ(s):
+                if t not in seen:
+                    nxt[t] = nxt.get(t, 0) + c
+        seen.update(nxt)
+        layer, depth = nxt, depth + 1
+        assert depth <= limit, "reference search gave up"
+    return depth, layer[target]
+
+
+def brute_shape(init: State, goal: State):
+    """Canonical form up to renaming by trying every renaming of the blocks."""
+    blocks = sorted(init.blocks)
+    best = None
+    for perm in permutations(range(len(blocks))):
+        name = dict(zip(blocks, perm))
+        enc = (tuple(sorted(tuple(name[b] for b in t) for t in init.towers)),
+               tuple(sorted(tuple(name[b] for b in t) for t in goal.towers)))
+        if best is None or enc < best:
+            best = enc
+    return best

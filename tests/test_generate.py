@@ -1,0 +1,134 @@
+import random
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from bwbench.benchmark import generate as g
+from bwbench.benchmark.canon import problem_key, shape_key
+from bwbench.benchmark.records import read_examples
+from bwbench.benchmark.state import State
+from bwbench.benchmark.text import SEED_PALETTE, parse_input, parse_plan
+from bwbench.benchmark.validate import simulate
+from bwbench.errors import BwbenchError
+
+from .conftest import brute_shape, random_state, reference_optimal
+
+
+@pytest.fixture(scope="module")
+def paper(tmp_path_factory):
+    out = tmp_path_factory.mktemp("paper")
+    cfg = g.GenerateConfig(suite="paper", cells=tuple(g.paper_cells()), seed=0, preset="paper")
+    man = g.write_suite(g.generate(cfg), out)
+    return out, man
+
+
+def test_paper_preset_matches_table_1_exactly(paper):
+    out, man = paper
+    for split, levels in g.PAPER_TABLE.items():
+        for level, counts in levels.items():
+            got = Counter(r.record["n_blocks"] for r in read_examples(out / f"{split}.jsonl") if r.record["level"] == level)
+            assert tuple(got[nb] for nb in (4, 5, 6)) == counts
+            assert man["counts"][split][f"L{level}"] == {str(nb): c for nb, c in zip((4, 5, 6), counts)}
+
+
+def test_every_problem_is_what_its_record_says(paper):
+    out, _ = paper
+    rng = random.Random(0)
+    keys = {}
+    for split in ("test", "train"):
+        seen = set()
+        for ex in read_examples(out / f"{split}.jsonl"):
+            r = ex.record
+            assert set(r) >= {"id", "split", "level", "n_blocks", "init", "goal", "plan", "optimal_len",
+                              "n_optimal_plans", "instruction", "input", "output"}
+            assert ex.init != ex.goal
+            verdict = simulate(ex.init, ex.goal, parse_plan(r["output"]))
+            assert verdict and len(r["plan"]) == r["optimal_len"] == 2 * r["level"]
+            assert parse_input(r["input"]) == ([tuple(t) for t in r["init"]], [tuple(t) for t in r["goal"]])
+            assert len(ex.init.blocks) == r["n_blocks"] and ex.init.blocks <= set(SEED_PALETTE)
+            if split == "test":
+                assert r["n_optimal_plans"] == 1
+            key = problem_key(ex.init, ex.goal)
+            assert key not in seen
+            seen.add(key)
+            keys.setdefault(key, set()).add(split)
+            if rng.random() < 0.08:  # an independent check of level and count on a sample
+                assert reference_optimal(ex.init, ex.goal) == (r["optimal_len"], r["n_optimal_plans"])
+    assert all(len(s) == 1 for s in keys.values())
+
+
+def test_same_arguments_same_bytes_also_in_parallel(tmp_path):
+    cells = tuple(g.spread((1, 2, 3), (4, 5, 6), 30, "test") + g.spread((2, 3), (4, 5), 20, "train"))
+    cfg = g.GenerateConfig(suite="s", cells=cells, seed=7)
+    g.write_suite(g.generate(cfg), tmp_path / "a")
+    g.write_suite(g.generate(cfg, jobs=2), tmp_path / "b")
+    for name in ("test.jsonl", "train.jsonl", "manifest.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    other = g.generate(g.GenerateConfig(suite="s", cells=cells, seed=8))
+    assert g.dump_jsonl(other.records["test"]) != (tmp_path / "a" / "test.jsonl").read_bytes()
+
+
+def test_disjoint_up_to_renaming():
+    cells = tuple(g.spread((2, 3), (4,), 30, "test") + g.spread((2, 3), (4,), 30, "train"))
+    suite = g.generate(g.GenerateConfig(suite="s", cells=cells, seed=1, disjoint_renaming=True))
+    test = {brute_shape(State.of(r["init"]), State.of(r["goal"])) for r in suite.records["test"]}
+    train = {brute_shape(State.of(r["init"]), State.of(r["goal"])) for r in suite.records["train"]}
+    assert not test & train
+
+
+def test_shape_key_is_invariant_and_separating():
+    rng = random.Random(9)
+    colors = list(SEED_PALETTE)
+    for _ in range(300):
+        blocks = colors[: rng.randint(2, 6)]
+        a, b = random_state(rng, blocks), random_state(rng, blocks)
+        c, d = random_state(rng, blocks), random_state(rng, blocks)
+        perm = dict(zip(blocks, rng.sample(colors, len(blocks))))
+        a2 = State.of([[perm[x] for x in t] for t in a.towers])
+        b2 = State.of([[perm[x] for x in t] for t in b.towers])
+        assert shape_key(a, b) == shape_key(a2, b2)
+        assert (shape_key(a, b) == shape_key(c, d)) == (brute_shape(a, b) == brute_shape(c, d))
+
+
+def test_states_are_sampled_uniformly():
+    # 3 blocks have 13 configurations; each should appear about equally often.
+    rng = np.random.default_rng(0)
+    below = g.sample_states(rng, 3, 26000)
+    counts = Counter(map(tuple, below.tolist()))
+    assert len(counts) == 13
+    assert max(counts.values()) < 2200 and min(counts.values()) > 1800
+    capped = g.sample_states(rng, 4, 5000, max_towers=2)
+    assert all(sum(1 for x in row if x == -1) <= 2 for row in capped.tolist())
+
+
+def test_colours_are_drawn_not_the_first_n():
+    suite = g.generate(g.GenerateConfig(suite="s", cells=(g.Cell("test", 2, 4, 60),), seed=3))
+    used = Counter(c for r in suite.records["test"] for t in r["init"] for c in t)
+    assert set(used) == set(SEED_PALETTE)
+
+
+def test_out_of_distribution_levels_and_sizes():
+    suite = g.generate(g.GenerateConfig(
+        suite="ood", cells=(g.Cell("test", 4, 7, 3), g.Cell("test", 5, 8, 2)),
+        seed=0, colors=tuple(f"b{i}" for i in range(10)),
+    ))
+    for r in suite.records["test"]:
+        assert r["optimal_len"] == 2 * r["level"] and r["n_optimal_plans"] == 1
+
+
+def test_impossible_requests_are_errors():
+    with pytest.raises(BwbenchError, match="impossible"):
+        g.generate(g.GenerateConfig(cells=(g.Cell("test", 5, 3, 1),)))
+    with pytest.raises(BwbenchError, match="colours"):
+        g.generate(g.GenerateConfig(cells=(g.Cell("test", 2, 8, 1),)))
+
+
+def test_pddl_export(tmp_path):
+    from bwbench.benchmark import pddl
+
+    suite = g.generate(g.GenerateConfig(suite="s", cells=(g.Cell("test", 2, 4, 3),), seed=0))
+    g.write_suite(suite, tmp_path / "s", tmp_path / "pddl")
+    for r in suite.records["test"]:
+        init, goal = pddl.from_up_problem(pddl.read_problem(tmp_path / "pddl" / f"{r['id']}.pddl"))
+        assert (init, goal) == (State.of(r["init"]), State.of(r["goal"]))
