@@ -423,8 +423,3 @@ def write_pddl(suite: Suite, pddl_dir: Path) -> None:
         for r in records:
             init, goal = State.of(r["init"]), State.of(r["goal"])
             atomic_write(pddl_dir / f"{r['id']}.pddl", to_pddl(init, goal, r["id"]).encode())
-
-
-def default_jobs() -> int:
-    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
-

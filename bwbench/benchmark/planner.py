@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Protocol
 
-from .state import TABLE, Action, Op, State
+from .state import Action, Op, State
 
 Below = tuple[int, ...]
 Move = tuple[int, int]  # (block, destination); destination -1 is the table

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .state import TABLE, Action, State, Tower
+from .state import Action, State, Tower
 
 INSTRUCTION = (
     "Given the rules, initial state, and goal state, generate an optimal plan "
@@ -126,6 +126,3 @@ def parse_plan(text: str) -> list[NLStep]:
             steps.append(NLStep("stack", m.group(3), m.group(4)))
     return steps
 
-
-def is_table(name: str | None) -> bool:
-    return name in (None, TABLE)
