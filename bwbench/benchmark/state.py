@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 Tower = tuple[str, ...]
 
@@ -159,18 +159,8 @@ class State:
         return State((self.towers - {tower}) | {tower + (b,)}, None)
 
     def resolve(self, verb: str, block: str, dest: str | None = None) -> Action:
-        """Turn a two-verb NL step into the 4-operator action it means in this state.
-
-        ``pick-up X`` is pick-up when X is on the table and unstack otherwise;
-        ``stack X on-top-of table`` is put-down. Unknown blocks still resolve (to
-        an action that :meth:`why_not` then rejects), so a plan is always judged.
-        """
-        if verb == "pick-up":
-            on = self.below().get(block, TABLE)
-            return Action(Op.PICK_UP, block) if on == TABLE else Action(Op.UNSTACK, block, on)
-        if dest in (None, TABLE):
-            return Action(Op.PUT_DOWN, block)
-        return Action(Op.STACK, block, dest)
+        """The 4-operator action a two-verb NL step means in this state (see :func:`resolve`)."""
+        return resolve(verb, block, dest, self.below())
 
     def facts(self) -> frozenset[tuple[str, ...]]:
         """Ground facts of the PDDL domain that hold here (used for goal shares)."""
@@ -180,3 +170,18 @@ class State:
         out.update(("clear", b) for b in self.clear())
         out.add(("holding", self.holding) if self.holding else ("arm-empty",))
         return frozenset(out)
+
+
+def resolve(verb: str, block: str, dest: str | None, below: Mapping[str, str]) -> Action:
+    """Turn a two-verb NL step into the 4-operator action it means, given what each block is on.
+
+    ``pick-up X`` is pick-up when X is on the table and unstack otherwise;
+    ``stack X on-top-of table`` is put-down. Unknown blocks still resolve (to
+    an action that :meth:`State.why_not` then rejects), so a plan is always judged.
+    """
+    if verb == "pick-up":
+        on = below.get(block, TABLE)
+        return Action(Op.PICK_UP, block) if on == TABLE else Action(Op.UNSTACK, block, on)
+    if dest in (None, TABLE):
+        return Action(Op.PUT_DOWN, block)
+    return Action(Op.STACK, block, dest)

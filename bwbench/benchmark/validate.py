@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Sequence
 
-from .state import TABLE, Action, Op, State
+from .state import TABLE, Action, Op, State, resolve
 from .text import NLStep
 
 
@@ -42,11 +42,6 @@ class Verdict:
         return self.status is Status.VALID
 
 
-def goal_share(state: State, goal: State) -> float:
-    """Share of blocks that sit where the goal puts them (a held block sits nowhere)."""
-    return _share(state.below(), goal)
-
-
 def simulate(init: State, goal: State, steps: Sequence[Action | NLStep]) -> Verdict:
     """Apply ``steps`` from ``init``; the plan is valid when it reaches ``goal`` with the hand empty.
 
@@ -60,14 +55,7 @@ def simulate(init: State, goal: State, steps: Sequence[Action | NLStep]) -> Verd
     holding = init.holding
     done: list[Action] = []
     for i, step in enumerate(steps):
-        if isinstance(step, NLStep):
-            if step.verb == "pick-up":
-                src = on.get(step.block, TABLE)
-                action = Action(Op.PICK_UP, step.block) if src == TABLE else Action(Op.UNSTACK, step.block, src)
-            else:
-                action = Action(Op.PUT_DOWN, step.block) if step.dest in (None, TABLE) else Action(Op.STACK, step.block, step.dest)
-        else:
-            action = step
+        action = resolve(step.verb, step.block, step.dest, on) if isinstance(step, NLStep) else step
         b, op, target = action.block, action.op, action.target
         if op is Op.PICK_UP or op is Op.UNSTACK:
             ok = holding is None and b in clear and on.get(b) == (TABLE if op is Op.PICK_UP else target)
