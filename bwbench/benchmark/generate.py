@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import BwbenchError
+from ..fileio import atomic_write
 from .canon import problem_key, shape_key
 from .planner import decode, distance_and_count, first_optimal_moves, get_planner, moves_to_actions
 from .state import State
@@ -365,17 +365,6 @@ def _sha256(data: bytes) -> str:
 
 def dump_jsonl(records: list[dict]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def manifest(suite: Suite, files: dict[str, bytes]) -> dict:

@@ -62,10 +62,11 @@ def read_examples(path: str | Path) -> Iterator[Example]:
                 raise BwbenchError("not UTF-8 text", where) from None
             if not isinstance(record, dict):
                 raise BwbenchError("a line must be a JSON object", where)
-            yield _example(path, lineno, record, where)
+            yield to_example(path, lineno, record, where)
 
 
-def _example(path: Path, lineno: int, record: dict, where: str) -> Example:
+def to_example(path: Path, lineno: int, record: dict, where: str) -> Example:
+    """The problem and gold plan of one record; ``BwbenchError`` naming ``where`` when it has none."""
     try:
         if "init" in record and "goal" in record:
             init, goal = State.of(record["init"]), State.of(record["goal"])
