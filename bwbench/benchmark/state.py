@@ -79,15 +79,15 @@ class State:
             for block in tower:
                 if block in seen or block == holding:
                     raise InvalidState(f"block {block!r} appears twice")
-                if not block or block == TABLE:
+                if not isinstance(block, str) or not block or block == TABLE:
                     raise InvalidState(f"{block!r} is not a block name")
                 seen.add(block)
         return cls(ts, holding)
 
     @property
     def blocks(self) -> frozenset[str]:
-        held = (self.holding,) if self.holding else ()
-        return frozenset(b for t in self.towers for b in t).union(held)
+        on_towers = frozenset().union(*self.towers)
+        return on_towers | {self.holding} if self.holding else on_towers
 
     @property
     def hand_empty(self) -> bool:
