@@ -1,0 +1,125 @@
+"""The judge: one model completion against one problem → a Judgement, the verdict on that example.
+
+Reading (:mod:`.parse`) and simulating (:mod:`.validate`) are combined here
+under one rule for holes: an unreadable step line followed by readable steps
+is a parse error at that step; an unreadable *last* step line (a completion
+cut off mid-line, or a closing remark such as ``step 7: done``) ends the plan,
+which is then judged by simulation and carries a note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .parse import Step, parse_completion
+from .planner import distance_and_count, encode
+from .state import State
+from .validate import Status, simulate
+
+
+@dataclass(slots=True)
+class Judgement:
+    """The verdict on one example. ``bool(judgement)`` is whether the plan is valid.
+
+    Not frozen (building frozen dataclasses costs time the judge does not have); treat it as read-only.
+    """
+
+    status: Status
+    plan: tuple[Step, ...]  # the steps judged, as read (two-verb NL steps or 4-operator actions)
+    failed_step: int | None  # 0-based index of the first step that is inapplicable or unreadable
+    reason: str | None
+    executed: int  # length of the executable prefix
+    optimal_len: int
+    n_blocks: int
+    goal_share: float  # share of the goal's facts (every block's position) true after the executable prefix
+    exact: bool | None  # the completion equals the gold plan text up to whitespace; None without a gold plan
+    strict: bool  # the completion is in exactly the seed's format
+    strict_valid: bool  # ... and, read that way, a valid plan
+    notes: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return self.status is Status.VALID
+
+    @property
+    def optimal(self) -> bool:
+        return self.status is Status.VALID and len(self.plan) == self.optimal_len
+
+    @property
+    def executable(self) -> bool:
+        """Every step of the plan applies (whether or not it reaches the goal)."""
+        return self.status in _EXECUTABLE
+
+    @property
+    def plan_len(self) -> int:
+        return len(self.plan)
+
+    @property
+    def prefix_share(self) -> float:
+        """Share of the plan's steps that execute; a parse error counts the unreadable step."""
+        n = len(self.plan) + (self.status is Status.PARSE_ERROR and self.failed_step is not None)
+        return self.executed / n if n else 0.0
+
+    def __bool__(self) -> bool:
+        return self.status is Status.VALID
+
+    def to_json(self) -> dict:
+        return {
+            "status": self.status.value, "plan": [str(s) for s in self.plan], "plan_len": len(self.plan),
+            "optimal_len": self.optimal_len, "n_blocks": self.n_blocks, "executed": self.executed, "failed_step": self.failed_step,
+            "reason": self.reason, "goal_share": round(self.goal_share, 6), "exact": self.exact,
+            "optimal": self.optimal, "strict": self.strict, "strict_valid": self.strict_valid, "notes": list(self.notes),
+        }
+
+
+_EXECUTABLE = frozenset((Status.VALID, Status.GOAL_NOT_REACHED, Status.HOLDING_AT_END))
+
+
+def optimal_length(init: State, goal: State) -> int:
+    """Steps of an optimal plan (two per move), computed by bwbench's optimal planner."""
+    _, s, g = encode(init, goal)
+    moves, _ = distance_and_count(s, g)
+    return 2 * moves
+
+
+def normalise(text: str) -> str:
+    """Whitespace-normalised text, for exact match."""
+    return " ".join(text.split())
+
+
+def judge(init: State, goal: State, completion: str, gold: str | None = None,
+          optimal_len: int | None = None) -> Judgement:
+    """Judge ``completion`` as a plan from ``init`` to ``goal``. Never raises on any completion.
+
+    ``gold`` is the gold plan's text (for exact match); ``optimal_len`` is
+    computed when not given.
+    """
+    if optimal_len is None:
+        optimal_len = optimal_length(init, goal)
+    blocks = init.blocks
+    parsed = parse_completion(completion, blocks)
+    steps, notes = parsed.steps, parsed.notes
+    hole = next(((pos, line) for pos, line in parsed.unreadable if pos < len(steps)), None)
+    judged = steps if hole is None else steps[:hole[0]]
+    sim = simulate(init, goal, judged)
+    status, failed, reason = sim.status, sim.failed_step, sim.reason
+    if status is not Status.INVALID_STEP:
+        if hole is not None:
+            status, failed, reason = Status.PARSE_ERROR, hole[0], f"step {hole[0] + 1} cannot be read: {hole[1]!r}"
+        elif not steps and parsed.unreadable:
+            status, failed, reason = Status.PARSE_ERROR, 0, f"step 1 cannot be read: {parsed.unreadable[0][1]!r}"
+        elif not steps and not parsed.blank:
+            status, failed, reason = Status.PARSE_ERROR, None, "no plan steps found in the completion"
+        elif not steps and status is not Status.VALID:
+            status, failed, reason = Status.EMPTY, None, "the completion holds no plan"
+        elif parsed.unreadable:
+            notes += (f"the last step line cannot be read (cut off?): {parsed.unreadable[-1][1]!r}",)
+    if parsed.strict_steps is None:
+        strict_valid = False
+    elif parsed.strict_steps is steps:
+        strict_valid = status is Status.VALID
+    else:
+        strict_valid = bool(simulate(init, goal, parsed.strict_steps))
+    exact = None if gold is None else completion == gold or normalise(completion) == normalise(gold)
+    return Judgement(status, judged, failed, reason, sim.executed, optimal_len, len(blocks), sim.goal_share,
+                     exact, parsed.strict, strict_valid, notes)
