@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .parse import Step, parse_completion
+from .parse import ParsedPlan, Step, fits, parse_completion
 from .planner import distance_and_count, encode
 from .state import State
-from .validate import Status, simulate
+from .validate import Status, Verdict, simulate_from
 
 
 @dataclass(slots=True)
@@ -27,7 +27,7 @@ class Judgement:
     status: Status
     plan: tuple[Step, ...]  # the steps judged, as read (two-verb NL steps or 4-operator actions)
     failed_step: int | None  # 0-based index of the first step that is inapplicable or unreadable
-    reason: str | None
+    _reason: str | Verdict | None  # the reason, or the simulation that words it on request
     executed: int  # length of the executable prefix
     optimal_len: int
     n_blocks: int
@@ -36,6 +36,12 @@ class Judgement:
     strict: bool  # the completion is in exactly the seed's format
     strict_valid: bool  # ... and, read that way, a valid plan
     notes: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str | None:
+        """Why the plan is not valid (None when it is)."""
+        why = self._reason
+        return why.reason if why.__class__ is Verdict else why
 
     @property
     def valid(self) -> bool:
@@ -82,11 +88,6 @@ def optimal_length(init: State, goal: State) -> int:
     return 2 * moves
 
 
-def normalise(text: str) -> str:
-    """Whitespace-normalised text, for exact match."""
-    return " ".join(text.split())
-
-
 def judge(init: State, goal: State, completion: str, gold: str | None = None,
           optimal_len: int | None = None) -> Judgement:
     """Judge ``completion`` as a plan from ``init`` to ``goal``. Never raises on any completion.
@@ -96,13 +97,28 @@ def judge(init: State, goal: State, completion: str, gold: str | None = None,
     """
     if optimal_len is None:
         optimal_len = optimal_length(init, goal)
-    blocks = init.blocks
-    parsed = parse_completion(completion, blocks)
+    below, want = init.below(), goal.below()
+    blocks = below.keys() if init.holding is None else set(below) | {init.holding}
+    # Names are matched to the problem's blocks regardless of case only when a step needs it:
+    # a name that is not a block always makes its step fail, so that is where to look.
+    parsed = parse_completion(completion)
+    verdict = _judge(parsed, below, init.holding, want, optimal_len, len(blocks))
+    if verdict.status is Status.INVALID_STEP and not fits(verdict.plan[verdict.failed_step], blocks):
+        renamed = parse_completion(completion, blocks)
+        if renamed.steps != parsed.steps:
+            verdict = _judge(renamed, below, init.holding, want, optimal_len, len(blocks))
+    if gold is not None:
+        verdict.exact = completion == gold or completion.split() == gold.split()  # equal up to whitespace
+    return verdict
+
+
+def _judge(parsed: ParsedPlan, below: dict[str, str], holding: str | None, want: dict[str, str],
+           optimal_len: int, n_blocks: int) -> Judgement:
     steps, notes = parsed.steps, parsed.notes
     hole = next(((pos, line) for pos, line in parsed.unreadable if pos < len(steps)), None)
     judged = steps if hole is None else steps[:hole[0]]
-    sim = simulate(init, goal, judged)
-    status, failed, reason = sim.status, sim.failed_step, sim.reason
+    sim = simulate_from(dict(below), holding, want, judged)
+    status, failed, reason = sim.status, sim.failed_step, sim
     if status is not Status.INVALID_STEP:
         if hole is not None:
             status, failed, reason = Status.PARSE_ERROR, hole[0], f"step {hole[0] + 1} cannot be read: {hole[1]!r}"
@@ -119,7 +135,6 @@ def judge(init: State, goal: State, completion: str, gold: str | None = None,
     elif parsed.strict_steps is steps:
         strict_valid = status is Status.VALID
     else:
-        strict_valid = bool(simulate(init, goal, parsed.strict_steps))
-    exact = None if gold is None else completion == gold or normalise(completion) == normalise(gold)
-    return Judgement(status, judged, failed, reason, sim.executed, optimal_len, len(blocks), sim.goal_share,
-                     exact, parsed.strict, strict_valid, notes)
+        strict_valid = simulate_from(dict(below), holding, want, parsed.strict_steps).status is Status.VALID
+    return Judgement(status, judged, failed, reason, sim.executed, optimal_len, n_blocks, sim.goal_share,
+                     None, parsed.strict, strict_valid, notes)

@@ -17,6 +17,7 @@ is tried first; it is both the fast path and the strict mode the judge reports.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Collection
@@ -107,8 +108,10 @@ def parse_completion(text: str, blocks: Collection[str] | None = None) -> Parsed
         if text[end.end():].strip():
             notes.append(f"ignored what follows the end token {end.group()}")
         text = text[:end.start()]
-    names = {b.lower(): b for b in blocks} if blocks is not None else None
-    steps, unreadable, blank = _tolerant(text, names, notes)
+    steps, unreadable, blank = _tolerant(text, notes)
+    if blocks is not None and not all(fits(s, blocks) for s in steps):
+        names = {b.lower(): b for b in blocks}
+        steps = [_rename(s, names) for s in steps]
     return ParsedPlan(tuple(steps), strict, tuple(unreadable), tuple(notes), blank)
 
 
@@ -116,57 +119,97 @@ def _names_in(step: NLStep, blocks: Collection[str]) -> bool:
     return step.block in blocks and (step.dest is None or step.dest in blocks or step.dest == TABLE)
 
 
-def _tolerant(text: str, names: dict[str, str] | None, notes: list[str]) -> tuple[list[Step], list[tuple[int, str]], bool]:
+def fits(step: Step, blocks: Collection[str]) -> bool:
+    """Whether every name in ``step`` is one of ``blocks`` (or the table)."""
+    other = step.dest if step.__class__ is NLStep else step.target
+    return step.block in blocks and (other is None or other in blocks or other == TABLE)
+
+
+def _rename(step: Step, names: dict[str, str]) -> Step:
+    """The step with its names matched to the problem's blocks regardless of case."""
+    if step.__class__ is NLStep:
+        dest = step.dest if step.dest in (None, TABLE) else names.get(step.dest, step.dest)
+        return NLStep(step.verb, names.get(step.block, step.block), dest)
+    target = None if step.target is None else names.get(step.target, step.target)
+    return Action(step.op, names.get(step.block, step.block), target)
+
+
+# What one line holds, as a tuple of items: (_HEAD,) for a plan header, (_CHAT,) for
+# chatter, (number or None, steps or None, text) for a step line (steps None: unreadable).
+_HEAD, _CHAT = "head", "chat"
+
+
+def _tolerant(text: str, notes: list[str]) -> tuple[list[Step], list[tuple[int, str]], bool]:
     steps: list[Step] = []
     unreadable: list[tuple[int, str]] = []
     last_n: int | None = None
     skipped = 0
     blank = True
+    skip_noted = False
     # Lines end at \n or \r only: other control characters are noise inside a line, not breaks.
     for raw in text.replace("\r", "\n").split("\n"):
         line = raw.strip()
         if not line:
             continue
-        header = _HEADER.fullmatch(line)
-        if header is not None:
-            if steps or unreadable:
-                notes.append("ignored a second plan after the first")
-                break
-            line = header.group("rest").strip()
-            if not line:
+        for item in (_line_cached(line) if len(line) <= 120 else _line(line)):
+            if item is _HEAD:
+                if steps or unreadable:
+                    notes.append("ignored a second plan after the first")
+                    break
                 continue
-        blank = False
-        parts = _INNER_STEP.split(line) if line.lower().count("step") > 1 else (line,)
-        restarted = False
-        for part in parts:
-            marker = _MARKER.match(part)
-            number = marker.group("n") or marker.group("m")
-            body = part[marker.end():].strip(" \t*`")
-            if not body.lower().startswith(_VERBS) and not body.startswith("(") and marker.group("n") is None:
-                skipped += 1  # chatter
+            blank = False
+            if item is _CHAT:
+                skipped += 1
                 continue
-            if number is not None:
-                n = int(number)
+            n, read, part = item
+            if n is not None:
                 if last_n is not None and n <= last_n and (steps or unreadable):
                     notes.append(f"ignored the rest from where numbering restarts at step {n}")
-                    restarted = True
                     break
-                if last_n is not None and n != last_n + 1 and "step numbers skip" not in " ".join(notes):
+                if last_n is not None and n != last_n + 1 and not skip_noted:
                     notes.append(f"step numbers skip from {last_n} to {n}")
+                    skip_noted = True
                 last_n = n
-            read = _read_step(body, names)
             if read is None:
-                unreadable.append((len(steps), part[:200]))
+                unreadable.append((len(steps), part))
             else:
                 steps.extend(read)
-        if restarted:
-            break
+        else:
+            continue
+        break  # a second plan, or a restart
     if skipped:
         notes.append(f"skipped {skipped} line{'s that are not steps' if skipped > 1 else ' that is not a step'}")
     return steps, unreadable, blank
 
 
-def _read_step(body: str, names: dict[str, str] | None) -> list[Step] | None:
+def _line(line: str) -> tuple:
+    """The items of one stripped, non-empty line (names lower-cased)."""
+    items: list = []
+    header = _HEADER.fullmatch(line)
+    if header is not None:
+        items.append(_HEAD)
+        line = header.group("rest").strip()
+        if not line:
+            return tuple(items)
+    parts = _INNER_STEP.split(line) if line.lower().count("step") > 1 else (line,)
+    for part in parts:
+        marker = _MARKER.match(part)
+        number = marker.group("n") or marker.group("m")
+        body = part[marker.end():].strip(" \t*`")
+        if not body.lower().startswith(_VERBS) and not body.startswith("(") and marker.group("n") is None:
+            items.append(_CHAT)
+            continue
+        read = _read_step(body)
+        items.append((None if number is None else int(number), None if read is None else tuple(read), part[:200]))
+    return tuple(items)
+
+
+# Lines repeat across completions ("(unstack red blue)", "2. Put the red block on the table");
+# short ones are read once. Long lines bypass the cache, so it stays small.
+_line_cached = functools.lru_cache(maxsize=16384)(_line)
+
+
+def _read_step(body: str) -> list[Step] | None:
     """The action(s) one step line names, or None when it names none."""
     if body.startswith("("):
         if _PDDL_LINE.fullmatch(body) is None:
@@ -174,19 +217,19 @@ def _read_step(body: str, names: dict[str, str] | None) -> list[Step] | None:
         out: list[Step] = []
         for m in _PDDL.finditer(body):
             op = _PDDL_OPS[m.group("op").lower().replace("-", "").replace("_", "")]
-            b, d = _name(m.group("b"), names), m.group("d")
+            b, d = m.group("b").lower(), m.group("d")
             if (op in (Op.STACK, Op.UNSTACK)) != (d is not None):
                 return None
-            out.append(Action(op, b, _name(d, names) if d is not None else None))
+            out.append(Action(op, b, d.lower() if d is not None else None))
         return out
     for kind, pattern in _FORMS:
         m = pattern.fullmatch(body)
         if m is None:
             continue
         groups = m.groupdict()
-        b = _name(groups.get("b") or groups.get("b2"), names)
+        b = (groups.get("b") or groups.get("b2")).lower()
         d = groups.get("d")
-        dest = None if d is None else (TABLE if d.lower() == TABLE else _name(d, names))
+        dest = None if d is None else d.lower()
         if kind == "pick":
             if dest is None:
                 return [NLStep("pick-up", b)]
@@ -197,10 +240,3 @@ def _read_step(body: str, names: dict[str, str] | None) -> list[Step] | None:
             return [Action(Op.PUT_DOWN, b)]
         return [NLStep("stack", b, dest)]
     return None
-
-
-def _name(token: str, names: dict[str, str] | None) -> str:
-    low = token.lower()
-    if names is None:
-        return low
-    return names.get(low, low)

@@ -28,15 +28,32 @@ class Status(str, Enum):
 
 @dataclass(slots=True)
 class Verdict:
-    """What simulating a plan showed. ``bool(verdict)`` is whether the plan is valid (read-only by convention)."""
+    """What simulating a plan showed. ``bool(verdict)`` is whether the plan is valid (read-only by convention).
+
+    The reason is worded only when asked for: scoring thousands of plans needs
+    the status, not the sentence.
+    """
 
     status: Status
     executed: int  # length of the executable prefix
     failed_step: int | None  # 0-based index of the first inapplicable step
-    reason: str | None
     goal_share: float  # share of the goal's block positions that hold after the executable prefix
     below: dict[str, str] = field(repr=False, compare=False)  # what each block stands on then
     holding: str | None = None
+    want: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # the goal, as below
+    step: Action | NLStep | None = None  # the step that failed
+
+    @property
+    def reason(self) -> str | None:
+        if self.status is Status.INVALID_STEP:
+            state = self.final
+            action = self.step.resolve(state) if self.step.__class__ is NLStep else self.step
+            return f"step {self.failed_step + 1} ({action.pddl()[1:-1]}): {state.why_not(action)}"
+        if self.status is Status.HOLDING_AT_END:
+            return f"the hand still holds {self.holding}"
+        if self.status is Status.GOAL_NOT_REACHED:
+            return _goal_gap(self.below, self.want)
+        return None
 
     @property
     def final(self) -> State:
@@ -45,6 +62,9 @@ class Verdict:
 
     def __bool__(self) -> bool:
         return self.status is Status.VALID
+
+
+_PICK_UP, _PUT_DOWN, _UNSTACK = Op.PICK_UP, Op.PUT_DOWN, Op.UNSTACK  # enum lookups are slow in a hot loop
 
 
 def simulate(init: State, goal: State, steps: Sequence[Action | NLStep]) -> Verdict:
@@ -56,10 +76,14 @@ def simulate(init: State, goal: State, steps: Sequence[Action | NLStep]) -> Verd
     applicability rules are those of :meth:`State.why_not`, which explains a
     failing step.
     """
-    on = init.below()
+    return simulate_from(init.below(), init.holding, goal.below(), steps)
+
+
+def simulate_from(on: dict[str, str], holding: str | None, want: dict[str, str],
+                  steps: Sequence[Action | NLStep]) -> Verdict:
+    """:func:`simulate` from ``State.below()`` views of the start (``on``, which it takes over) and goal (``want``)."""
     clear = set(on)
     clear.difference_update(on.values())
-    holding = init.holding
     i = 0
     for step in steps:
         b = step.block
@@ -74,18 +98,13 @@ def simulate(init: State, goal: State, steps: Sequence[Action | NLStep]) -> Verd
                 ok = holding == b and (target is None or (target in clear and target != b))
         else:
             op, target = step.op, step.target
-            pick = op is Op.PICK_UP or op is Op.UNSTACK
+            pick = op is _PICK_UP or op is _UNSTACK
             if pick:
-                ok = holding is None and b in clear and on[b] == (TABLE if op is Op.PICK_UP else target)
+                ok = holding is None and b in clear and on[b] == (TABLE if op is _PICK_UP else target)
             else:
-                ok = holding == b and (op is Op.PUT_DOWN or (target in clear and target != b))
+                ok = holding == b and (op is _PUT_DOWN or (target in clear and target != b))
         if not ok:
-            action = step.resolve(_state(on, holding)) if step.__class__ is NLStep else step
-            state = _state(on, holding)
-            return Verdict(
-                Status.INVALID_STEP, i, i, f"step {i + 1} ({action.pddl()[1:-1]}): {state.why_not(action)}",
-                _share(on, goal.below()), on, holding,
-            )
+            return Verdict(Status.INVALID_STEP, i, i, _share(on, want), on, holding, want, step)
         if pick:
             clear.discard(b)
             src = on.pop(b)
@@ -101,17 +120,21 @@ def simulate(init: State, goal: State, steps: Sequence[Action | NLStep]) -> Verd
             clear.add(b)
             holding = None
         i += 1
-    want = goal.below()
-    n = len(steps)
     if holding is not None:
-        return Verdict(Status.HOLDING_AT_END, n, None, f"the hand still holds {holding}", _share(on, want), on, holding)
+        return Verdict(Status.HOLDING_AT_END, i, None, _share(on, want), on, holding, want)
     if on != want:
-        return Verdict(Status.GOAL_NOT_REACHED, n, None, _goal_gap(on, want), _share(on, want), on, holding)
-    return Verdict(Status.VALID, n, None, None, 1.0, on, holding)
+        return Verdict(Status.GOAL_NOT_REACHED, i, None, _share(on, want), on, holding, want)
+    return Verdict(Status.VALID, i, None, 1.0, on, holding, want)
 
 
 def _share(on: dict[str, str], want: dict[str, str]) -> float:
-    return sum(1 for b, w in want.items() if on.get(b) == w) / len(want) if want else 1.0
+    if not want:
+        return 1.0
+    right = 0
+    for b, w in want.items():
+        if on.get(b) == w:
+            right += 1
+    return right / len(want)
 
 
 def _state(on: dict[str, str], holding: str | None) -> State:
