@@ -17,7 +17,7 @@ from .errors import BwbenchError
 
 app = typer.Typer(
     name="bwbench",
-    help="Blocksworld planning benchmark for LLMs: generate, solve, audit.",
+    help="Blocksworld planning benchmark for LLMs: generate, solve, audit, score.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -194,6 +194,70 @@ def audit(
     table.add_row("true levels", *(" ".join(f"{l}:{c}" for l, c in f["levels"].items()) for f in data["files"]))
     table.add_row("claimed levels", *(" ".join(f"{l}:{c}" for l, c in f["claimed_levels"].items()) for f in data["files"]))
     out.print(table)
+
+
+@app.command(epilog="Example: bwbench score ../shared/seed-reference/results/lora_2025-11-17-09-14-09-9bf6.json --report lora.txt")
+def score(
+    files: List[Path] = typer.Argument(..., help="Predictions: bwbench JSONL (a problem and a raw 'completion' per line) or the seed's results JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (rates as fractions, 95% Wilson intervals) instead of a table."),
+    by: str = typer.Option("level", "--by", help="Break down by 'level' (the true level, from the optimal plan length) or 'blocks'."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write a human-readable report: every failure with the judge's reason."),
+) -> None:
+    """Judge model plans by simulating them: exact match, valid, optimal, and why each failure failed."""
+    from .benchmark.predictions import judge_all, read_predictions
+    from .benchmark.report import render_report
+    from .benchmark.score import GROUPS, aggregate
+    from .fileio import atomic_write
+
+    scored = []
+    try:
+        if by not in GROUPS:
+            raise BwbenchError(f"unknown breakdown {by!r}; choose one of: {', '.join(GROUPS)}", "--by")
+        with _progress() as bar:
+            for path in files:
+                pfile = read_predictions(path)
+                task = bar.add_task(f"judging {path.name}", total=len(pfile.predictions))
+                judgements = judge_all(pfile.predictions, progress=lambda k: bar.advance(task, k))
+                scored.append((pfile, judgements, aggregate(judgements, by=(by,))))
+        if report is not None:
+            text = "\n\n".join(render_report(p, j, c) for p, j, c in scored)
+            try:
+                atomic_write(report, text.encode("utf-8"))
+            except OSError as exc:
+                raise BwbenchError(f"cannot write: {exc.strerror}", str(report)) from None
+    except BwbenchError as exc:
+        _fail(exc)
+    if as_json:
+        objs = [{"file": p.path, "format": p.format, **card.to_json()} for p, _, card in scored]
+        sys.stdout.write(json.dumps(objs[0] if len(objs) == 1 else {"files": objs}, indent=2) + "\n")
+        return
+    for pfile, _, card in scored:
+        out.print(_score_table(pfile, card, by))
+
+
+def _score_table(pfile, card, by: str) -> Table:
+    groups = card.groups[by]
+    table = Table(title=f"{pfile.path}: {card.overall.n:,} predictions ({pfile.format})", title_justify="left")
+    table.add_column("metric")
+    table.add_column("overall", justify="right")
+    for key in groups:
+        table.add_column(key if by == "level" else f"{key} blocks", justify="right")
+    summaries = [card.overall, *groups.values()]
+    table.add_row("n", *(f"{s.n:,}" for s in summaries))
+    for m in card.overall.metrics:
+        cells = []
+        for s in summaries:
+            t = s.tallies[m.name]
+            if t.value is None:
+                cells.append("–")
+                continue
+            lo, hi = t.ci(m.kind)
+            cells.append(f"{100 * t.value:.1f}%\n[dim]{100 * lo:.1f}–{100 * hi:.1f}[/]")
+        table.add_row(m.label, *cells)
+    claimed = pfile.meta.get("metrics")
+    if isinstance(claimed, dict):
+        table.caption = "the file's own figures: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in claimed.items())
+    return table
 
 
 def main() -> None:
