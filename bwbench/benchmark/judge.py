@@ -115,7 +115,7 @@ def judge(init: State, goal: State, completion: str, gold: str | None = None,
 def _judge(parsed: ParsedPlan, below: dict[str, str], holding: str | None, want: dict[str, str],
            optimal_len: int, n_blocks: int) -> Judgement:
     steps, notes = parsed.steps, parsed.notes
-    hole = next(((pos, line) for pos, line in parsed.unreadable if pos < len(steps)), None)
+    hole = next(((pos, line) for pos, line in parsed.unreadable if pos < len(steps)), None) if parsed.unreadable else None
     judged = steps if hole is None else steps[:hole[0]]
     sim = simulate_from(dict(below), holding, want, judged)
     status, failed, reason = sim.status, sim.failed_step, sim

@@ -147,7 +147,7 @@ def _tolerant(text: str, notes: list[str]) -> tuple[list[Step], list[tuple[int, 
     blank = True
     skip_noted = False
     # Lines end at \n or \r only: other control characters are noise inside a line, not breaks.
-    for raw in text.replace("\r", "\n").split("\n"):
+    for raw in (text.replace("\r", "\n") if "\r" in text else text).split("\n"):
         line = raw.strip()
         if not line:
             continue
