@@ -118,7 +118,8 @@ def _judge(parsed: ParsedPlan, below: dict[str, str], holding: str | None, want:
     hole = next(((pos, line) for pos, line in parsed.unreadable if pos < len(steps)), None) if parsed.unreadable else None
     judged = steps if hole is None else steps[:hole[0]]
     sim = simulate_from(dict(below), holding, want, judged)
-    status, failed, reason = sim.status, sim.failed_step, sim
+    status, failed = sim.status, sim.failed_step
+    reason = None if status is Status.VALID else sim  # a failing simulation words its reason on request
     if status is not Status.INVALID_STEP:
         if hole is not None:
             status, failed, reason = Status.PARSE_ERROR, hole[0], f"step {hole[0] + 1} cannot be read: {hole[1]!r}"

@@ -148,10 +148,7 @@ def _tolerant(text: str, notes: list[str]) -> tuple[list[Step], list[tuple[int, 
     skip_noted = False
     # Lines end at \n or \r only: other control characters are noise inside a line, not breaks.
     for raw in (text.replace("\r", "\n") if "\r" in text else text).split("\n"):
-        line = raw.strip()
-        if not line:
-            continue
-        for item in (_line_cached(line) if len(line) <= 120 else _line(line)):
+        for item in (_line_cached(raw) if len(raw) <= 120 else _line(raw)):
             if item is _HEAD:
                 if steps or unreadable:
                     notes.append("ignored a second plan after the first")
@@ -183,7 +180,10 @@ def _tolerant(text: str, notes: list[str]) -> tuple[list[Step], list[tuple[int, 
 
 
 def _line(line: str) -> tuple:
-    """The items of one stripped, non-empty line (names lower-cased)."""
+    """The items of one line (names lower-cased); none for a blank line."""
+    line = line.strip()
+    if not line:
+        return ()
     items: list = []
     header = _HEADER.fullmatch(line)
     if header is not None:
