@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import sys
 import time
@@ -21,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import seed_generator  # noqa: E402
+from common import one_core  # noqa: E402
 
 from bwbench.benchmark import generate as g  # noqa: E402
 from bwbench.benchmark.planner import BwbenchPlanner, get_planner  # noqa: E402
@@ -65,9 +64,7 @@ def main() -> None:
     ap.add_argument("--problems", type=int, default=6000, help="L3 problems bwbench generates")
     ap.add_argument("--planner-problems", type=int, default=60, help="problems per level for the planner comparison")
     args = ap.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(one_core())
     base = seed_approach(args.seconds)
     fast = ours(args.problems)
     print(f"L3 generation, 4-6 blocks, one core: bwbench {fast:,.0f} problems/s (unique optimal, counted); "
