@@ -167,7 +167,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--predictions", type=int, default=60_000, help="predictions scored end to end")
     ap.add_argument("--plans", type=int, default=300, help="plans validated by unified-planning")
-    ap.add_argument("--repeats", type=int, default=5, help="repeats of each timing (the best is printed)")
+    ap.add_argument("--repeats", type=int, default=7, help="repeats of each timing (the best is printed)")
     args = ap.parse_args()
     print(one_core())
     records = [json.loads(ln) for ln in (ROOT / "data" / "standard" / "test.jsonl").read_text().splitlines()]
