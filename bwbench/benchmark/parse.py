@@ -101,7 +101,7 @@ def parse_completion(text: str, blocks: Collection[str] | None = None) -> Parsed
     strict = strict_steps(text)
     if strict is not None:
         strict = tuple(strict)
-    if strict is not None and (blocks is None or all(_names_in(s, blocks) for s in strict)):
+    if strict is not None and (blocks is None or all(fits(s, blocks) for s in strict)):
         return ParsedPlan(strict, strict, (), tuple(notes), blank=not strict)
     end = _END.search(text)
     if end is not None:
@@ -115,10 +115,6 @@ def parse_completion(text: str, blocks: Collection[str] | None = None) -> Parsed
     return ParsedPlan(tuple(steps), strict, tuple(unreadable), tuple(notes), blank)
 
 
-def _names_in(step: NLStep, blocks: Collection[str]) -> bool:
-    return step.block in blocks and (step.dest is None or step.dest in blocks or step.dest == TABLE)
-
-
 def fits(step: Step, blocks: Collection[str]) -> bool:
     """Whether every name in ``step`` is one of ``blocks`` (or the table)."""
     other = step.dest if step.__class__ is NLStep else step.target
@@ -128,10 +124,10 @@ def fits(step: Step, blocks: Collection[str]) -> bool:
 def _rename(step: Step, names: dict[str, str]) -> Step:
     """The step with its names matched to the problem's blocks regardless of case."""
     if step.__class__ is NLStep:
-        dest = step.dest if step.dest in (None, TABLE) else names.get(step.dest, step.dest)
-        return NLStep(step.verb, names.get(step.block, step.block), dest)
-    target = None if step.target is None else names.get(step.target, step.target)
-    return Action(step.op, names.get(step.block, step.block), target)
+        dest = step.dest if step.dest in (None, TABLE) else names.get(step.dest.lower(), step.dest)
+        return NLStep(step.verb, names.get(step.block.lower(), step.block), dest)
+    target = None if step.target is None else names.get(step.target.lower(), step.target)
+    return Action(step.op, names.get(step.block.lower(), step.block), target)
 
 
 # What one line holds, as a tuple of items: (_HEAD,) for a plan header, (_CHAT,) for
