@@ -119,9 +119,6 @@ class Summary:
         for name, t in other.tallies.items():
             self.tallies[name].merge(t)
 
-    def value(self, name: str) -> float | None:
-        return self.tallies[name].value
-
     def to_json(self) -> dict:
         """``{"n": …, "exact": 0.597, …, "ci95": {"exact": [lo, hi], …}, "count": {"exact": 631, …}}``."""
         out: dict = {"n": self.n}
