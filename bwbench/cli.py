@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ from .errors import BwbenchError
 
 app = typer.Typer(
     name="bwbench",
-    help="Blocksworld planning benchmark for LLMs: generate, solve, audit, score.",
+    help="Blocksworld planning benchmark for LLMs: generate, solve, audit, score, eval.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -31,9 +32,9 @@ def _fail(exc: BwbenchError) -> None:
     raise typer.Exit(2)
 
 
-def _progress() -> Progress:
+def _progress(*extra: TextColumn) -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), *extra,
         console=err, transient=True, disable=not err.is_terminal,
     )
 
@@ -258,6 +259,104 @@ def _score_table(pfile, card, by: str) -> Table:
     if isinstance(claimed, dict):
         table.caption = "the file's own figures: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in claimed.items())
     return table
+
+
+@app.command("eval", epilog="Example: bwbench eval --model planner --suite data/paper --level L3")
+def eval_(
+    model: str = typer.Option(..., "--model", help="planner, random, hf:<dir or hub id>, vllm:<dir or id>, openai:<base url>."),
+    suite: Path = typer.Option(..., "--suite", help="A suite directory (uses <split>.jsonl) or any dataset file, ours or the seed's."),
+    split: str = typer.Option("test", "--split", help="Which split of a suite directory."),
+    level: Optional[str] = typer.Option(None, "--level", help="Only this true level, e.g. L3 (from the optimal plan length)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N problems."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: results/<model>-<suite>-<split>[-<level>]). Re-running resumes."),
+    template: str = typer.Option("seed", "--template", help="Prompt: seed ([INST] ... [/INST], the fine-tuned models' form), chat (the model's chat template) or plain."),
+    shots: int = typer.Option(0, "--shots", min=0, help="Few-shot examples from the suite's train split (never its test split)."),
+    shots_from: Optional[Path] = typer.Option(None, "--shots-from", help="Take few-shot examples from this file instead."),
+    samples: int = typer.Option(1, "--samples", min=1, help="Completions per problem; with more than one, pass@1 and pass@k are reported."),
+    temperature: float = typer.Option(0.0, "--temperature", min=0.0, help="0 is greedy (deterministic)."),
+    max_new_tokens: Optional[int] = typer.Option(None, "--max-new-tokens", min=1, help="Default: sized from the longest optimal plan."),
+    seed: int = typer.Option(0, "--seed", help="Seed for sampling and for choosing few-shot examples."),
+    batch_size: int = typer.Option(8, "--batch-size", min=1, help="Problems per batch (a kill loses at most one batch)."),
+    lora: Optional[Path] = typer.Option(None, "--lora", help="hf/vllm: a peft LoRA adapter directory."),
+    revision: Optional[str] = typer.Option(None, "--revision", help="hf/vllm: model revision on the hub."),
+    dtype: str = typer.Option("auto", "--dtype", help="hf/vllm: auto, float32, bfloat16 or float16."),
+    device: str = typer.Option("auto", "--device", help="hf: auto, cpu, cuda, cuda:1, ..."),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="hf/vllm: run code shipped with the model (off unless given; recorded)."),
+    api: str = typer.Option("completions", "--api", help="openai: completions or chat."),
+    served_model: Optional[str] = typer.Option(None, "--served-model", help="openai: the model name the server knows (default: the first it lists)."),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, help="openai: requests in flight at once."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="openai: seconds per request."),
+    retries: int = typer.Option(4, "--retries", min=0, help="openai: retries per request, with exponential backoff."),
+    single_step: bool = typer.Option(True, "--single-step/--no-single-step", help="hf: also measure teacher-forced single-step success."),
+    backend: str = typer.Option("local", "--backend", help="local, or modal (the vllm adapter on a Modal GPU)."),
+    gpu: str = typer.Option("A100", "--gpu", help="modal: GPU type, e.g. A100, H100, L40S, A100-80GB:2."),
+) -> None:
+    """Run a model on a suite and judge every plan; resumable, with results.json, predictions.jsonl and report.txt."""
+    from . import adapters
+    from . import evaluate as ev
+    from .adapters.base import GenerationConfig
+    from .benchmark.generate import parse_level
+    from .prompts import TEMPLATES, PromptConfig
+
+    try:
+        scheme, _ = adapters.parse_spec(model)
+        if template not in TEMPLATES:
+            raise BwbenchError(f"unknown template {template!r}; choose one of: {', '.join(TEMPLATES)}", "--template")
+        if backend not in ("local", "modal"):
+            raise BwbenchError(f"unknown backend {backend!r}; choose local or modal", "--backend")
+        try:
+            lvl = parse_level(level) if level else None
+        except ValueError as exc:
+            raise BwbenchError(str(exc), "--level") from None
+        options = {
+            "lora": str(lora) if lora else None, "revision": revision, "dtype": dtype, "device": device,
+            "trust_remote_code": trust_remote_code, "api": api, "served_model": served_model,
+            "concurrency": concurrency, "timeout": timeout, "retries": retries,
+        }
+        options = adapters.options_for(scheme, options, backend)
+        view = ev.load_suite(suite, split, lvl, limit)
+        gen = GenerationConfig(
+            max_new_tokens=max_new_tokens or ev.default_max_new_tokens(view.tasks),
+            temperature=temperature, samples=samples, seed=seed,
+        )
+        name = re.sub(r"[^\w.-]+", "_", model.split(":", 1)[-1].rstrip("/").split("/")[-1] or scheme)
+        target = out_dir or Path("results") / f"{scheme}-{name}-{view.name}-{split}{'-L' + str(lvl) if lvl else ''}"
+        config = ev.EvalConfig(
+            model=model, suite=str(suite), out=target, split=split, level=lvl, limit=limit,
+            prompt=PromptConfig(template, shots, seed), generation=gen, batch_size=batch_size,
+            single_step=single_step and scheme == "hf", shots_from=str(shots_from) if shots_from else None,
+            model_options={k: v for k, v in options.items() if v is not None},
+        )
+        if backend == "modal":
+            from .modal_app import RemoteVLLM
+
+            adapter = RemoteVLLM(model, gpu=gpu, **options)
+        else:
+            with err.status(f"loading {model}"):
+                adapter = adapters.load(model, **options)
+        start = time.perf_counter()
+        with _progress(TextColumn("{task.fields[valid]}")) as bar:
+            task = bar.add_task(f"{model} on {view.name}", total=len(view.tasks), valid="")
+
+            def show(p: ev.Progress) -> None:
+                bar.update(task, completed=p.done, valid=f"valid {100 * p.valid_rate:.1f}%" if p.judged else "")
+
+            results = ev.run(config, adapter, on_progress=show, suite=view)
+    except BwbenchError as exc:
+        _fail(exc)
+    secs = time.perf_counter() - start
+    overall = results["metrics"]["overall"]
+    out.print(f"{model} on {view.name} ({split}{', L' + str(lvl) if lvl else ''}): {results['n_examples']:,} problems "
+              f"in {secs:.1f}s → {target}", highlight=False)
+    line = "  ".join(f"{k} {100 * overall[k]:.1f}%" for k in ("valid", "optimal", "exact", "single_step") if overall.get(k) is not None)
+    out.print(line, highlight=False)
+    if results["pass_at_k"]:
+        pk = results["pass_at_k"]
+        k = pk["k"]
+        out.print(f"pass@1 {100 * pk['pass@1']:.1f}%  pass@{k} {100 * pk[f'pass@{k}']:.1f}%", highlight=False)
+    if results["failed_examples"]:
+        err.print(f"[yellow]warning:[/] {len(results['failed_examples'])} problems failed after retries "
+                  f"(see {target / 'errors.jsonl'}); run the same command again to retry them", highlight=False)
 
 
 def main() -> None:

@@ -1,0 +1,174 @@
+"""transformers models (base, full fine-tunes, and peft LoRA adapters): batched generation and single-step success."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import BwbenchError
+from .base import GenerationConfig, Query, cut_at_stop
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+_HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
+_STEP_LINE = re.compile(r"^step \d+: (.+)$", re.M)
+
+
+class HFAdapter:
+    """``hf:<dir or hub id>``. A directory holding ``adapter_config.json`` is a LoRA adapter on its base model."""
+
+    name = "hf"
+
+    def __init__(self, target: str, lora: str | None = None, revision: str | None = None, dtype: str = "auto",
+                 device: str = "auto", trust_remote_code: bool = False):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        base = _existing(target)
+        if lora is None and Path(base).is_dir() and (Path(base) / "adapter_config.json").is_file():
+            lora, base = base, _adapter_base(Path(base))
+        if lora is not None and not (Path(lora) / "adapter_config.json").is_file():
+            raise BwbenchError("not a peft adapter directory (no adapter_config.json)", lora)
+        if dtype not in DTYPES:
+            raise BwbenchError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}", "--dtype")
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        torch_dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}.get(
+            dtype, torch.bfloat16 if device.startswith("cuda") else torch.float32)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(base, revision=revision, trust_remote_code=trust_remote_code)
+            model = AutoModelForCausalLM.from_pretrained(base, revision=revision, dtype=torch_dtype,
+                                                         trust_remote_code=trust_remote_code)
+        except (OSError, ValueError) as exc:
+            raise BwbenchError(f"cannot load the model: {_first_line(exc)}", target) from None
+        if lora is not None:
+            from peft import PeftModel
+
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", FutureWarning)
+                    model = PeftModel.from_pretrained(model, lora).merge_and_unload()
+            except (RuntimeError, ValueError, KeyError, OSError) as exc:
+                raise BwbenchError(f"the adapter does not fit the base model {base}: {_first_line(exc)}", lora) from None
+        self.model = model.to(device).eval()
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
+        self.base, self.lora, self.revision = base, lora, revision
+        self.dtype, self.device, self.trust_remote_code = str(torch_dtype).removeprefix("torch."), device, trust_remote_code
+
+    def settings(self) -> dict:
+        return {
+            "base_model": self.base, "lora": self.lora, "revision": self.revision,
+            "commit": getattr(self.model.config, "_commit_hash", None), "dtype": self.dtype, "device": self.device,
+            "trust_remote_code": self.trust_remote_code, "parameters": sum(p.numel() for p in self.model.parameters()),
+            "architecture": (self.model.config.architectures or [type(self.model).__name__])[0],
+        }
+
+    def render(self, q: Query) -> str:
+        if not q.chat:
+            return q.text
+        if not getattr(self.tokenizer, "chat_template", None):
+            raise BwbenchError(f"{self.base} has no chat template; use --template seed or plain", "--template")
+        return self.tokenizer.apply_chat_template(list(q.messages), tokenize=False, add_generation_prompt=True)
+
+    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[str]]:
+        """One batch, left-padded, with the KV cache; greedy unless a temperature is given."""
+        import torch
+
+        texts = [self.render(q) for q in queries]
+        enc = self.tokenizer(texts, return_tensors="pt", padding=True).to(self.device)
+        sampling = {"do_sample": True, "temperature": gen.temperature, "top_p": 1.0} if not gen.greedy else {"do_sample": False}
+        torch.manual_seed(gen.seed)
+        stop = _StopStrings(self.tokenizer, gen.stop, enc["input_ids"].shape[1])
+        with torch.inference_mode():
+            out = self.model.generate(
+                **enc, max_new_tokens=gen.max_new_tokens, num_return_sequences=gen.samples, use_cache=True,
+                pad_token_id=self.tokenizer.pad_token_id, eos_token_id=self.tokenizer.eos_token_id,
+                stopping_criteria=[stop] if gen.stop else None, **sampling,
+            )
+        new = out[:, enc["input_ids"].shape[1]:]
+        decoded = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        texts_out = [cut_at_stop(t, gen.stop).strip() for t in decoded]
+        k = gen.samples
+        return [texts_out[i * k:(i + 1) * k] for i in range(len(queries))]
+
+    def single_step(self, queries: Sequence[Query], golds: Sequence[str]) -> list[tuple[int, int]]:
+        """Teacher-forced single-step success: with the gold plan's earlier steps given, is each next action
+        the model's greedy choice? One forward pass per batch; a step counts when every token of its action
+        (and the line break after it) is the argmax."""
+        import torch
+
+        fulls, spans = [], []
+        for q, gold in zip(queries, golds):
+            prompt = self.render(q)
+            sep = " " if prompt.endswith("[/INST]") else ""
+            full = prompt + sep + gold
+            start = len(prompt) + len(sep)
+            spans.append([(start + m.start(1), start + m.end(1) + 1) for m in _STEP_LINE.finditer(gold)])
+            fulls.append(full)
+        enc = self.tokenizer(fulls, return_tensors="pt", padding=True, return_offsets_mapping=True)
+        offsets = enc.pop("offset_mapping")
+        enc = enc.to(self.device)
+        with torch.inference_mode():
+            pred = self.model(**enc).logits.argmax(-1).cpu()
+        ids, mask = enc["input_ids"].cpu(), enc["attention_mask"].cpu()
+        out = []
+        for j, step_spans in enumerate(spans):
+            right = 0
+            for a, b in step_spans:
+                positions = [i for i in range(1, ids.shape[1]) if mask[j, i] and offsets[j, i, 0] < b
+                             and offsets[j, i, 1] > a and offsets[j, i, 1] > offsets[j, i, 0]]
+                right += bool(positions) and all(pred[j, i - 1] == ids[j, i] for i in positions)
+            out.append((right, len(step_spans)))
+        return out
+
+
+class _StopStrings:
+    """Stop each sequence once its new text holds a stop string, looking only at its last few tokens.
+
+    (transformers' own ``stop_strings`` needs a tokenizer whose pieces it can
+    take apart, which word-level tokenizers are not.)"""
+
+    def __init__(self, tokenizer, stop: Sequence[str], prompt_len: int, window: int = 12):
+        self.tokenizer, self.stop, self.prompt_len, self.window = tokenizer, tuple(stop), prompt_len, window
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        new = input_ids[:, self.prompt_len:]
+        tails = self.tokenizer.batch_decode(new[:, -self.window:], skip_special_tokens=True)
+        return torch.tensor([any(s in t for s in self.stop) for t in tails], device=input_ids.device)
+
+
+def _existing(target: str) -> str:
+    path = Path(target).expanduser()
+    if path.exists():
+        return str(path)
+    if _HUB_ID.fullmatch(target):
+        return target  # a hub id; loading says whether it can be had
+    raise BwbenchError("no such model directory", target)
+
+
+def _adapter_base(path: Path) -> str:
+    try:
+        base = json.loads((path / "adapter_config.json").read_text()).get("base_model_name_or_path")
+    except json.JSONDecodeError:
+        base = None
+    if not base:
+        raise BwbenchError("adapter_config.json names no base model; give it with hf:<base> --lora DIR", str(path))
+    return base
+
+
+def _first_line(exc: BaseException) -> str:
+    """The informative line of a library's error (for a state-dict error, the first mismatch)."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    if not lines:
+        return type(exc).__name__
+    mismatch = next((ln for ln in lines if ln.startswith(("size mismatch", "Missing key", "Unexpected key"))), None)
+    return mismatch or lines[0]

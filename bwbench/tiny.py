@@ -1,0 +1,64 @@
+"""A word-level tokenizer for the domain's language, and small Llama-architecture models built from a config.
+
+Nothing is downloaded: the vocabulary comes from the prompt's fixed text, the
+step language and the block names, and models start from random weights. The
+tokenizer keeps every space and newline as a token of its own, so decoding
+gives back the text exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from .benchmark.text import INSTRUCTION, RULE, SEED_PALETTE
+
+EXTRA_COLORS = ("pink", "orange", "purple", "brown", "cyan", "olive", "navy", "teal", "maroon", "lime")
+SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
+_PIECES = re.compile(r"[\w-]+|\s|[^\w\s]")
+
+
+def vocabulary(colors: Iterable[str] = SEED_PALETTE + EXTRA_COLORS, max_steps: int = 40) -> list[str]:
+    """Every token the seed's prompts and plans use, for these block names."""
+    fixed = f"{INSTRUCTION}\n{RULE}\nInit state: Goal state: Plan: step pick-up stack on-top-of table on [INST] [/INST] <>"
+    words = dict.fromkeys(SPECIALS)
+    words.update(dict.fromkeys(_PIECES.findall(fixed)))
+    words.update(dict.fromkeys(("\n", " ", "\t")))
+    words.update(dict.fromkeys(str(i) for i in range(max_steps + 1)))
+    words.update(dict.fromkeys(colors))
+    return list(words)
+
+
+def word_tokenizer(colors: Iterable[str] = SEED_PALETTE + EXTRA_COLORS):
+    """A fast tokenizer (transformers) over :func:`vocabulary`, with a Llama-2 style chat template."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {w: i for i, w in enumerate(vocabulary(colors))}
+    core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.Split(Regex(_PIECES.pattern), behavior="isolated")
+    core.decoder = decoders.Fuse()
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=core, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
+        clean_up_tokenization_spaces=False,
+    )
+    tok.chat_template = (
+        "{% for m in messages %}{% if m['role'] == 'user' %}[INST] {{ m['content'] }} [/INST]"
+        "{% else %} {{ m['content'] }}</s>{% endif %}{% endfor %}"
+    )
+    return tok
+
+
+def tiny_llama(tokenizer, hidden: int = 64, layers: int = 2, heads: int = 4, seed: int = 0, max_positions: int = 2048):
+    """A randomly initialised Llama-architecture causal LM sized for ``tokenizer``."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=hidden * 2, num_hidden_layers=layers,
+        num_attention_heads=heads, num_key_value_heads=heads, max_position_embeddings=max_positions,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+        tie_word_embeddings=True,
+    )
+    return LlamaForCausalLM(config)
