@@ -60,6 +60,7 @@ class HFAdapter:
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
         self.base, self.lora, self.revision = base, lora, revision
+        self._triggers: dict = {}
         self.dtype, self.device, self.trust_remote_code = str(torch_dtype).removeprefix("torch."), device, trust_remote_code
 
     def settings(self) -> dict:
@@ -85,7 +86,9 @@ class HFAdapter:
         enc = self.tokenizer(texts, return_tensors="pt", padding=True).to(self.device)
         sampling = {"do_sample": True, "temperature": gen.temperature, "top_p": 1.0} if not gen.greedy else {"do_sample": False}
         torch.manual_seed(gen.seed)
-        stop = _StopStrings(self.tokenizer, gen.stop, enc["input_ids"].shape[1])
+        if gen.stop not in self._triggers:
+            self._triggers[gen.stop] = _StopStrings.triggers_for(self.tokenizer, gen.stop)
+        stop = _StopStrings(self.tokenizer, gen.stop, enc["input_ids"].shape[1], self._triggers[gen.stop])
         with torch.inference_mode():
             out = self.model.generate(
                 **enc, max_new_tokens=gen.max_new_tokens, num_return_sequences=gen.samples, use_cache=True,
@@ -130,20 +133,41 @@ class HFAdapter:
 
 
 class _StopStrings:
-    """Stop each sequence once its new text holds a stop string, looking only at its last few tokens.
+    """Stop each sequence once its new text holds a stop string.
 
-    (transformers' own ``stop_strings`` needs a tokenizer whose pieces it can
-    take apart, which word-level tokenizers are not.)"""
+    transformers' own ``stop_strings`` needs a tokenizer whose pieces it can
+    take apart, which word-level tokenizers are not. Decoding at every step is
+    what costs, so only a sequence whose newest token could end a stop string
+    (a *trigger*, found once per vocabulary) has its last few tokens decoded.
+    """
 
-    def __init__(self, tokenizer, stop: Sequence[str], prompt_len: int, window: int = 12):
+    def __init__(self, tokenizer, stop: Sequence[str], prompt_len: int, triggers, window: int = 12):
         self.tokenizer, self.stop, self.prompt_len, self.window = tokenizer, tuple(stop), prompt_len, window
+        self.triggers = triggers
+        self.done = None
+
+    @staticmethod
+    def triggers_for(tokenizer, stop: Sequence[str]):
+        """Token ids whose text holds the last character of some stop string."""
+        import torch
+
+        ends = {s[-1] for s in stop if s}
+        ids = [i for i in range(len(tokenizer)) if any(c in tokenizer.decode([i]) for c in ends)]
+        return torch.tensor(ids, dtype=torch.long)
 
     def __call__(self, input_ids, scores, **kwargs):
         import torch
 
-        new = input_ids[:, self.prompt_len:]
-        tails = self.tokenizer.batch_decode(new[:, -self.window:], skip_special_tokens=True)
-        return torch.tensor([any(s in t for s in self.stop) for t in tails], device=input_ids.device)
+        if self.done is None:
+            self.done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+        check = torch.isin(input_ids[:, -1], self.triggers.to(input_ids.device)) & ~self.done
+        rows = check.nonzero().flatten().tolist()
+        if rows:
+            new = input_ids[rows, max(self.prompt_len, input_ids.shape[1] - self.window):]
+            for row, tail in zip(rows, self.tokenizer.batch_decode(new, skip_special_tokens=True)):
+                if any(s in tail for s in self.stop):
+                    self.done[row] = True
+        return self.done.clone()
 
 
 def _existing(target: str) -> str:
