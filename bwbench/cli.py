@@ -269,7 +269,7 @@ def eval_(
     level: Optional[str] = typer.Option(None, "--level", help="Only this true level, e.g. L3 (from the optimal plan length)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N problems."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: results/<model>-<suite>-<split>[-<level>]). Re-running resumes."),
-    template: str = typer.Option("seed", "--template", help="Prompt: seed ([INST] ... [/INST], the fine-tuned models' form), chat (the model's chat template) or plain."),
+    template: str = typer.Option("seed", "--template", help="Prompt: seed (\\[INST] ... \\[/INST], the fine-tuned models' form), chat (the model's chat template) or plain."),
     shots: int = typer.Option(0, "--shots", min=0, help="Few-shot examples from the suite's train split (never its test split)."),
     shots_from: Optional[Path] = typer.Option(None, "--shots-from", help="Take few-shot examples from this file instead."),
     samples: int = typer.Option(1, "--samples", min=1, help="Completions per problem; with more than one, pass@1 and pass@k are reported."),
@@ -320,7 +320,8 @@ def eval_(
             temperature=temperature, samples=samples, seed=seed,
         )
         name = re.sub(r"[^\w.-]+", "_", model.split(":", 1)[-1].rstrip("/").split("/")[-1] or scheme)
-        target = out_dir or Path("results") / f"{scheme}-{name}-{view.name}-{split}{'-L' + str(lvl) if lvl else ''}"
+        who = scheme if name == scheme else f"{scheme}-{name}"
+        target = out_dir or Path("results") / f"{who}-{view.name}-{split}{'-L' + str(lvl) if lvl else ''}"
         config = ev.EvalConfig(
             model=model, suite=str(suite), out=target, split=split, level=lvl, limit=limit,
             prompt=PromptConfig(template, shots, seed), generation=gen, batch_size=batch_size,
