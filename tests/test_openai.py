@@ -7,6 +7,7 @@ can fail some requests once (the client must retry), fail some every time
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class Server:
     def __init__(self):
         self.flaky_once: set[str] = set()  # problems whose first request fails with 500
         self.always_fail: set[str] = set()  # problems whose every request fails with 500
+        self.slow = 0.0  # seconds to wait before answering anything
         self.seen: dict[str, int] = {}
         self.auth: set[str] = set()
         self.lock = threading.Lock()
@@ -49,6 +51,7 @@ class Server:
             def do_POST(self):
                 server.auth.add(self.headers.get("Authorization", ""))
                 req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                time.sleep(server.slow)
                 text = req["prompt"] if "prompt" in req else req["messages"][-1]["content"]
                 problem = text.rsplit("[INST]", 1)[-1].replace("[/INST]", "").rstrip()
                 init, goal = parse_problem(problem)
@@ -132,6 +135,19 @@ def test_a_failing_server_is_recorded_and_retried_on_resume(server, tmp_path):
     assert res["complete"] and res["n_examples"] == 12 and res["metrics"]["overall"]["valid"] == 1.0
     ids = [json.loads(ln)["id"] for ln in (out / "predictions.jsonl").read_text().splitlines()]
     assert len(ids) == len(set(ids)) == 12
+
+
+def test_a_server_that_times_out_is_recorded_not_fatal(server, tmp_path):
+    server.slow = 1.5
+    out = tmp_path / "slow"
+    r = _eval(server, out, "--timeout", "0.5", "--retries", "1", "--limit", "2")
+    assert r.returncode == 0, r.stderr
+    res = json.loads((out / "results.json").read_text())
+    assert not res["complete"] and len(res["failed_examples"]) == 2
+    assert all("Timeout" in e for e in res["failed_examples"].values())
+    server.slow = 0.0
+    assert _eval(server, out, "--timeout", "0.5", "--retries", "1", "--limit", "2").returncode == 0
+    assert json.loads((out / "results.json").read_text())["complete"]
 
 
 def test_an_unreachable_server_is_a_one_line_error(tmp_path):
