@@ -155,6 +155,18 @@ def test_tiny_models_base_lora_and_merged_end_to_end(tiny, tmp_path):
 
 
 @pytest.mark.slow
+def test_tiny_model_with_chat_template_shots_and_samples(tiny, tmp_path):
+    r = bwbench("eval", "--model", f"hf:{tiny / 'base'}", "--suite", PAPER, "--level", "L1", "--limit", "4",
+                "--template", "chat", "--shots", "2", "--samples", "3", "--temperature", "0.8", "--max-new-tokens", "30",
+                "--out", tmp_path / "c")
+    assert r.returncode == 0, r.stderr
+    res, lines = _results(tmp_path / "c"), _lines(tmp_path / "c")
+    assert len(lines) == 12 and res["pass_at_k"]["k"] == 3
+    assert res["prompt"] == {"template": "chat", "shots": 2, "shots_seed": 0, "shots_from": str(PAPER / "train.jsonl")}
+    assert len({ln["prompt_hash"] for ln in lines}) == 4  # one prompt per problem, three samples each
+
+
+@pytest.mark.slow
 def test_single_step_success_equals_stepwise_greedy_decoding(tiny):
     """Teacher forcing in one pass must agree with decoding each next step greedily from the gold prefix."""
     import torch
