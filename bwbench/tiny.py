@@ -1,9 +1,11 @@
 """A word-level tokenizer for the domain's language, and small Llama-architecture models built from a config.
 
 Nothing is downloaded: the vocabulary comes from the prompt's fixed text, the
-step language and the block names, and models start from random weights. The
-tokenizer keeps every space and newline as a token of its own, so decoding
-gives back the text exactly.
+step language and the block names, and models start from random weights. A
+token is a word or a punctuation mark with the single space before it, if any
+(``" red"``, ``" on-top-of"``, ``":"``), or one other whitespace character, so
+decoding concatenates tokens and gives back the text exactly, and plans take
+half the tokens they would with spaces of their own.
 """
 
 from __future__ import annotations
@@ -15,17 +17,19 @@ from .benchmark.text import INSTRUCTION, RULE, SEED_PALETTE
 
 EXTRA_COLORS = ("pink", "orange", "purple", "brown", "cyan", "olive", "navy", "teal", "maroon", "lime")
 SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
-_PIECES = re.compile(r"[\w-]+|\s|[^\w\s]")
+_PIECES = re.compile(r" ?[\w-]+| ?[^\w\s]|\s")
 
 
 def vocabulary(colors: Iterable[str] = SEED_PALETTE + EXTRA_COLORS, max_steps: int = 40) -> list[str]:
     """Every token the seed's prompts and plans use, for these block names."""
     fixed = f"{INSTRUCTION}\n{RULE}\nInit state: Goal state: Plan: step pick-up stack on-top-of table on [INST] [/INST] <>"
     words = dict.fromkeys(SPECIALS)
-    words.update(dict.fromkeys(_PIECES.findall(fixed)))
     words.update(dict.fromkeys(("\n", " ", "\t")))
-    words.update(dict.fromkeys(str(i) for i in range(max_steps + 1)))
-    words.update(dict.fromkeys(colors))
+    pieces = [*_PIECES.findall(fixed), *(str(i) for i in range(max_steps + 1)), *colors]
+    for piece in pieces:
+        bare = piece.lstrip(" ")
+        if bare and not bare.isspace():
+            words.update(dict.fromkeys((bare, " " + bare)))
     return list(words)
 
 
