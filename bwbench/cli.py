@@ -18,7 +18,7 @@ from .errors import BwbenchError
 
 app = typer.Typer(
     name="bwbench",
-    help="Blocksworld planning benchmark for LLMs: generate, solve, audit, score, eval.",
+    help="Blocksworld planning benchmark for LLMs: generate, solve, audit, score, eval, train.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -358,6 +358,41 @@ def eval_(
     if results["failed_examples"]:
         err.print(f"[yellow]warning:[/] {len(results['failed_examples'])} problems failed after retries "
                   f"(see {target / 'errors.jsonl'}); run the same command again to retry them", highlight=False)
+
+
+@app.command(epilog="Example: bwbench train --adapter lora --base-model meta-llama/Llama-2-7b-chat-hf --suite data/paper --out runs/lora")
+def train(
+    adapter: str = typer.Option("lora", "--adapter", help="lora, full, or scratch (a small Llama from random weights)."),
+    backend: str = typer.Option("local", "--backend", help="local: the transformers Trainer, on CPU or GPU."),
+    suite: Path = typer.Option(..., "--suite", help="Suite directory: its train split (lora, full), or its test split to keep out (scratch)."),
+    base_model: Optional[str] = typer.Option(None, "--base-model", help="lora/full: the model to fine-tune (directory or hub id)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: runs/<adapter>-<suite>). Running again resumes."),
+    config: Optional[Path] = typer.Option(None, "--config", help="YAML or JSON file of settings (names as in --set)."),
+    sets: List[str] = typer.Option([], "--set", help="Override a setting, e.g. --set lora_r=8 --set epochs=1 (repeatable)."),
+    wandb: bool = typer.Option(False, "--wandb", help="Report to Weights & Biases (key from WANDB_API_KEY)."),
+) -> None:
+    """Fine-tune a model (LoRA or full) on a suite's train split, or train a small one from scratch."""
+    from .training.config import TrainConfig, load_file, parse_sets
+
+    try:
+        values = load_file(config) if config else {}
+        values.update(parse_sets(sets))
+        name = out_dir or Path("runs") / f"{adapter}-{suite.name}"
+        cfg = TrainConfig(**{**values, "adapter": adapter, "backend": backend, "suite": str(suite),
+                             "base_model": base_model or values.get("base_model"), "out": str(name),
+                             "wandb": wandb or bool(values.get("wandb"))})
+        cfg.resolved().check()
+        from .training.local import train as run_local
+
+        record = run_local(cfg)
+    except BwbenchError as exc:
+        _fail(exc)
+    m = record["metrics"]
+    out.print(f"{adapter} run → {name}: {record['examples']['train']:,} examples, "
+              f"{m.get('train_loss', float('nan')):.4f} train loss"
+              + (f", {m['eval_loss']:.4f} validation loss" if "eval_loss" in m else "")
+              + f", {record['tokens_per_s']:,.0f} tokens/s, {record['wall_s']:.0f}s", highlight=False)
+    out.print(f"evaluate it: bwbench eval --model hf:{name} --suite {suite}", highlight=False)
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ class HFAdapter:
 
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
-        base = _existing(target)
+        base = model_location(target)
         if lora is None and Path(base).is_dir() and (Path(base) / "adapter_config.json").is_file():
             lora, base = base, _adapter_base(Path(base))
         if lora is not None and not (Path(lora) / "adapter_config.json").is_file():
@@ -170,7 +170,8 @@ class _StopStrings:
         return self.done.clone()
 
 
-def _existing(target: str) -> str:
+def model_location(target: str) -> str:
+    """A local model directory, or a hub id; ``BwbenchError`` for a path that does not exist."""
     path = Path(target).expanduser()
     if path.exists():
         return str(path)

@@ -1,0 +1,152 @@
+"""One typed training configuration, built the same way from the command line, a config file or Python.
+
+Defaults are the seed's (Axolotl on Llama-2-7b-chat): LoRA r=16, alpha=32,
+dropout 0.05 on all linear layers, lr 2e-4, micro-batch 8, 3 epochs, cosine
+schedule with warmup; full fine-tunes lr 5e-5 with a global batch of 20
+(micro-batch 2 × accumulation 10); 15% held out for validation; the seed's
+``[INST] … [/INST]`` template; loss on the plan tokens only. ``scratch`` trains
+a small Llama from random weights on freshly generated problems.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from ..errors import BwbenchError
+
+ADAPTERS = ("lora", "full", "scratch")
+BACKENDS = ("local",)
+
+
+def _f(default: Any, doc: str):
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass
+class TrainConfig:
+    adapter: str = _f("lora", "lora, full or scratch")
+    backend: str = _f("local", "where to train: local (transformers Trainer, CPU or GPU)")
+    suite: str = _f("", "suite directory: its train split (lora, full), or its test split to exclude (scratch)")
+    base_model: str | None = _f(None, "model to fine-tune (lora, full): a local directory or hub id")
+    out: str = _f("", "run directory; holds what `bwbench eval --model hf:<out>` needs")
+    learning_rate: float | None = _f(None, "default: 2e-4 (lora), 5e-5 (full), 1e-3 (scratch)")
+    epochs: float = _f(3.0, "passes over the training examples")
+    max_steps: int = _f(-1, "stop after this many optimiser steps (-1: run the epochs)")
+    micro_batch_size: int | None = _f(None, "default: 8 (lora), 2 (full), 32 (scratch)")
+    gradient_accumulation: int | None = _f(None, "default: 1 (lora, scratch), 10 (full)")
+    warmup_ratio: float = _f(0.05, "share of steps with a linear warmup before the cosine schedule")
+    weight_decay: float = _f(0.0, "AdamW weight decay")
+    val_split: float = _f(0.15, "share of examples held out for validation")
+    max_seq_len: int = _f(1024, "longer examples are dropped (and counted)")
+    lora_r: int = _f(16, "LoRA rank")
+    lora_alpha: int = _f(32, "LoRA alpha")
+    lora_dropout: float = _f(0.05, "LoRA dropout")
+    lora_target: str = _f("all-linear", "LoRA target modules: all-linear or a comma-separated list")
+    template: str = _f("seed", "prompt template the model is trained with (seed or plain)")
+    seed: int = _f(0, "seed for data order, initialisation and splits")
+    wandb: bool = _f(False, "report to Weights & Biases (key from WANDB_API_KEY)")
+    device: str = _f("auto", "auto, cpu or cuda")
+    # scratch only
+    hidden: int = _f(256, "scratch: hidden size")
+    layers: int = _f(4, "scratch: transformer layers")
+    heads: int = _f(4, "scratch: attention heads")
+    problems: int = _f(40_000, "scratch: problems generated for training")
+    levels: str = _f("1,2,3", "scratch: levels of the generated problems")
+    blocks: str = _f("4-6", "scratch: block counts of the generated problems")
+    curriculum: bool = _f(True, "scratch: order examples from short plans to long ones")
+    exclude: str = _f("", "scratch: more dataset files (comma-separated) whose problems are kept out of training")
+
+    def resolved(self) -> "TrainConfig":
+        """This config with the adapter's defaults filled in."""
+        if self.adapter not in ADAPTERS:
+            self.check()  # says which adapters there are
+        lr = {"lora": 2e-4, "full": 5e-5, "scratch": 1e-3}[self.adapter]
+        mb = {"lora": 8, "full": 2, "scratch": 32}[self.adapter]
+        ga = {"lora": 1, "full": 10, "scratch": 1}[self.adapter]
+        return dataclasses.replace(
+            self, learning_rate=self.learning_rate or lr, micro_batch_size=self.micro_batch_size or mb,
+            gradient_accumulation=self.gradient_accumulation or ga,
+        )
+
+    def check(self) -> None:
+        """``BwbenchError`` naming the option for anything that cannot work, before any expensive step."""
+        if self.adapter not in ADAPTERS:
+            raise BwbenchError(f"unknown adapter {self.adapter!r}; choose one of: {', '.join(ADAPTERS)}", "--adapter")
+        if self.backend not in BACKENDS:
+            raise BwbenchError(f"unknown backend {self.backend!r}; this version trains with: {', '.join(BACKENDS)}",
+                               "--backend")
+        if self.adapter in ("lora", "full") and not self.base_model:
+            raise BwbenchError(f"{self.adapter} fine-tuning needs --base-model", "--base-model")
+        if self.adapter == "scratch" and self.base_model:
+            raise BwbenchError("scratch trains from random weights; drop --base-model", "--base-model")
+        if not self.suite:
+            raise BwbenchError("name a suite directory", "--suite")
+        if not 0 <= self.val_split < 1:
+            raise BwbenchError("val_split must be at least 0 and below 1", "--set")
+        if self.template not in ("seed", "plain"):
+            raise BwbenchError("template must be seed or plain", "--set")
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def parse_sets(pairs: list[str]) -> dict[str, Any]:
+    """``["lora_r=8", "epochs=1"]`` → typed values for :class:`TrainConfig` fields."""
+    hints = get_type_hints(TrainConfig)
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in hints:
+            known = ", ".join(f.name for f in dataclasses.fields(TrainConfig))
+            raise BwbenchError(f"not a training setting: {pair!r} (settings: {known})", "--set")
+        out[key] = _convert(key, raw.strip(), hints[key])
+    return out
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    """Settings from a YAML or JSON file (keys as in :class:`TrainConfig`)."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+    try:
+        if path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception as exc:  # both parsers raise their own types; either way the file is unreadable
+        raise BwbenchError(f"not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {str(exc).splitlines()[0]}",
+                           str(path)) from None
+    if not isinstance(data, dict):
+        raise BwbenchError("a config file must map setting names to values", str(path))
+    hints = get_type_hints(TrainConfig)
+    bad = [k for k in data if k not in hints]
+    if bad:
+        raise BwbenchError(f"unknown settings: {', '.join(map(str, bad))}", str(path))
+    return data
+
+
+def _convert(key: str, raw: str, hint: Any) -> Any:
+    text = str(hint)
+    try:
+        if raw.lower() in ("none", "null") and "None" in text:
+            return None
+        if "bool" in text:
+            if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return raw.lower() in ("true", "1", "yes")
+        if "float" in text:
+            return float(raw)
+        if "int" in text:
+            return int(raw)
+    except ValueError:
+        kind = getattr(hint, "__name__", None) or text.replace("typing.", "")
+        raise BwbenchError(f"{key} takes a {kind}, not {raw!r}", "--set") from None
+    return raw

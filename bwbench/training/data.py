@@ -1,0 +1,83 @@
+"""Training examples: a suite's train split, or fresh problems for a model trained from scratch.
+
+Each example is the prompt (the template the model will be evaluated with) and
+the gold plan; only the plan's tokens (and the end of sequence) carry loss.
+Problems generated for scratch training never include a test problem of the
+chosen suite (compared canonically, so listing towers in another order does
+not hide one).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..benchmark.canon import problem_key
+from ..benchmark.generate import Cell, generate_cell, make_record, parse_blocks, spread
+from ..benchmark.records import Example, read_examples, to_example
+from ..benchmark.text import SEED_PALETTE
+from ..errors import BwbenchError
+from ..prompts import PromptConfig, answer_text, build
+
+
+@dataclass(frozen=True)
+class Pair:
+    prompt: str
+    completion: str
+    level: int
+
+
+def pair(ex: Example, template: str) -> Pair:
+    """Prompt and completion as the model will see them at evaluation."""
+    q = build(ex, PromptConfig(template), [])
+    answer = answer_text(ex)
+    level = (len(ex.gold) if ex.gold is not None else 0) // 2
+    return Pair(q.text, (" " if template == "seed" else "") + answer, level)
+
+
+def suite_pairs(suite: Path, template: str) -> list[Pair]:
+    """The train split of a suite directory (``BwbenchError`` when it has none)."""
+    file = suite / "train.jsonl"
+    if not file.is_file():
+        raise BwbenchError(f"suite {suite} has no train split (train.jsonl)", "--suite")
+    pairs = [pair(ex, template) for ex in read_examples(file)]
+    if not pairs:
+        raise BwbenchError("the train split is empty", str(file))
+    return pairs
+
+
+def held_out_keys(suite: Path) -> set:
+    """Canonical keys of every test problem of the suite: what scratch data must leave out."""
+    file = suite / "test.jsonl" if suite.is_dir() else suite
+    if not file.is_file():
+        raise BwbenchError(f"{suite} has no test split to keep out of training", str(suite))
+    return {problem_key(ex.init, ex.goal) for ex in read_examples(file)}
+
+
+def generated_pairs(n: int, levels: str, blocks: str, exclude: set, seed: int, template: str) -> list[Pair]:
+    """``n`` fresh problems spread over ``levels`` and ``blocks``, none of them in ``exclude``."""
+    try:
+        lv = [int(x.strip().upper().lstrip("L")) for x in levels.split(",")]
+        bl = parse_blocks(blocks)
+    except ValueError as exc:
+        raise BwbenchError(f"levels/blocks: {exc}", "--set") from None
+    cells = spread(lv, bl, max(1, n // len(lv)), "train")
+    frozen = frozenset(exclude)
+    pairs = []
+    for cell in cells:
+        result = generate_cell(Cell("train", cell.level, cell.n_blocks, cell.count), seed, SEED_PALETTE, exclude=frozen)
+        for i, (init, goal, it, gt, n_opt, plan) in enumerate(result.problems):
+            rec = make_record("scratch", "train", i, cell.level, init, goal, it, gt, n_opt, plan)
+            pairs.append(pair(to_example(Path("generated"), i, rec, "generated"), template))
+    return pairs
+
+
+def split(pairs: list[Pair], val_share: float, seed: int) -> tuple[list[Pair], list[Pair]]:
+    """A seeded train/validation split (the validation share is held out from the start)."""
+    order = pairs[:]
+    random.Random(seed).shuffle(order)
+    k = int(round(len(order) * val_share))
+    if val_share > 0 and k == 0 and len(order) > 1:
+        k = 1
+    return order[k:], order[:k]

@@ -1,0 +1,193 @@
+"""Local training with the transformers Trainer (and peft for LoRA), on CPU or GPU, resumable.
+
+The run directory ends up holding the model (or LoRA adapter) and its
+tokenizer, so ``bwbench eval --model hf:<run>`` works on it directly, plus
+``run.json`` with the provenance; checkpoints go to ``<run>/checkpoints`` and a
+run started again with the same directory resumes from the last one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+from .. import __version__
+from ..errors import BwbenchError
+from ..fileio import atomic_write
+from .config import TrainConfig
+from .data import Pair, generated_pairs, split, suite_pairs, held_out_keys
+
+
+def train(cfg: TrainConfig) -> dict:
+    """Train as ``cfg`` says; returns what ``run.json`` holds."""
+    cfg = cfg.resolved()
+    cfg.check()
+    import torch
+    import transformers
+    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
+    from transformers.trainer_utils import get_last_checkpoint
+
+    suite, out = Path(cfg.suite), Path(cfg.out)
+    if not suite.is_dir():
+        raise BwbenchError("no such suite directory", str(suite))
+    started = time.time()
+    if cfg.adapter != "scratch":
+        from ..adapters.hf import model_location
+
+        try:
+            model_location(cfg.base_model)
+        except BwbenchError as exc:
+            raise BwbenchError(f"{exc.message}: {cfg.base_model}", "--base-model") from None
+    if cfg.adapter == "scratch":
+        keep_out = held_out_keys(suite)
+        for extra in filter(None, (x.strip() for x in cfg.exclude.split(","))):
+            keep_out |= held_out_keys(Path(extra))
+        pairs = generated_pairs(cfg.problems, cfg.levels, cfg.blocks, keep_out, cfg.seed, cfg.template)
+    else:
+        pairs = suite_pairs(suite, cfg.template)
+    tokenizer, model = _model(cfg)
+    train_pairs, val_pairs = split(pairs, cfg.val_split, cfg.seed)
+    if cfg.adapter == "scratch" and cfg.curriculum:
+        train_pairs.sort(key=lambda p: p.level)  # short plans first; the sampler below keeps this order once
+    train_set, dropped = _encode(train_pairs, tokenizer, cfg.max_seq_len)
+    val_set, _ = _encode(val_pairs, tokenizer, cfg.max_seq_len)
+    if not train_set:
+        raise BwbenchError(f"no training example fits in max_seq_len={cfg.max_seq_len}", "--set")
+    device_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
+    steps_per_epoch = max(1, len(train_set) // (cfg.micro_batch_size * cfg.gradient_accumulation))
+    total = cfg.max_steps if cfg.max_steps > 0 else int(steps_per_epoch * cfg.epochs)
+    args = TrainingArguments(
+        output_dir=str(out / "checkpoints"), per_device_train_batch_size=cfg.micro_batch_size,
+        per_device_eval_batch_size=cfg.micro_batch_size, gradient_accumulation_steps=cfg.gradient_accumulation,
+        learning_rate=cfg.learning_rate, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
+        lr_scheduler_type="cosine", warmup_steps=int(total * cfg.warmup_ratio), weight_decay=cfg.weight_decay,
+        logging_steps=max(1, min(50, total // 20)), eval_strategy="epoch" if val_set and cfg.max_steps <= 0 else "no",
+        save_strategy="steps", save_steps=max(1, total // 10), save_total_limit=2,
+        report_to=["wandb"] if cfg.wandb else "none", seed=cfg.seed, use_cpu=device_cpu,
+        remove_unused_columns=False, dataloader_num_workers=0, disable_tqdm=False,
+    )
+    trainer_cls = _CurriculumTrainer if cfg.adapter == "scratch" and cfg.curriculum else Trainer
+    tokenizer.padding_side = "right"
+    trainer = trainer_cls(
+        model=model, args=args, train_dataset=train_set, eval_dataset=val_set or None,
+        data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
+    )
+    last = get_last_checkpoint(str(out / "checkpoints")) if (out / "checkpoints").is_dir() else None
+    result = trainer.train(resume_from_checkpoint=last)
+    metrics = dict(result.metrics)
+    if val_set:
+        metrics.update(trainer.evaluate())
+    tokenizer.padding_side = "left"
+    trainer.model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    tokens = sum(len(x["input_ids"]) for x in train_set)
+    runtime = metrics.get("train_runtime") or (time.time() - started)
+    record = {
+        "config": cfg.to_json(), "bwbench_version": __version__,
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": _peft_version()},
+        "suite_sha256": _suite_sha(suite), "examples": {"train": len(train_set), "validation": len(val_set),
+                                                        "dropped_too_long": dropped},
+        "resumed_from": last, "parameters": sum(p.numel() for p in model.parameters()),
+        "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))},
+        # Tokens the optimiser saw (steps × batch × mean example length), per second of training.
+        "tokens_per_s": round(trainer.state.global_step * cfg.micro_batch_size * cfg.gradient_accumulation
+                              * tokens / len(train_set) / runtime, 1),
+        "wall_s": round(time.time() - started, 1),
+        "device": "cpu" if device_cpu else "cuda",
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    atomic_write(out / "run.json", (json.dumps(record, indent=2) + "\n").encode())
+    return record
+
+
+def _model(cfg: TrainConfig):
+    """Tokenizer and model: a new small Llama (scratch), or the base with or without LoRA."""
+    if cfg.adapter == "scratch":
+        from ..tiny import tiny_llama, word_tokenizer
+
+        tokenizer = word_tokenizer()
+        return tokenizer, tiny_llama(tokenizer, hidden=cfg.hidden, layers=cfg.layers, heads=cfg.heads, seed=cfg.seed)
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    base = cfg.base_model
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base)
+        model = AutoModelForCausalLM.from_pretrained(base)
+    except (OSError, ValueError) as exc:
+        raise BwbenchError(f"cannot load {base}: {str(exc).strip().splitlines()[0]}", "--base-model") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    if cfg.adapter == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        targets = "all-linear" if cfg.lora_target == "all-linear" else [t.strip() for t in cfg.lora_target.split(",")]
+        try:
+            model = get_peft_model(model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                                                     target_modules=targets, task_type="CAUSAL_LM"))
+        except ValueError as exc:
+            raise BwbenchError(f"LoRA: {str(exc).splitlines()[0]}", "--set") from None
+    return tokenizer, model
+
+
+def _encode(pairs: list[Pair], tokenizer, max_len: int) -> tuple[list[dict], int]:
+    """Token ids with labels on the completion only (the prompt's labels are -100)."""
+    out, dropped = [], 0
+    for p in pairs:
+        prompt = tokenizer(p.prompt)["input_ids"]
+        answer = tokenizer(p.completion, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+        if len(prompt) + len(answer) > max_len:
+            dropped += 1
+            continue
+        out.append({"input_ids": prompt + answer, "attention_mask": [1] * (len(prompt) + len(answer)),
+                    "labels": [-100] * len(prompt) + answer})
+    return out, dropped
+
+
+def _suite_sha(suite: Path) -> str | None:
+    manifest = suite / "manifest.json"
+    return hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.is_file() else None
+
+
+def _peft_version() -> str | None:
+    try:
+        import peft
+    except ImportError:
+        return None
+    return peft.__version__
+
+
+def _curriculum_sampler(n: int, seed: int):
+    """First pass in the dataset's order (short plans first), then shuffled passes."""
+    import torch
+
+    class Sampler(torch.utils.data.Sampler):
+        def __init__(self):
+            self.epoch = 0
+
+        def __len__(self):
+            return n
+
+        def __iter__(self):
+            order = list(range(n)) if self.epoch == 0 else torch.randperm(
+                n, generator=torch.Generator().manual_seed(seed + self.epoch)).tolist()
+            self.epoch += 1
+            return iter(order)
+
+    return Sampler()
+
+
+def _trainer_base():
+    from transformers import Trainer
+
+    return Trainer
+
+
+class _CurriculumTrainer(_trainer_base()):
+    def _get_train_sampler(self, *args, **kwargs):
+        return _curriculum_sampler(len(self.train_dataset), self.args.seed)
