@@ -263,7 +263,7 @@ def _score_table(pfile, card, by: str) -> Table:
 
 @app.command("eval", epilog="Example: bwbench eval --model planner --suite data/paper --level L3")
 def eval_(
-    model: str = typer.Option(..., "--model", help="planner, random, hf:<dir or hub id>, vllm:<dir or id>, openai:<base url>."),
+    model: str = typer.Option(..., "--model", help="planner, random, bwbench-tiny, hf:<dir or hub id>, vllm:<dir or id>, openai:<base url>."),
     suite: Path = typer.Option(..., "--suite", help="A suite directory (uses <split>.jsonl) or any dataset file, ours or the seed's."),
     split: str = typer.Option("test", "--split", help="Which split of a suite directory."),
     level: Optional[str] = typer.Option(None, "--level", help="Only this true level, e.g. L3 (from the optimal plan length)."),
@@ -325,7 +325,7 @@ def eval_(
         config = ev.EvalConfig(
             model=model, suite=str(suite), out=target, split=split, level=lvl, limit=limit,
             prompt=PromptConfig(template, shots, seed), generation=gen, batch_size=batch_size,
-            single_step=single_step and scheme == "hf", shots_from=str(shots_from) if shots_from else None,
+            single_step=single_step and scheme in ("hf", "bwbench-tiny"), shots_from=str(shots_from) if shots_from else None,
             model_options={k: v for k, v in options.items() if v is not None},
         )
         if backend == "modal":

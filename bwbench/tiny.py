@@ -11,6 +11,7 @@ half the tokens they would with spaces of their own.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Iterable
 
 from .benchmark.text import INSTRUCTION, RULE, SEED_PALETTE
@@ -66,3 +67,12 @@ def tiny_llama(tokenizer, hidden: int = 64, layers: int = 2, heads: int = 4, see
         tie_word_embeddings=True,
     )
     return LlamaForCausalLM(config)
+
+
+def shipped_path() -> Path | None:
+    """``models/bwbench-tiny``: inside the installed wheel, or at the source tree's root."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "models" / "bwbench-tiny", here.parent / "models" / "bwbench-tiny"):
+        if (candidate / "config.json").is_file():
+            return candidate
+    return None

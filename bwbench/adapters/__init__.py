@@ -2,6 +2,7 @@
 
     planner            the optimal plan (a ceiling)
     random             random legal actions (a floor)
+    bwbench-tiny       the small model shipped with bwbench, trained from scratch
     hf:<dir or id>     transformers (+ peft for LoRA adapters)
     vllm:<dir or id>   vLLM offline batch inference (GPU)
     openai:<base url>  any OpenAI-compatible server
@@ -21,6 +22,7 @@ __all__ = ["Adapter", "GenerationConfig", "OPTIONS", "Query", "SCHEMES", "load",
 SCHEMES: dict[str, tuple[str, str, bool]] = {
     "planner": ("bwbench.adapters.oracle", "PlannerAdapter", False),
     "random": ("bwbench.adapters.oracle", "RandomAdapter", False),
+    "bwbench-tiny": ("bwbench.adapters.hf", "shipped", False),
     "hf": ("bwbench.adapters.hf", "HFAdapter", True),
     "vllm": ("bwbench.adapters.vllm", "VLLMAdapter", True),
     "openai": ("bwbench.adapters.openai", "OpenAIAdapter", True),
@@ -46,7 +48,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
 
 # Options each scheme takes; the command line passes only these.
 OPTIONS: dict[str, tuple[str, ...]] = {
-    "planner": (), "random": (),
+    "planner": (), "random": (), "bwbench-tiny": ("dtype", "device"),
     "hf": ("lora", "revision", "dtype", "device", "trust_remote_code"),
     "vllm": ("lora", "revision", "dtype", "trust_remote_code"),
     "openai": ("api", "served_model", "concurrency", "timeout", "retries"),
@@ -75,4 +77,4 @@ def load(spec: str, **options) -> Adapter:
     except ImportError as exc:
         extra = {"hf": "hf", "vllm": "vllm", "openai": "openai"}.get(scheme, scheme)
         raise BwbenchError(f"the {scheme} adapter needs {exc.name}: pip install 'bwbench[{extra}]'", "--model") from None
-    return adapter_cls(target, **options) if needs_target else adapter_cls(spec)
+    return adapter_cls(target, **options) if needs_target else adapter_cls(spec, **options)

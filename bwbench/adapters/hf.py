@@ -170,6 +170,16 @@ class _StopStrings:
         return self.done.clone()
 
 
+def shipped(spec: str = "bwbench-tiny", **options) -> HFAdapter:
+    """The model that ships with bwbench (``models/bwbench-tiny``), through the hf adapter."""
+    from ..tiny import shipped_path
+
+    path = shipped_path()
+    if path is None:
+        raise BwbenchError("bwbench-tiny is not part of this installation (models/bwbench-tiny is missing)", "--model")
+    return HFAdapter(str(path), **options)
+
+
 def model_location(target: str) -> str:
     """A local model directory, or a hub id; ``BwbenchError`` for a path that does not exist."""
     path = Path(target).expanduser()
