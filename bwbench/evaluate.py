@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from . import __version__
-from .adapters.base import Adapter, GenerationConfig
+from .adapters.base import Adapter, BatchFailed, GenerationConfig
 from .benchmark.judge import Judgement, judge, optimal_length
 from .benchmark.predictions import read_predictions
 from .benchmark.records import Example, read_examples
@@ -224,15 +224,6 @@ def _generate_all(config: EvalConfig, adapter: Adapter, todo: list[Task], querie
         _append(preds_path, lines)
         if on_progress:
             on_progress(progress)
-
-
-class BatchFailed(Exception):
-    """Some queries of a batch failed after retries; ``completions[i]`` is None for those."""
-
-    def __init__(self, completions: list[list[str] | None], errors: list[str | None]):
-        super().__init__(f"{sum(e is not None for e in errors)} queries failed")
-        self.completions = completions
-        self.errors = errors
 
 
 def _shots_pool(config: EvalConfig, suite: SuiteView) -> list[Example]:

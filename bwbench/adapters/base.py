@@ -45,6 +45,17 @@ class Adapter(Protocol):
         ...
 
 
+class BatchFailed(Exception):
+    """Some queries of a batch failed after retries; ``completions[i]`` is None for those.
+
+    An adapter raises it so the run can keep the rest and record the failures."""
+
+    def __init__(self, completions: list[list[str] | None], errors: list[str | None]):
+        super().__init__(f"{sum(e is not None for e in errors)} queries failed")
+        self.completions = completions
+        self.errors = errors
+
+
 def cut_at_stop(text: str, stop: Sequence[str]) -> str:
     """``text`` up to the first stop string (backends that stop on strings may leave it in)."""
     end = len(text)

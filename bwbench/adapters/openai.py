@@ -14,7 +14,7 @@ import os
 from typing import Sequence
 
 from ..errors import BwbenchError
-from .base import GenerationConfig, Query, cut_at_stop
+from .base import BatchFailed, GenerationConfig, Query, cut_at_stop
 
 APIS = ("completions", "chat")
 
@@ -54,8 +54,6 @@ class OpenAIAdapter:
                 "concurrency": self.concurrency, "timeout_s": self.timeout, "retries": self.retries}
 
     def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[str]]:
-        from ..evaluate import BatchFailed
-
         results = asyncio.run(self._all(queries, gen))
         errors = [r if isinstance(r, str) and r.startswith("\0") else None for r in results]
         if any(errors):
