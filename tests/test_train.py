@@ -95,3 +95,16 @@ def test_a_suite_without_train_split(tmp_path, base):
     r = bwbench("train", "--adapter", "lora", "--base-model", base, "--suite", suite, "--out", tmp_path / "o")
     assert r.returncode == 2 and "has no train split" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert sum(1 for _ in read_examples(suite / "test.jsonl")) == 1
+
+
+@pytest.mark.slow
+def test_the_shipped_model_loads_and_evaluates(tmp_path):
+    from bwbench.tiny import shipped_path
+
+    if shipped_path() is None:
+        pytest.skip("models/bwbench-tiny is not in this checkout")
+    r = bwbench("eval", "--model", "bwbench-tiny", "--suite", PAPER, "--level", "L1", "--limit", "8", "--out", tmp_path / "t")
+    assert r.returncode == 0, r.stderr
+    res = json.loads((tmp_path / "t" / "results.json").read_text())
+    assert res["n_examples"] == 8 and res["adapter"]["architecture"] == "LlamaForCausalLM"
+    assert res["metrics"]["overall"]["valid"] > 0.5  # it was trained for this; a broken load would score 0
