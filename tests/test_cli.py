@@ -52,6 +52,9 @@ def test_bad_files_name_file_and_line(tmp_path):
     bad.write_text(good + "\n" + '{"input": "Init state:\\n<red>\\n\\nGoal state:\\n<blue>"}\n')
     r = bwbench("audit", bad)
     assert r.returncode == 2 and f"{bad}:2: init and goal have different blocks" in r.stderr
+    bad.write_bytes((good + "\n").encode() + b"\xff\xfe not text\n")
+    r = bwbench("audit", bad)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {bad}:2: not UTF-8 text")
     pddl = tmp_path / "bad.pddl"
     pddl.write_text("(define (problem")
     r = bwbench("solve", pddl)

@@ -19,7 +19,7 @@ from typing import Callable
 
 from ..errors import BwbenchError
 from .judge import Judgement, judge
-from .records import to_example
+from .records import json_object, to_example
 from .state import State
 from .text import render_plan
 
@@ -83,12 +83,7 @@ def _read_jsonl(path: Path, text: str) -> PredictionFile:
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BwbenchError(f"not valid JSON ({exc.msg}, column {exc.colno})", where) from None
-        if not isinstance(record, dict):
-            raise BwbenchError("a line must be a JSON object", where)
+        record = json_object(line, where)
         kind = BWBENCH if "completion" in record else SEED_LINES if "predicted" in record else None
         if kind is None:
             raise BwbenchError("no 'completion' (the model's raw output): a dataset line, not a prediction?", where)

@@ -46,23 +46,30 @@ def read_examples(path: str | Path) -> Iterator[Example]:
     """Examples of one JSONL file; ``BwbenchError`` at the first line that is not one."""
     path = Path(path)
     try:
-        fh = path.open(encoding="utf-8")
+        fh = path.open("rb")  # decoded line by line, so a bad byte is reported on its own line
     except OSError as exc:
         raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
     with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+        for lineno, raw in enumerate(fh, 1):
             where = f"{path}:{lineno}"
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BwbenchError(f"not valid JSON ({exc.msg}, column {exc.colno})", where) from None
+                line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise BwbenchError("not UTF-8 text", where) from None
-            if not isinstance(record, dict):
-                raise BwbenchError("a line must be a JSON object", where)
-            yield to_example(path, lineno, record, where)
+            if not line.strip():
+                continue
+            yield to_example(path, lineno, json_object(line, where), where)
+
+
+def json_object(line: str, where: str) -> dict:
+    """One JSONL line as a JSON object; ``BwbenchError`` naming ``where`` otherwise."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BwbenchError(f"not valid JSON ({exc.msg}, column {exc.colno})", where) from None
+    if not isinstance(record, dict):
+        raise BwbenchError("a line must be a JSON object", where)
+    return record
 
 
 def to_example(path: Path, lineno: int, record: dict, where: str) -> Example:
