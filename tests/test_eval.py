@@ -42,7 +42,7 @@ def test_planner_scores_everything_and_random_almost_nothing(tmp_path):
     # The predictions file is the judge's own format: rescoring it gives the same figures.
     again = json.loads(bwbench("score", tmp_path / "r" / "predictions.jsonl", "--json").stdout)
     assert again["overall"]["count"]["valid"] == res["metrics"]["overall"]["count"]["valid"]
-    assert res["suite"]["sha256"] and res["git_sha"] is None or len(res["git_sha"]) == 40
+    assert len(res["suite"]["sha256"]) == 64 and (res["git_sha"] is None or len(res["git_sha"]) == 40)
     assert {"model", "prompt", "generation", "suite", "adapter", "timing", "bwbench_version"} <= set(res)
 
 
