@@ -340,7 +340,7 @@ def eval_(
             task = bar.add_task(f"{model} on {view.name}", total=len(view.tasks), valid="")
 
             def show(p: ev.Progress) -> None:
-                bar.update(task, completed=p.done, valid=f"valid {100 * p.valid_rate:.1f}%" if p.judged else "")
+                bar.update(task, total=p.total, completed=p.done, valid=f"valid {100 * p.valid_rate:.1f}%" if p.judged else "")
 
             results = ev.run(config, adapter, on_progress=show, suite=view)
     except BwbenchError as exc:
