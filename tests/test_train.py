@@ -66,9 +66,45 @@ def test_scratch_data_leaves_out_every_test_problem():
     assert all(p.completion.startswith(" Plan:\nstep 1:") for p in pairs)
 
 
+def test_scratch_data_follows_level_and_block_weights():
+    pairs = generated_pairs(240, "1:1,3:3", "4:1,6:2", set(), seed=5, template="seed")
+    by_level = {lv: [p for p in pairs if p.level == lv] for lv in (1, 3)}
+    assert (len(by_level[1]), len(by_level[3])) == (60, 180)
+    from bwbench.benchmark.text import parse_problem
+
+    blocks = [len(parse_problem(p.prompt.split("[INST]")[-1].replace("[/INST]", ""))[0].blocks) for p in by_level[3]]
+    assert (blocks.count(4), blocks.count(6)) == (60, 120)
+    with pytest.raises(Exception, match="levels/blocks"):
+        generated_pairs(10, "1:0", "4", set(), seed=5, template="seed")
+
+
+def test_the_word_tokenizer_is_lossless_and_short():
+    """Every prompt and plan of the published suites and the seed's L3 file decodes back exactly, with no unknown
+    token; the fixed header and each ``step N:`` are one token, so an L3 plan is under 30 tokens."""
+    from bwbench.benchmark.records import read_examples
+    from bwbench.prompts import PromptConfig, answer_text, build
+    from bwbench.tiny import word_tokenizer
+
+    tok = word_tokenizer()
+    files = [PAPER / "test.jsonl", PAPER / "train.jsonl"]
+    seed = PAPER.parents[2] / "shared" / "seed-reference" / "data" / "blocksworld_L3_test.jsonl"
+    files += [seed] if seed.is_file() else []
+    for file in files:
+        for ex in read_examples(file):
+            for text in (build(ex, PromptConfig("seed"), []).text, " " + answer_text(ex)):
+                ids = tok(text, add_special_tokens=False)["input_ids"]
+                assert tok.decode(ids) == text and tok.unk_token_id not in ids
+            if ex.gold is not None and len(ex.gold) == 6:
+                assert len(tok(" " + answer_text(ex), add_special_tokens=False)["input_ids"]) < 30
+    header = tok(build(ex, PromptConfig("seed"), []).text)["input_ids"][0]
+    assert tok.convert_ids_to_tokens(header).startswith("[INST] Given the rules")
+
+
 def test_settings_are_typed_and_checked():
     assert parse_sets(["lora_r=8", "epochs=1.5", "curriculum=false", "base_model=none"]) == {
         "lora_r": 8, "epochs": 1.5, "curriculum": False, "base_model": None}
+    assert parse_sets(["axolotl.gradient_checkpointing=true", "axolotl.lora_target_modules=[q_proj, v_proj]"]) == {
+        "axolotl": {"gradient_checkpointing": True, "lora_target_modules": ["q_proj", "v_proj"]}}
     cfg = TrainConfig(adapter="full", suite="x", base_model="m").resolved()
     assert (cfg.learning_rate, cfg.micro_batch_size, cfg.gradient_accumulation) == (5e-5, 2, 10)
 

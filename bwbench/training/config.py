@@ -19,7 +19,7 @@ from typing import Any, get_type_hints
 from ..errors import BwbenchError
 
 ADAPTERS = ("lora", "full", "scratch")
-BACKENDS = ("local",)
+BACKENDS = ("local", "axolotl", "modal")
 
 
 def _f(default: Any, doc: str):
@@ -29,7 +29,7 @@ def _f(default: Any, doc: str):
 @dataclass
 class TrainConfig:
     adapter: str = _f("lora", "lora, full or scratch")
-    backend: str = _f("local", "where to train: local (transformers Trainer, CPU or GPU)")
+    backend: str = _f("local", "local (transformers Trainer, CPU or GPU), axolotl (Axolotl here), modal (Axolotl on Modal GPUs)")
     suite: str = _f("", "suite directory: its train split (lora, full), or its test split to exclude (scratch)")
     base_model: str | None = _f(None, "model to fine-tune (lora, full): a local directory or hub id")
     out: str = _f("", "run directory; holds what `bwbench eval --model hf:<out>` needs")
@@ -50,13 +50,18 @@ class TrainConfig:
     seed: int = _f(0, "seed for data order, initialisation and splits")
     wandb: bool = _f(False, "report to Weights & Biases (key from WANDB_API_KEY)")
     device: str = _f("auto", "auto, cpu or cuda")
+    quick: bool = _f(False, "a quick test of the setup: one epoch on the first 8 training examples (axolotl, modal)")
+    axolotl: dict = field(default_factory=dict, metadata={
+        "doc": "axolotl, modal: more Axolotl settings (--set axolotl.KEY=VALUE, VALUE in YAML), checked by Axolotl"})
+    axolotl_bin: str = _f("", "axolotl: the `axolotl` command (default: $BWBENCH_AXOLOTL, then PATH)")
+    gpu: str = _f("A100:2", "modal: GPU type and count, as Modal spells it (A100:2, H100, A100-80GB:4)")
     # scratch only
     hidden: int = _f(256, "scratch: hidden size")
     layers: int = _f(4, "scratch: transformer layers")
     heads: int = _f(4, "scratch: attention heads")
     problems: int = _f(40_000, "scratch: problems generated for training")
-    levels: str = _f("1,2,3", "scratch: levels of the generated problems")
-    blocks: str = _f("4-6", "scratch: block counts of the generated problems")
+    levels: str = _f("1,2,3", "scratch: levels of the generated problems, each with an optional weight (1:1,2:2,3:6)")
+    blocks: str = _f("4-6", "scratch: block counts of the generated problems (4-6), or with weights (4:1,5:2,6:3)")
     curriculum: bool = _f(True, "scratch: order examples from short plans to long ones")
     exclude: str = _f("", "scratch: more dataset files (comma-separated) whose problems are kept out of training")
 
@@ -76,6 +81,8 @@ class TrainConfig:
         """``BwbenchError`` naming the option for anything that cannot work, before any expensive step."""
         if self.adapter not in ADAPTERS:
             raise BwbenchError(f"unknown adapter {self.adapter!r}; choose one of: {', '.join(ADAPTERS)}", "--adapter")
+        if self.adapter == "scratch" and self.backend != "local":
+            raise BwbenchError("scratch models train with --backend local", "--backend")
         if self.backend not in BACKENDS:
             raise BwbenchError(f"unknown backend {self.backend!r}; this version trains with: {', '.join(BACKENDS)}",
                                "--backend")
@@ -101,6 +108,15 @@ def parse_sets(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         key = key.strip().replace("-", "_")
+        if key.startswith("axolotl.") and sep:
+            import yaml
+
+            try:
+                value = yaml.safe_load(raw)
+            except yaml.YAMLError:
+                raise BwbenchError(f"not a YAML value: {pair!r}", "--set") from None
+            out.setdefault("axolotl", {})[key.partition(".")[2]] = value
+            continue
         if not sep or key not in hints:
             known = ", ".join(f.name for f in dataclasses.fields(TrainConfig))
             raise BwbenchError(f"not a training setting: {pair!r} (settings: {known})", "--set")
@@ -130,6 +146,8 @@ def load_file(path: Path) -> dict[str, Any]:
     bad = [k for k in data if k not in hints]
     if bad:
         raise BwbenchError(f"unknown settings: {', '.join(map(str, bad))}", str(path))
+    if not isinstance(data.get("axolotl", {}), dict):
+        raise BwbenchError("axolotl: must map Axolotl setting names to values", str(path))
     return data
 
 

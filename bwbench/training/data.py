@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..benchmark.canon import problem_key
-from ..benchmark.generate import Cell, generate_cell, make_record, parse_blocks, spread
+from ..benchmark.generate import Cell, generate_cell, make_record, parse_blocks
 from ..benchmark.records import Example, read_examples, to_example
 from ..benchmark.text import SEED_PALETTE
 from ..errors import BwbenchError
@@ -55,14 +55,30 @@ def held_out_keys(suite: Path) -> set:
     return {problem_key(ex.init, ex.goal) for ex in read_examples(file)}
 
 
+def level_weights(levels: str) -> dict[int, float]:
+    """``"1,2,3"`` or ``"1:1,2:2,3:6"`` → level (or block count) → weight (``ValueError`` for anything else)."""
+    out: dict[int, float] = {}
+    for item in filter(None, (x.strip() for x in levels.split(","))):
+        level, _, weight = item.partition(":")
+        lv, w = int(level.strip().upper().lstrip("L")), float(weight) if weight else 1.0
+        if lv < 1 or w <= 0 or lv in out:
+            raise ValueError(f"bad level weight {item!r}")
+        out[lv] = w
+    if not out:
+        raise ValueError("no levels")
+    return out
+
+
 def generated_pairs(n: int, levels: str, blocks: str, exclude: set, seed: int, template: str) -> list[Pair]:
-    """``n`` fresh problems spread over ``levels`` and ``blocks``, none of them in ``exclude``."""
+    """``n`` fresh problems spread over ``levels`` (by weight) and ``blocks``, none of them in ``exclude``."""
     try:
-        lv = [int(x.strip().upper().lstrip("L")) for x in levels.split(",")]
-        bl = parse_blocks(blocks)
+        weights = level_weights(levels)
+        sizes = level_weights(blocks) if ":" in blocks else dict.fromkeys(parse_blocks(blocks), 1.0)
     except ValueError as exc:
         raise BwbenchError(f"levels/blocks: {exc}", "--set") from None
-    cells = spread(lv, bl, max(1, n // len(lv)), "train")
+    total, size_total = sum(weights.values()), sum(sizes.values())
+    cells = [Cell("train", lv, nb, max(1, round(n * w / total * ws / size_total)))
+             for lv, w in weights.items() for nb, ws in sizes.items()]
     frozen = frozenset(exclude)
     pairs = []
     for cell in cells:
