@@ -363,36 +363,117 @@ def eval_(
 @app.command(epilog="Example: bwbench train --adapter lora --base-model meta-llama/Llama-2-7b-chat-hf --suite data/paper --out runs/lora")
 def train(
     adapter: str = typer.Option("lora", "--adapter", help="lora, full, or scratch (a small Llama from random weights)."),
-    backend: str = typer.Option("local", "--backend", help="local: the transformers Trainer, on CPU or GPU."),
+    backend: str = typer.Option("local", "--backend", help="local (transformers Trainer, CPU or GPU), axolotl (Axolotl on this machine, in its own environment), or modal (Axolotl on Modal GPUs)."),
     suite: Path = typer.Option(..., "--suite", help="Suite directory: its train split (lora, full), or its test split to keep out (scratch)."),
     base_model: Optional[str] = typer.Option(None, "--base-model", help="lora/full: the model to fine-tune (directory or hub id)."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: runs/<adapter>-<suite>). Running again resumes."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: runs/<adapter>-<suite>). Running again resumes (local)."),
     config: Optional[Path] = typer.Option(None, "--config", help="YAML or JSON file of settings (names as in --set)."),
-    sets: List[str] = typer.Option([], "--set", help="Override a setting, e.g. --set lora_r=8 --set epochs=1 (repeatable)."),
-    wandb: bool = typer.Option(False, "--wandb", help="Report to Weights & Biases (key from WANDB_API_KEY)."),
+    sets: List[str] = typer.Option([], "--set", help="Override a setting, e.g. --set lora_r=8 --set epochs=1, or an Axolotl one: --set axolotl.KEY=VALUE (repeatable)."),
+    wandb: bool = typer.Option(False, "--wandb", help="Report to Weights & Biases (key from WANDB_API_KEY, or Modal's wandb-secret)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="axolotl, modal: write axolotl.yml and data.jsonl and validate them, then stop."),
 ) -> None:
     """Fine-tune a model (LoRA or full) on a suite's train split, or train a small one from scratch."""
     from .training.config import TrainConfig, load_file, parse_sets
 
+    command = "bwbench " + " ".join(_quote(a) for a in sys.argv[1:])
     try:
         values = load_file(config) if config else {}
-        values.update(parse_sets(sets))
+        extra = parse_sets(sets)
+        values["axolotl"] = {**values.get("axolotl", {}), **extra.pop("axolotl", {})}
+        values.update(extra)
         name = out_dir or Path("runs") / f"{adapter}-{suite.name}"
         cfg = TrainConfig(**{**values, "adapter": adapter, "backend": backend, "suite": str(suite),
                              "base_model": base_model or values.get("base_model"), "out": str(name),
                              "wandb": wandb or bool(values.get("wandb"))})
         cfg.resolved().check()
-        from .training.local import train as run_local
+        if dry_run and backend == "local":
+            raise BwbenchError("--dry-run goes with --backend axolotl or modal", "--dry-run")
+        if dry_run and backend == "modal":
+            from .training.axolotl import dry_run_modal
 
-        record = run_local(cfg)
+            record = dry_run_modal(cfg, command)
+            version = record["versions"]["axolotl"]
+            out.print(f"{name / 'axolotl.yml'}: " + (f"valid for Axolotl {version}" if version else
+                      "rendered (no local Axolotl to validate it; the Modal image does before training)")
+                      + f" ({record['examples']:,} examples in {name / 'data.jsonl'})", highlight=False)
+            return
+        if backend == "axolotl":
+            from .training.axolotl import train as run_axolotl
+
+            record = run_axolotl(cfg, command, dry_run=dry_run)
+            if dry_run:
+                out.print(f"{name / 'axolotl.yml'}: valid for Axolotl {record['versions']['axolotl']} "
+                          f"({record['examples']:,} examples in {name / 'data.jsonl'})", highlight=False)
+                return
+        elif backend == "modal":
+            from .training.remote import train as run_modal
+
+            record = run_modal(cfg, command, announce=lambda n: out.print(
+                f"Modal run [bold]{n}[/] (saved in {name / 'modal.json'}; fetch it with: bwbench runs pull {n})"))
+        else:
+            from .training.local import train as run_local
+
+            record = run_local(cfg)
     except BwbenchError as exc:
         _fail(exc)
+    if backend != "local":
+        out.print(f"{adapter} run → {name} ({backend}), {record['wall_s']:.0f}s", highlight=False)
+        where = name if backend == "axolotl" else "<pulled run dir>"
+        out.print(f"evaluate it: bwbench eval --model hf:{where} --suite {suite}", highlight=False)
+        return
     m = record["metrics"]
     out.print(f"{adapter} run → {name}: {record['examples']['train']:,} examples, "
               f"{m.get('train_loss', float('nan')):.4f} train loss"
               + (f", {m['eval_loss']:.4f} validation loss" if "eval_loss" in m else "")
               + f", {record['tokens_per_s']:,.0f} tokens/s, {record['wall_s']:.0f}s", highlight=False)
     out.print(f"evaluate it: bwbench eval --model hf:{name} --suite {suite}", highlight=False)
+
+
+def _quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
+
+
+runs_app = typer.Typer(help="Training runs on Modal's runs volume: list them, download one.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.command("list", epilog="Example: bwbench runs list")
+def runs_list() -> None:
+    """List the runs on the bwbench-runs volume, newest first."""
+    from .training.remote import list_runs
+
+    try:
+        rows = list_runs()
+    except BwbenchError as exc:
+        _fail(exc)
+    if not rows:
+        err.print("no runs on the volume yet")
+        return
+    table = Table("run", "modified (UTC)")
+    for r in rows:
+        table.add_row(r["name"], time.strftime("%Y-%m-%d %H:%M", time.gmtime(r["mtime"])))
+    out.print(table)
+
+
+@runs_app.command("pull", epilog="Example: bwbench runs pull bwbench-lora-20261127-101500-3f2a --out runs/lora")
+def runs_pull(
+    name: str = typer.Argument(..., help="Run name, as `bwbench runs list` shows it."),
+    dest: Optional[Path] = typer.Option(None, "--out", help="Where to put it (default: runs/<name>)."),
+    everything: bool = typer.Option(False, "--all", help="Also the tokenised data and intermediate checkpoints."),
+) -> None:
+    """Download a run from the bwbench-runs volume, ready for `bwbench eval --model hf:<dir>`."""
+    from .training.remote import pull
+
+    target = dest or Path("runs") / name
+    try:
+        with _progress() as bar:
+            task = bar.add_task(f"pulling {name}", total=None)
+            n = pull(name, target, everything, progress=lambda i, total: bar.update(task, completed=i, total=total))
+    except BwbenchError as exc:
+        _fail(exc)
+    out.print(f"{n} files → {target}", highlight=False)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ inspected, not deployed, and the vLLM test runs only where vLLM and a GPU are.
 """
 
 import importlib.util
+from pathlib import Path
 import warnings
 
 import pytest
@@ -34,6 +35,39 @@ def test_the_modal_app_is_defined_as_documented(modal_app):
     assert "module_name='bwbench'" in repr(spec.mounts)  # the package travels with the image
     assert any(p.startswith("vllm==") for p in m.IMAGE_PACKAGES)
     assert fn.with_options(gpu="H100:2") is not fn  # the GPU is chosen per run (--gpu)
+
+
+def test_the_training_functions_are_defined_as_documented(modal_app):
+    from bwbench.training.axolotl import AXOLOTL_VERSION
+
+    m = modal_app
+    train = m.axolotl_train._spec_
+    assert train.gpus == m.DEFAULT_TRAIN_GPU == "A100:2"  # two A100s, as the seed trained
+    assert set(train.volumes) == {"/models", "/runs"} and "bwbench-runs" in repr(train.volumes["/runs"])
+    assert len(train.secrets) == 1 and "huggingface-secret" in repr(train.secrets[0])
+    assert m.WANDB_SECRET == "wandb-secret"  # added per run, only with --wandb
+    assert not m.axolotl_check._spec_.gpus  # validation needs no GPU
+    # Axolotl is in the training image only, at the version bwbench renders configs for, over the CPU torch it allows.
+    assert f"axolotl=={AXOLOTL_VERSION}" in m.TRAIN_PACKAGES and m.AXOLOTL_VERSION == AXOLOTL_VERSION
+    assert importlib.util.find_spec("axolotl") is None
+    assert "module_name='bwbench'" in repr(train.mounts)
+    assert m.axolotl_train.with_options(gpu="H100:8") is not m.axolotl_train
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "--adapter", "lora", "--backend", "modal", "--suite", str(Path(__file__).resolve().parents[1] / "data" / "paper"),
+     "--base-model", "meta-llama/Llama-2-7b-chat-hf"],
+    ["runs", "list"],
+    ["runs", "pull", "bwbench-lora-20261127-101500-3f2a"],
+])
+def test_modal_commands_need_credentials(args, monkeypatch, tmp_path):
+    from .test_cli import bwbench
+
+    env = {"MODAL_CONFIG_PATH": str(tmp_path / "none.toml"), "MODAL_TOKEN_ID": "", "MODAL_TOKEN_SECRET": ""}
+    out = tmp_path / "run"
+    r = bwbench(*args, *(["--out", out] if args[0] == "train" else []), env=env)
+    assert r.returncode == 2 and "no Modal credentials" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not out.exists()  # nothing written, nothing rendered
 
 
 def test_modal_needs_credentials_before_anything_starts(modal_app, monkeypatch, tmp_path):

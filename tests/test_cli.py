@@ -1,14 +1,17 @@
 """The command line as users run it: real subprocesses, exit codes, one-line errors."""
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
 
-def bwbench(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "bwbench", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+def bwbench(*args, cwd=None, env=None):
+    full = {**os.environ, **env} if env else None
+    return subprocess.run([sys.executable, "-m", "bwbench", *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          env=full)
 
 
 def test_generate_solve_audit(tmp_path):
