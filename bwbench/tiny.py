@@ -43,8 +43,12 @@ def phrases(max_steps: int = 40) -> list[str]:
     return [header, "\n\nGoal state:\n", " [/INST]", *(f"\nstep {i}:" for i in range(1, max_steps + 1))]
 
 
-def word_tokenizer(colors: Iterable[str] = SEED_PALETTE + EXTRA_COLORS):
-    """A fast tokenizer (transformers) over :func:`vocabulary` and :func:`phrases`, with a Llama-2 style chat template."""
+def word_tokenizer(colors: Iterable[str] = SEED_PALETTE + EXTRA_COLORS, with_phrases: bool = True):
+    """A fast tokenizer (transformers) over :func:`vocabulary` and :func:`phrases`, with a Llama-2 style chat template.
+
+    ``with_phrases=False`` leaves the phrases out (every word its own token): the
+    baseline of ``benchmarks/bench_train.py``.
+    """
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
@@ -52,7 +56,8 @@ def word_tokenizer(colors: Iterable[str] = SEED_PALETTE + EXTRA_COLORS):
     core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.Split(Regex(_PIECES.pattern), behavior="isolated")
     core.decoder = decoders.Fuse()
-    core.add_tokens([AddedToken(p, normalized=False) for p in phrases()])
+    if with_phrases:
+        core.add_tokens([AddedToken(p, normalized=False) for p in phrases()])
     tok = PreTrainedTokenizerFast(
         tokenizer_object=core, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
         clean_up_tokenization_spaces=False,

@@ -13,6 +13,18 @@ from bwbench.benchmark.state import State
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed-reference"
 
 
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory) -> Path:
+    """A randomly initialised one-layer Llama with the word-level tokenizer, saved as a model directory."""
+    from bwbench.tiny import tiny_llama, word_tokenizer
+
+    path = tmp_path_factory.mktemp("base")
+    tok = word_tokenizer()
+    tiny_llama(tok, hidden=32, layers=1, heads=2).save_pretrained(path)
+    tok.save_pretrained(path)
+    return path
+
+
 @pytest.fixture
 def seed_data() -> Path:
     if not (SEED / "data").is_dir():

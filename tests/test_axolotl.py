@@ -26,15 +26,9 @@ needs_axolotl = pytest.mark.skipif(
     reason="Axolotl is not installed here (set BWBENCH_AXOLOTL=<venv>/bin/axolotl)")
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    from bwbench.tiny import tiny_llama, word_tokenizer
-
-    path = tmp_path_factory.mktemp("base")
-    tok = word_tokenizer()
-    tiny_llama(tok, hidden=32, layers=1, heads=2).save_pretrained(path)
-    tok.save_pretrained(path)
-    return path
+@pytest.fixture
+def base(tiny_base):
+    return tiny_base
 
 
 def _completions(run: Path) -> list[str]:

@@ -14,15 +14,9 @@ from .test_cli import bwbench
 PAPER = Path(__file__).resolve().parents[1] / "data" / "paper"
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    from bwbench.tiny import tiny_llama, word_tokenizer
-
-    path = tmp_path_factory.mktemp("base")
-    tok = word_tokenizer()
-    tiny_llama(tok, hidden=32, layers=1, heads=2).save_pretrained(path)
-    tok.save_pretrained(path)
-    return path
+@pytest.fixture
+def base(tiny_base):
+    return tiny_base
 
 
 @pytest.mark.slow
@@ -50,6 +44,26 @@ def test_train_then_eval(adapter, base, tmp_path):
     assert r.returncode == 0, r.stderr
     res = json.loads((tmp_path / "eval" / "results.json").read_text())
     assert res["n_examples"] == 2 and (res["adapter"]["lora"] is not None) == (adapter == "lora")
+
+
+@pytest.mark.slow
+def test_scratch_training_continues_from_an_earlier_run(tmp_path):
+    from safetensors.torch import load_file
+
+    small = ["--set", "problems=40", "--set", "hidden=32", "--set", "layers=1", "--set", "heads=2"]
+    first, second = tmp_path / "first", tmp_path / "second"
+    r = bwbench("train", "--adapter", "scratch", "--suite", PAPER, "--out", first, "--set", "max_steps=3", *small)
+    assert r.returncode == 0, r.stderr
+    r = bwbench("train", "--adapter", "scratch", "--suite", PAPER, "--out", second, "--set", "max_steps=1",
+                "--set", f"init_from={first}", "--set", "learning_rate=1e-12", "--set", "seed=1", *small[:2])
+    assert r.returncode == 0, r.stderr
+    a, b = load_file(first / "model.safetensors"), load_file(second / "model.safetensors")
+    assert a.keys() == b.keys() and all((a[k] - b[k]).abs().max() < 1e-6 for k in a)  # the weights came along
+    run = json.loads((second / "run.json").read_text())
+    assert run["initialised_from"]["dir"] == str(first) and run["initialised_from"]["run"]["config"]["max_steps"] == 3
+    r = bwbench("train", "--adapter", "scratch", "--suite", PAPER, "--out", tmp_path / "x", "--set",
+                f"init_from={tmp_path / 'none'}")
+    assert r.returncode == 2 and "init_from: not a model directory" in r.stderr
 
 
 def test_scratch_data_leaves_out_every_test_problem():

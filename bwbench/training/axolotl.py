@@ -29,6 +29,7 @@ from .. import __version__
 from ..errors import BwbenchError
 from ..fileio import atomic_write
 from .config import TrainConfig
+from .local import suite_sha
 
 AXOLOTL_VERSION = "0.19.0"  # the version the template and the CI run are checked against
 
@@ -231,7 +232,7 @@ def train(cfg: TrainConfig, command: str, dry_run: bool = False) -> dict:
     record: dict[str, Any] = {
         "config": cfg.to_json(), "bwbench_version": __version__, "backend": "axolotl",
         "versions": {"axolotl": version}, "axolotl_config": file.name, "examples": n, "device": device,
-        "suite_sha256": _suite_sha(Path(cfg.suite)),
+        "suite_sha256": suite_sha(Path(cfg.suite)),
     }
     if dry_run:
         return record
@@ -279,10 +280,3 @@ def _has_cuda() -> bool:
     except ImportError:
         return False
     return torch.cuda.is_available()
-
-
-def _suite_sha(suite: Path) -> str | None:
-    import hashlib
-
-    manifest = suite / "manifest.json"
-    return hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.is_file() else None

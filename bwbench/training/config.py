@@ -63,6 +63,7 @@ class TrainConfig:
     levels: str = _f("1,2,3", "scratch: levels of the generated problems, each with an optional weight (1:1,2:2,3:6)")
     blocks: str = _f("4-6", "scratch: block counts of the generated problems (4-6), or with weights (4:1,5:2,6:3)")
     curriculum: bool = _f(True, "scratch: order examples from short plans to long ones")
+    init_from: str = _f("", "scratch: start from this scratch run's weights (a run directory) instead of random ones")
     exclude: str = _f("", "scratch: more dataset files (comma-separated) whose problems are kept out of training")
 
     def resolved(self) -> "TrainConfig":
@@ -88,6 +89,10 @@ class TrainConfig:
                                "--backend")
         if self.adapter in ("lora", "full") and not self.base_model:
             raise BwbenchError(f"{self.adapter} fine-tuning needs --base-model", "--base-model")
+        if self.init_from and self.adapter != "scratch":
+            raise BwbenchError("init_from continues a scratch model; fine-tunes start from --base-model", "--set")
+        if self.init_from and not (Path(self.init_from) / "config.json").is_file():
+            raise BwbenchError("init_from: not a model directory (no config.json)", self.init_from)
         if self.adapter == "scratch" and self.base_model:
             raise BwbenchError("scratch trains from random weights; drop --base-model", "--base-model")
         if not self.suite:

@@ -87,9 +87,9 @@ def train(cfg: TrainConfig) -> dict:
     record = {
         "config": cfg.to_json(), "bwbench_version": __version__,
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": _peft_version()},
-        "suite_sha256": _suite_sha(suite), "examples": {"train": len(train_set), "validation": len(val_set),
+        "suite_sha256": suite_sha(suite), "examples": {"train": len(train_set), "validation": len(val_set),
                                                         "dropped_too_long": dropped},
-        "resumed_from": last, "parameters": sum(p.numel() for p in model.parameters()),
+        "resumed_from": last, "initialised_from": _init_record(cfg.init_from), "parameters": sum(p.numel() for p in model.parameters()),
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))},
         # Tokens the optimiser saw (steps × batch × mean example length), per second of training.
@@ -109,6 +109,14 @@ def _model(cfg: TrainConfig):
         from ..tiny import tiny_llama, word_tokenizer
 
         tokenizer = word_tokenizer()
+        if cfg.init_from:
+            from transformers import AutoModelForCausalLM
+
+            model = AutoModelForCausalLM.from_pretrained(cfg.init_from)
+            if model.config.vocab_size != len(tokenizer):
+                raise BwbenchError(f"init_from: its vocabulary ({model.config.vocab_size}) is not this tokenizer's "
+                                   f"({len(tokenizer)})", cfg.init_from)
+            return tokenizer, model
         return tokenizer, tiny_llama(tokenizer, hidden=cfg.hidden, layers=cfg.layers, heads=cfg.heads, seed=cfg.seed)
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -149,7 +157,15 @@ def _encode(pairs: list[Pair], tokenizer, max_len: int) -> tuple[list[dict], int
     return out, dropped
 
 
-def _suite_sha(suite: Path) -> str | None:
+def _init_record(init_from: str) -> dict | None:
+    """The run a continued scratch model started from: its directory and its own run.json, so the chain is on record."""
+    if not init_from:
+        return None
+    prior = Path(init_from) / "run.json"
+    return {"dir": init_from, "run": json.loads(prior.read_text()) if prior.is_file() else None}
+
+
+def suite_sha(suite: Path) -> str | None:
     manifest = suite / "manifest.json"
     return hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.is_file() else None
 
