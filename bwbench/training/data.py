@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..benchmark.canon import problem_key
 from ..benchmark.generate import Cell, generate_cell, make_record, parse_blocks
@@ -69,7 +70,8 @@ def level_weights(levels: str) -> dict[int, float]:
     return out
 
 
-def generated_pairs(n: int, levels: str, blocks: str, exclude: set, seed: int, template: str) -> list[Pair]:
+def generated_pairs(n: int, levels: str, blocks: str, exclude: set, seed: int, template: str,
+                    on_problem: Callable[[], None] | None = None) -> list[Pair]:
     """``n`` fresh problems spread over ``levels`` (by weight) and ``blocks``, none of them in ``exclude``."""
     try:
         weights = level_weights(levels)
@@ -82,7 +84,8 @@ def generated_pairs(n: int, levels: str, blocks: str, exclude: set, seed: int, t
     frozen = frozenset(exclude)
     pairs = []
     for cell in cells:
-        result = generate_cell(Cell("train", cell.level, cell.n_blocks, cell.count), seed, SEED_PALETTE, exclude=frozen)
+        result = generate_cell(Cell("train", cell.level, cell.n_blocks, cell.count), seed, SEED_PALETTE, exclude=frozen,
+                               on_problem=on_problem)
         for i, (init, goal, it, gt, n_opt, plan) in enumerate(result.problems):
             rec = make_record("scratch", "train", i, cell.level, init, goal, it, gt, n_opt, plan)
             pairs.append(pair(to_example(Path("generated"), i, rec, "generated"), template))

@@ -44,7 +44,14 @@ def train(cfg: TrainConfig) -> dict:
         keep_out = held_out_keys(suite)
         for extra in filter(None, (x.strip() for x in cfg.exclude.split(","))):
             keep_out |= held_out_keys(Path(extra))
-        pairs = generated_pairs(cfg.problems, cfg.levels, cfg.blocks, keep_out, cfg.seed, cfg.template)
+        from rich.console import Console
+        from rich.progress import Progress
+
+        console = Console(stderr=True)
+        with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+            task = bar.add_task("generating problems", total=cfg.problems)
+            pairs = generated_pairs(cfg.problems, cfg.levels, cfg.blocks, keep_out, cfg.seed, cfg.template,
+                                    on_problem=lambda: bar.advance(task))
     else:
         pairs = suite_pairs(suite, cfg.template)
     tokenizer, model = _model(cfg)
