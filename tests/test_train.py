@@ -157,3 +157,25 @@ def test_the_shipped_model_loads_and_evaluates(tmp_path):
     res = json.loads((tmp_path / "t" / "results.json").read_text())
     assert res["n_examples"] == 8 and res["adapter"]["architecture"] == "LlamaForCausalLM"
     assert res["metrics"]["overall"]["valid"] > 0.5  # it was trained for this; a broken load would score 0
+
+
+def test_the_shipped_model_came_from_the_recorded_configs():
+    """models/bwbench-tiny/run.json (and the run it continued, if any) match configs/scratch/*.yaml, so the
+    README's commands reproduce it; and it stays small enough to live in the repository."""
+    from bwbench.tiny import shipped_path
+    from bwbench.training.config import load_file
+
+    shipped = shipped_path()
+    if shipped is None:
+        pytest.skip("models/bwbench-tiny is not in this checkout")
+    run = json.loads((shipped / "run.json").read_text())
+    chain = [run]
+    while chain[-1].get("initialised_from"):
+        chain.append(chain[-1]["initialised_from"]["run"])
+    names = ["default.yaml"] if len(chain) == 1 else ["default-continue.yaml", "default.yaml"]
+    assert len(chain) == len(names)
+    for record, name in zip(chain, names):
+        wanted = load_file(PAPER.parents[1] / "configs" / "scratch" / name)
+        assert {k: record["config"][k] for k in wanted} == wanted, name
+        assert record["config"]["adapter"] == "scratch" and record["config"]["suite"] == "data/paper"
+    assert (shipped / "model.safetensors").stat().st_size < 20 * 2**20
