@@ -52,6 +52,9 @@ def check_secrets(modal_app, names: list[str]) -> None:
                                "--backend modal") from None
         except modal.exception.AuthError as exc:
             raise BwbenchError(f"Modal refused the credentials: {exc}", "--backend modal") from None
+        except Exception as exc:  # no network, a Modal outage: say so in one line rather than with a traceback
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise BwbenchError(f"cannot reach Modal to check the secret {name!r}: {first}", "--backend modal") from None
 
 
 def train(cfg: TrainConfig, command: str, announce: Callable[[str], None] = print) -> dict:
