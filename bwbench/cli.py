@@ -435,6 +435,29 @@ def _quote(arg: str) -> str:
     return shlex.quote(arg)
 
 
+@app.command(epilog="Example: bwbench leaderboard results/*/results.json --out leaderboards/mine.md --reference paper")
+def leaderboard(
+    results: List[Path] = typer.Argument(..., help="results.json files written by bwbench eval."),
+    out_file: Path = typer.Option(..., "--out", help="Markdown file to write (atomically)."),
+    title: str = typer.Option("bwbench leaderboard", "--title", help="The page's heading."),
+    reference: Optional[str] = typer.Option(None, "--reference", help="paper: add the paper's reported L3 figures in a section of their own."),
+) -> None:
+    """One table per suite (by its sha256), ranked by L3 valid; reports what it leaves out and why."""
+    from . import leaderboard as lb
+
+    if reference is not None and reference not in lb.REFERENCES:
+        _fail(BwbenchError(f"unknown reference set {reference!r}; choose: {', '.join(lb.REFERENCES)}", "--reference"))
+    board = lb.collect(results)
+    if not board.tables:
+        _fail(BwbenchError("no usable results: " + "; ".join(f"{f}: {why}" for f, why in board.skipped), "RESULTS"))
+    command = "bwbench " + " ".join(_quote(a) for a in sys.argv[1:])
+    lb.write(board, out_file, command, title, reference)
+    for f, why in sorted(board.skipped):
+        err.print(f"[yellow]left out[/] {f}: {why}", highlight=False)
+    rows = sum(len(r) for r in board.tables.values())
+    out.print(f"{rows} runs in {len(board.tables)} table(s) → {out_file}", highlight=False)
+
+
 runs_app = typer.Typer(help="Training runs on Modal's runs volume: list them, download one.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 

@@ -1,0 +1,153 @@
+"""Leaderboards from eval results: one markdown table per suite, every figure taken from a results.json.
+
+Results are grouped by the suite's sha256, so runs on different suites never
+share a table. Within a suite, only runs of one bwbench version are compared
+(the newest present), and a run repeated with the same model, prompt and
+generation settings counts once (the latest). Everything left out is reported
+with the reason. Numbers from the literature are never table rows: they sit
+in their own section, marked as reported, with their source. The output
+depends only on the inputs, so the same results give a byte-identical file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .fileio import atomic_write
+
+# Reported, not measured here: complete-plan success on the paper's L3 test (Men et al., EMNLP 2024).
+REFERENCES = {
+    "paper": [
+        ("Llama-2-7b-chat, full fine-tune", "61%", "Men et al., EMNLP 2024 (L3, complete-plan success)"),
+        ("Vicuna-7B, full fine-tune", "63%", "Men et al., EMNLP 2024 (L3, complete-plan success)"),
+    ],
+}
+REQUIRED = ("model", "suite", "bwbench_version", "metrics", "finished", "n_examples")
+
+
+@dataclass
+class Run:
+    file: str
+    data: dict
+
+    @property
+    def suite_sha(self) -> str:
+        return self.data["suite"]["sha256"]
+
+    @property
+    def identity(self) -> str:
+        d = self.data
+        return json.dumps([d["model"], d.get("adapter", {}).get("lora"), d.get("prompt"), d.get("generation"),
+                           d["suite"].get("split"), d["suite"].get("level"), d["suite"].get("limit")], sort_keys=True)
+
+
+@dataclass
+class Board:
+    tables: dict[str, list[Run]] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def collect(files: list[Path]) -> Board:
+    """Read results files and decide what goes in which table, and what is skipped and why."""
+    board = Board()
+    runs: list[Run] = []
+    for f in files:
+        try:
+            data = json.loads(Path(f).read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            board.skipped.append((str(f), f"not a readable results.json ({type(exc).__name__})"))
+            continue
+        missing = [k for k in REQUIRED if not isinstance(data, dict) or k not in data]
+        if not missing and not (isinstance(data["suite"], dict) and data["suite"].get("sha256")):
+            missing = ["suite.sha256"]
+        if missing:
+            board.skipped.append((str(f), f"missing {', '.join(missing)}"))
+            continue
+        if not data.get("complete", True):
+            board.skipped.append((str(f), "the run is not complete (resume it with the same bwbench eval command)"))
+            continue
+        runs.append(Run(str(f), data))
+    by_suite: dict[str, list[Run]] = {}
+    for run in runs:
+        by_suite.setdefault(run.suite_sha, []).append(run)
+    for sha, group in sorted(by_suite.items()):
+        newest = max((r.data["bwbench_version"] for r in group), key=_version_key)
+        kept: dict[str, Run] = {}
+        for run in sorted(group, key=lambda r: (r.data["finished"], r.file)):
+            if run.data["bwbench_version"] != newest:
+                board.skipped.append((run.file, f"bwbench {run.data['bwbench_version']}; this table compares "
+                                                 f"bwbench {newest} runs only"))
+                continue
+            if run.identity in kept:
+                board.skipped.append((kept[run.identity].file, f"a duplicate of the later run {run.file}"))
+            kept[run.identity] = run
+        board.tables[sha] = sorted(kept.values(), key=_rank)
+    return board
+
+
+def render(board: Board, command: str, title: str, references: str | None = None) -> str:
+    lines = [f"<!-- regenerate: {command} -->", f"# {title}", ""]
+    lines += ["Valid: the plan reaches the goal when simulated. Optimal: valid and as short as the optimum. "
+              "Exact: the gold plan's text. Brackets: 95% Wilson intervals. Levels are true levels (optimal "
+              "plan length). Every figure comes from the results file named under its table.", ""]
+    for sha, runs in board.tables.items():
+        suite = runs[0].data["suite"]
+        lines += [f"## {suite.get('name', '?')} (suite sha256 `{sha[:16]}`)", ""]
+        lines += ["| model | adapter | L1 valid | L2 valid | L3 valid | optimal | exact | single-step | n | date | bwbench |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for run in runs:
+            d, m = run.data, run.data["metrics"]
+            overall = m.get("overall", {})
+            cells = [_model(d), _adapter(d)] + [_rate(m.get("by_level", {}).get(f"L{k}"), "valid") for k in (1, 2, 3)]
+            cells += [_rate(overall, "optimal", ci=False), _rate(overall, "exact", ci=False),
+                      _rate(overall, "single_step", ci=False), str(d["n_examples"]), d["finished"][:10], d["bwbench_version"]]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", "Results: " + ", ".join(f"`{r.file}`" for r in runs), ""]
+    if references:
+        lines += ["## Reported in the literature (not measured here)", "",
+                  "| model | L3 | source |", "|---|---|---|"]
+        lines += [f"| {m} | {v} | {s} |" for m, v, s in REFERENCES[references]]
+        lines.append("")
+    if board.skipped:
+        lines += ["## Left out", ""] + [f"- `{f}`: {why}" for f, why in sorted(board.skipped)] + [""]
+    return "\n".join(lines)
+
+
+def write(board: Board, out: Path, command: str, title: str, references: str | None = None) -> None:
+    atomic_write(out, render(board, command, title, references).encode("utf-8"))
+
+
+def _rank(run: Run):
+    l3 = run.data["metrics"].get("by_level", {}).get("L3")
+    return (-(l3["valid"] if l3 else -1.0), _model(run.data), run.file)
+
+
+def _model(d: dict) -> str:
+    return str(d["model"]).replace("|", "\\|")
+
+
+def _adapter(d: dict) -> str:
+    a = d.get("adapter") or {}
+    if a.get("lora"):
+        return f"LoRA `{Path(str(a['lora'])).name}`"
+    if d["model"] in ("planner", "random"):
+        return "ceiling (optimal planner)" if d["model"] == "planner" else "floor (random legal actions)"
+    if d["model"] == "bwbench-tiny":
+        return "trained from scratch (shipped)"
+    return "as loaded"
+
+
+def _rate(d: dict | None, key: str, ci: bool = True) -> str:
+    if not d or d.get(key) is None:
+        return "—"
+    text = f"{100 * d[key]:.1f}%"
+    if ci and d.get("ci95", {}).get(key):
+        lo, hi = d["ci95"][key]
+        text += f" [{100 * lo:.1f}, {100 * hi:.1f}]"
+    return text
+
+
+def _version_key(v: str):
+    return tuple(int(p) if p.isdigit() else 0 for p in v.split("."))

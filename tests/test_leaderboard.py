@@ -1,0 +1,94 @@
+"""`bwbench leaderboard`: tables from real eval runs, ranking, what is left out and why, byte-identical regeneration."""
+
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+
+from .test_cli import bwbench
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Two small suites; the planner and random on the first, the planner on the second, and a repeat."""
+    root = tmp_path_factory.mktemp("lb")
+    for name, seed in [("a", 1), ("b", 2)]:
+        r = bwbench("generate", "--levels", "L1,L2,L3", "--n", "6", "--train", "0", "--blocks", "4-5", "--seed", seed,
+                    "--out", root / name)
+        assert r.returncode == 0, r.stderr
+    for model, suite, out in [("planner", "a", "planner-a"), ("random", "a", "random-a"), ("planner", "b", "planner-b"),
+                              ("planner", "a", "planner-a-again")]:
+        r = bwbench("eval", "--model", model, "--suite", root / suite, "--out", root / out)
+        assert r.returncode == 0, r.stderr
+    return root
+
+
+def _table_rows(text: str, run: Path) -> list[list[str]]:
+    """The rows of the table of the suite ``run`` was made on (tables are headed by the suite's sha256)."""
+    sha = json.loads((run / "results.json").read_text())["suite"]["sha256"][:16]
+    part = text.split(f"(suite sha256 `{sha}`)")[1].split("\n## ")[0]
+    rows = [ln for ln in part.splitlines() if ln.startswith("| ") and not ln.startswith("| model")]
+    return [[c.strip() for c in ln.strip("|").split("|")] for ln in rows]
+
+
+def test_tables_rank_by_l3_and_take_every_figure_from_the_results(runs, tmp_path):
+    out = tmp_path / "lb.md"
+    files = [runs / d / "results.json" for d in ("random-a", "planner-a", "planner-b")]
+    r = bwbench("leaderboard", *files, "--out", out, "--reference", "paper")
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    rows = _table_rows(text, runs / "planner-a")
+    assert [row[0] for row in rows] == ["planner", "random"]  # ranked by L3 valid
+    res = json.loads((runs / "random-a" / "results.json").read_text())
+    l3 = res["metrics"]["by_level"]["L3"]
+    lo, hi = l3["ci95"]["valid"]
+    assert rows[1][4] == f"{100 * l3['valid']:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
+    assert rows[1][6] == f"{100 * res['metrics']['overall']['exact']:.1f}%" and rows[1][8] == str(res["n_examples"])
+    assert all(cell.startswith("100.0%") for cell in rows[0][2:7])  # the planner: L1-L3 valid, optimal, exact
+    # Different suites never share a table; the paper's figures are a section of their own, not rows.
+    assert len(_table_rows(text, runs / "planner-b")) == 1 and text.count("suite sha256") == 2
+    assert "61%" in text.split("## Reported in the literature")[1] and "61%" not in text.split("## Reported")[0]
+
+
+def test_regenerating_from_the_recorded_command_is_byte_identical(runs, tmp_path):
+    out = tmp_path / "lb.md"
+    r = bwbench("leaderboard", runs / "planner-a" / "results.json", runs / "random-a" / "results.json", "--out", out,
+                "--title", "Two runs")
+    assert r.returncode == 0, r.stderr
+    first = out.read_bytes()
+    command = first.decode().splitlines()[0].removeprefix("<!-- regenerate: ").removesuffix(" -->")
+    out.unlink()
+    r = bwbench(*shlex.split(command)[1:])
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == first
+
+
+def test_what_is_left_out_is_said(runs, tmp_path):
+    old = json.loads((runs / "random-a" / "results.json").read_text())
+    old["bwbench_version"] = "0.0.9"
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    broken = {k: v for k, v in old.items() if k != "metrics"}
+    (tmp_path / "broken.json").write_text(json.dumps(broken))
+    (tmp_path / "junk.json").write_text("{not json")
+    out = tmp_path / "lb.md"
+    files = [runs / "planner-a" / "results.json", runs / "planner-a-again" / "results.json", tmp_path / "old.json",
+             tmp_path / "broken.json", tmp_path / "junk.json"]
+    r = bwbench("leaderboard", *files, "--out", out)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert [row[0] for row in _table_rows(text, runs / "planner-a")] == ["planner"]  # the repeat counts once
+    left = text.split("## Left out")[1]
+    assert f"`{runs / 'planner-a' / 'results.json'}`: a duplicate of the later run {runs / 'planner-a-again' / 'results.json'}" in left
+    assert "old.json`: bwbench 0.0.9; this table compares bwbench 0.1.0 runs only" in left
+    assert "broken.json`: missing metrics" in left and "junk.json`: not a readable results.json" in left
+    assert r.stderr.count("left out") == 4
+
+
+def test_no_usable_results_is_one_line(tmp_path):
+    (tmp_path / "x.json").write_text("{}")
+    r = bwbench("leaderboard", tmp_path / "x.json", "--out", tmp_path / "lb.md")
+    assert r.returncode == 2 and r.stderr.startswith("error: RESULTS: no usable results")
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "lb.md").exists()
+    r = bwbench("leaderboard", tmp_path / "x.json", "--out", tmp_path / "lb.md", "--reference", "vicuna")
+    assert r.returncode == 2 and "unknown reference set" in r.stderr
