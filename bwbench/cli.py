@@ -18,7 +18,7 @@ from .errors import BwbenchError
 
 app = typer.Typer(
     name="bwbench",
-    help="Blocksworld planning benchmark for LLMs: generate, solve, audit, score, eval, train.",
+    help="Blocksworld planning benchmark for LLMs: generate, solve, audit, score, eval, train, leaderboard, runs.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -92,3 +92,17 @@ def test_no_usable_results_is_one_line(tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "lb.md").exists()
     r = bwbench("leaderboard", tmp_path / "x.json", "--out", tmp_path / "lb.md", "--reference", "vicuna")
     assert r.returncode == 2 and "unknown reference set" in r.stderr
+
+
+@pytest.mark.parametrize("name", ["seed-l3", "paper", "standard"])
+def test_published_leaderboards_regenerate_from_committed_results(name, tmp_path):
+    """Each leaderboards/*.md is what its first-line command makes from results/ (run from the repository root)."""
+    root = Path(__file__).resolve().parents[1]
+    published = (root / "leaderboards" / f"{name}.md").read_text()
+    command = published.splitlines()[0].removeprefix("<!-- regenerate: ").removesuffix(" -->")
+    argv = shlex.split(command)[1:]
+    argv[argv.index("--out") + 1] = str(tmp_path / "x.md")  # not over the published file
+    r = bwbench(*argv, cwd=root)
+    assert r.returncode == 0, r.stderr
+    again = (tmp_path / "x.md").read_text()
+    assert again.split("\n", 1)[1] == published.split("\n", 1)[1]
