@@ -18,7 +18,7 @@ from .errors import BwbenchError
 
 app = typer.Typer(
     name="bwbench",
-    help="Blocksworld planning benchmark for LLMs: generate, solve, audit, score, eval, train, leaderboard, runs.",
+    help="Blocksworld planning benchmark for LLMs: generate, solve, audit, score, eval, train, leaderboard, card, runs.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -456,6 +456,19 @@ def leaderboard(
         err.print(f"[yellow]left out[/] {f}: {why}", highlight=False)
     rows = sum(len(r) for r in board.tables.values())
     out.print(f"{rows} runs in {len(board.tables)} table(s) → {out_file}", highlight=False)
+
+
+@app.command(epilog="Example: bwbench card data/standard")
+def card(suites: List[Path] = typer.Argument(..., help="Suite directories (with manifest.json).")) -> None:
+    """Write each suite's dataset card (README.md, Hugging Face style) from its manifest."""
+    from .card import write
+
+    for suite in suites:
+        try:
+            target = write(suite)
+        except BwbenchError as exc:
+            _fail(exc)
+        out.print(f"→ {target}", highlight=False)
 
 
 runs_app = typer.Typer(help="Training runs on Modal's runs volume: list them, download one.", no_args_is_help=True)

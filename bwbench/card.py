@@ -1,0 +1,89 @@
+"""Dataset cards: a README for a suite directory, in the Hugging Face dataset-card style, made from its manifest.
+
+Everything on the card that can be counted comes from ``manifest.json`` (which
+``bwbench generate`` wrote beside the files, with their sha256), so the card is
+regenerated, never edited by hand: ``bwbench card data/<suite>``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .errors import BwbenchError
+from .fileio import atomic_write
+
+FIELDS = [
+    ("id", "string", "unique id: `<suite>-<split>-L<level>-<index>`"),
+    ("suite", "string", "the suite's name"),
+    ("split", "string", "`train` or `test`"),
+    ("level", "int", "k: the optimal plan has 2k steps (the true level, computed by search)"),
+    ("n_blocks", "int", "number of blocks"),
+    ("init", "list of lists of strings", "initial towers, each listed bottom to top (`[\"red\", \"white\"]`: white on red); tower order carries no meaning"),
+    ("goal", "list of lists of strings", "goal towers, the same way; a full goal configuration"),
+    ("plan", "list of strings", "one optimal plan, in the seed's step language (`pick-up X`, `stack X on-top-of Y` or `... on-top-of table`)"),
+    ("optimal_len", "int", "length of an optimal plan, in steps (2 × level)"),
+    ("n_optimal_plans", "int", "how many optimal plans there are"),
+    ("instruction", "string", "the seed's instruction text (Alpaca-style field)"),
+    ("input", "string", "the problem in the seed's words: rules, `Init state:` and `Goal state:` towers written top first (`<white on red>`)"),
+    ("output", "string", "the gold plan in the seed's words: `Plan:` then `step N: ...` lines"),
+]
+
+
+def render(suite: Path) -> str:
+    """The card for a suite directory (``BwbenchError`` if it has no readable manifest)."""
+    try:
+        m = json.loads((suite / "manifest.json").read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BwbenchError(f"no readable manifest.json ({type(exc).__name__})", str(suite)) from None
+    name, files = m["suite"], m["files"]
+    splits = [s for s in ("train", "test") if f"{s}.jsonl" in files]
+    first = json.loads((suite / f"{splits[0]}.jsonl").open().readline())
+    out = ["---", f"pretty_name: bwbench {name}", "license: mit", "language:", "- en", "task_categories:",
+           "- text-generation", "tags:", "- planning", "- blocksworld", "- pddl", "configs:", "- config_name: default",
+           "  data_files:"]
+    out += [f"  - split: {s}\n    path: {s}.jsonl" for s in splits]
+    out += ["---", "", f"# bwbench `{name}`", "",
+            f"Blocksworld planning problems for language models, from [bwbench](../../README.md) {m['bwbench_version']}. "
+            "Each line is one problem with an optimal plan found by search, in the seed's natural-language format "
+            "(Alpaca-style `instruction`/`input`/`output`) and as structured towers.", "",
+            "## Splits and counts", "", "| split | level | " + " | ".join(f"{b} blocks" for b in _blocks(m)) + " | total |",
+            "|---|---|" + "---|" * (len(_blocks(m)) + 1)]
+    for s in splits:
+        for level, by_blocks in sorted(m["counts"].get(s, {}).items()):
+            cells = [str(by_blocks.get(b, 0)) for b in _blocks(m)]
+            out.append(f"| {s} | {level} | " + " | ".join(cells) + f" | {sum(by_blocks.values())} |")
+    out += ["", "## Fields", "", "| field | type | meaning |", "|---|---|---|"]
+    out += [f"| `{f}` | {t} | {d} |" for f, t, d in FIELDS if f in first]
+    out += ["", "## Semantics", "", f"{m['semantics']}.", "",
+            "A state is a set of towers: listing them in another order is the same state. A plan is judged by "
+            "simulating it (`bwbench score`, `bwbench eval`), not by matching its text; `output` is one optimal "
+            "plan among `n_optimal_plans`.", "",
+            "## How it was generated", ""]
+    cells = ", ".join(f"{c['split']} L{c['level']} with {c['n_blocks']} blocks: {c['count']}" for c in m["cells"])
+    how = f"`bwbench generate --preset {m['preset']}`" if m.get("preset") else f"`bwbench generate` for these cells ({cells})"
+    out += [f"- {how}, seed {m['seed']}, planner `{m['planner']}`, block names: {', '.join(m['colors'])}"
+            + (f", at most {m['max_towers']} towers" if m.get("max_towers") else "")
+            + ("; no test problem is a renaming of a train problem" if m.get("disjoint_renaming") else "") + ".",
+            "- Problems are drawn uniformly over states, the true level is the optimal plan length found by search, "
+            "and duplicates (up to tower order) are removed within and across splits.", "",
+            "## Files", "", "| file | lines | sha256 |", "|---|---|---|"]
+    out += [f"| `{f}` | {info['lines']} | `{info['sha256']}` |" for f, info in sorted(files.items())]
+    out += ["", "## Loading", "", "```python", "from datasets import load_dataset", "",
+            f"ds = load_dataset(\"json\", data_files={{{', '.join(repr(s) + ': ' + repr(f'data/{name}/{s}.jsonl') for s in splits)}}})",
+            "```", "", "## Licence", "", "MIT, as bwbench.", "", "## Citation", "", "```bibtex",
+            "@inproceedings{men2024unlocking,", "  title = {Unlocking the Future: Exploring Look-Ahead Planning Mechanistic "
+            "Interpretability in Large Language Models},", "  author = {Men, Tianyi and Cao, Pengfei and Jin, Zhuoran and "
+            "Chen, Yubo and Liu, Kang and Zhao, Jun},", "  booktitle = {Proceedings of EMNLP},", "  year = {2024}", "}",
+            "```", ""]
+    return "\n".join(out)
+
+
+def write(suite: Path) -> Path:
+    target = suite / "README.md"
+    atomic_write(target, render(suite).encode("utf-8"))
+    return target
+
+
+def _blocks(m: dict) -> list[str]:
+    return sorted({b for split in m["counts"].values() for lv in split.values() for b in lv}, key=int)
