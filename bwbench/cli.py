@@ -203,6 +203,9 @@ def score(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (rates as fractions, 95% Wilson intervals) instead of a table."),
     by: str = typer.Option("level", "--by", help="Break down by 'level' (the true level, from the optimal plan length) or 'blocks'."),
     report: Optional[Path] = typer.Option(None, "--report", help="Also write a human-readable report: every failure with the judge's reason."),
+    results_file: Optional[Path] = typer.Option(None, "--results", help="Also write a results.json (for bwbench leaderboard); needs --suite and --model, and one FILE."),
+    suite: Optional[Path] = typer.Option(None, "--suite", help="With --results: the dataset the predictions are for (checked problem by problem)."),
+    model_name: Optional[str] = typer.Option(None, "--model", help="With --results: the name the leaderboard shows."),
 ) -> None:
     """Judge model plans by simulating them: exact match, valid, optimal, and why each failure failed."""
     from .benchmark.predictions import judge_all, read_predictions
@@ -214,12 +217,19 @@ def score(
     try:
         if by not in GROUPS:
             raise BwbenchError(f"unknown breakdown {by!r}; choose one of: {', '.join(GROUPS)}", "--by")
+        if results_file is not None and (suite is None or not model_name or len(files) != 1):
+            raise BwbenchError("--results takes one predictions FILE, with --suite and --model", "--results")
         with _progress() as bar:
             for path in files:
                 pfile = read_predictions(path)
                 task = bar.add_task(f"judging {path.name}", total=len(pfile.predictions))
                 judgements = judge_all(pfile.predictions, progress=lambda k: bar.advance(task, k))
                 scored.append((pfile, judgements, aggregate(judgements, by=(by,))))
+        if results_file is not None:
+            from .evaluate import rescored_results
+
+            record = rescored_results(scored[0][0], scored[0][1], str(suite), model_name)
+            atomic_write(results_file, (json.dumps(record, indent=2) + "\n").encode())
         if report is not None:
             text = "\n\n".join(render_report(p, j, c) for p, j, c in scored)
             try:

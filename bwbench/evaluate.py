@@ -364,3 +364,33 @@ def _pass_at_k(by_id: dict[str, list[bool]], k: int) -> dict:
         pk.trials += 1
     return {"k": k, "pass@1": p1.value, "pass@1_ci95": p1.ci("mean"), f"pass@{k}": pk.value,
             f"pass@{k}_ci95": list(wilson(pk.total, pk.trials)) if pk.trials else None}
+
+
+def rescored_results(pfile, judgements, suite: str, model: str) -> dict:
+    """A ``results.json`` for predictions made elsewhere (the seed's, say), judged here, on ``suite``'s test split.
+
+    The predictions must be for exactly the suite's problems (as a multiset,
+    compared canonically), so the suite's sha256 on the result is earned.
+    """
+    from collections import Counter
+
+    from .benchmark.canon import problem_key
+
+    view = load_suite(suite)
+    want = Counter(problem_key(t.example.init, t.example.goal) for t in view.tasks)
+    have = Counter(problem_key(p.init, p.goal) for p in pfile.predictions)
+    if want != have:
+        extra, missing = sum((have - want).values()), sum((want - have).values())
+        raise BwbenchError(f"{pfile.path} is not a prediction for each of this suite's {len(view.tasks)} problems "
+                           f"({extra} not in the suite, {missing} missing)", "--suite")
+    card = aggregate(judgements)
+    return {
+        "model": model, "model_options": None, "prompt": None, "generation": None,
+        "suite": view.describe("test", None, None),
+        "adapter": {"rescored_from": pfile.path, "format": pfile.format,
+                    "sha256": hashlib.sha256(Path(pfile.path).read_bytes()).hexdigest()},
+        "bwbench_version": __version__, "git_sha": git_sha(),
+        "n_examples": len(pfile.predictions), "n_predictions": len(pfile.predictions), "complete": True,
+        "failed_examples": {}, "metrics": card.to_json(), "pass_at_k": None, "timing": None,
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }

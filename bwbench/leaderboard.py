@@ -130,6 +130,8 @@ def _model(d: dict) -> str:
 
 def _adapter(d: dict) -> str:
     a = d.get("adapter") or {}
+    if a.get("rescored_from"):
+        return f"predictions rescored (`{Path(str(a['rescored_from'])).name}`)"
     if a.get("lora"):
         return f"LoRA `{Path(str(a['lora'])).name}`"
     if d["model"] in ("planner", "random"):

@@ -106,3 +106,24 @@ def test_published_leaderboards_regenerate_from_committed_results(name, tmp_path
     assert r.returncode == 0, r.stderr
     again = (tmp_path / "x.md").read_text()
     assert again.split("\n", 1)[1] == published.split("\n", 1)[1]
+
+
+def test_predictions_made_elsewhere_join_the_suite_table_through_score(runs, tmp_path):
+    """`bwbench score --results` judges a predictions file into a results.json with the suite's sha256, only when
+    the predictions are for exactly the suite's problems."""
+    preds = runs / "random-a" / "predictions.jsonl"
+    r = bwbench("score", preds, "--suite", runs / "a", "--model", "random, rescored", "--results", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    mine, theirs = (json.loads(p.read_text()) for p in (tmp_path / "r.json", runs / "random-a" / "results.json"))
+    assert mine["suite"]["sha256"] == theirs["suite"]["sha256"]
+    for key in ("valid", "optimal", "exact"):
+        assert mine["metrics"]["overall"][key] == theirs["metrics"]["overall"][key]
+        assert mine["metrics"]["by_level"]["L3"][key] == theirs["metrics"]["by_level"]["L3"][key]
+    out = tmp_path / "lb.md"
+    r = bwbench("leaderboard", runs / "planner-a" / "results.json", tmp_path / "r.json", "--out", out)
+    assert r.returncode == 0 and "| random, rescored | predictions rescored (`predictions.jsonl`) |" in out.read_text()
+    r = bwbench("score", preds, "--suite", runs / "b", "--model", "x", "--results", tmp_path / "bad.json")
+    assert r.returncode == 2 and "is not a prediction for each of this suite's" in r.stderr
+    assert not (tmp_path / "bad.json").exists()
+    r = bwbench("score", preds, "--results", tmp_path / "bad.json")
+    assert r.returncode == 2 and "--results takes one predictions FILE, with --suite and --model" in r.stderr
