@@ -451,6 +451,7 @@ def leaderboard(
     out_file: Path = typer.Option(..., "--out", help="Markdown file to write (atomically)."),
     title: str = typer.Option("bwbench leaderboard", "--title", help="The page's heading."),
     reference: Optional[str] = typer.Option(None, "--reference", help="paper: add the paper's reported L3 figures in a section of their own."),
+    plot_file: Optional[Path] = typer.Option(None, "--plot", help="Also draw valid rate by level per model (PNG, needs matplotlib), embedded in the page."),
 ) -> None:
     """One table per suite (by its sha256), ranked by L3 valid; reports what it leaves out and why."""
     from . import leaderboard as lb
@@ -461,7 +462,10 @@ def leaderboard(
     if not board.tables:
         _fail(BwbenchError("no usable results: " + "; ".join(f"{f}: {why}" for f, why in board.skipped), "RESULTS"))
     command = "bwbench " + " ".join(_quote(a) for a in sys.argv[1:])
-    lb.write(board, out_file, command, title, reference)
+    try:
+        lb.write(board, out_file, command, title, reference, plot_file)
+    except BwbenchError as exc:
+        _fail(exc)
     for f, why in sorted(board.skipped):
         err.print(f"[yellow]left out[/] {f}: {why}", highlight=False)
     rows = sum(len(r) for r in board.tables.values())

@@ -12,9 +12,11 @@ depends only on the inputs, so the same results give a byte-identical file.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import BwbenchError
 from .fileio import atomic_write
 
 # Reported, not measured here: complete-plan success on the paper's L3 test (Men et al., EMNLP 2024).
@@ -87,7 +89,44 @@ def collect(files: list[Path]) -> Board:
     return board
 
 
-def render(board: Board, command: str, title: str, references: str | None = None) -> str:
+def plot(board: Board) -> bytes:
+    """Valid rate by level for each model, with 95% intervals, one panel per suite: PNG bytes (no timestamp)."""
+    import io
+
+    try:
+        import matplotlib
+    except ImportError:
+        raise BwbenchError("the plot needs matplotlib: pip install 'bwbench[plot]'", "--plot") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(board.tables), 1, figsize=(10, 3.2 * len(board.tables)), squeeze=False)
+    for ax, (sha, runs) in zip(axes[:, 0], board.tables.items()):
+        width = 0.8 / max(1, len(runs))
+        for i, run in enumerate(runs):
+            xs, ys, lo, hi = [], [], [], []
+            for k in (1, 2, 3):
+                d = run.data["metrics"].get("by_level", {}).get(f"L{k}")
+                if d and d.get("valid") is not None:
+                    a, b = d["ci95"]["valid"]
+                    xs.append(k + (i - (len(runs) - 1) / 2) * width)
+                    ys.append(100 * d["valid"])
+                    lo.append(100 * (d["valid"] - a))
+                    hi.append(100 * (b - d["valid"]))
+            ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=_model(run.data))
+        ax.set_xticks([1, 2, 3], ["L1", "L2", "L3"])
+        ax.set_ylim(0, 105)
+        ax.set_ylabel("valid plans (%)")
+        ax.set_title(f"{runs[0].data['suite'].get('name', '?')} ({sha[:16]})", fontsize=10)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def render(board: Board, command: str, title: str, references: str | None = None, image: str | None = None) -> str:
     lines = [f"<!-- regenerate: {command} -->", f"# {title}", ""]
     lines += ["Valid: the plan reaches the goal when simulated. Optimal: valid and as short as the optimum. "
               "Exact: the gold plan's text. Brackets: 95% Wilson intervals. Levels are true levels (optimal "
@@ -105,6 +144,8 @@ def render(board: Board, command: str, title: str, references: str | None = None
                       _rate(overall, "single_step", ci=False), str(d["n_examples"]), d["finished"][:10], d["bwbench_version"]]
             lines.append("| " + " | ".join(cells) + " |")
         lines += ["", "Results: " + ", ".join(f"`{r.file}`" for r in runs), ""]
+    if image:
+        lines += [f"![Valid plans by level, with 95% intervals]({image})", ""]
     if references:
         lines += ["## Reported in the literature (not measured here)", "",
                   "| model | L3 | source |", "|---|---|---|"]
@@ -115,8 +156,14 @@ def render(board: Board, command: str, title: str, references: str | None = None
     return "\n".join(lines)
 
 
-def write(board: Board, out: Path, command: str, title: str, references: str | None = None) -> None:
-    atomic_write(out, render(board, command, title, references).encode("utf-8"))
+def write(board: Board, out: Path, command: str, title: str, references: str | None = None,
+          plot_file: Path | None = None) -> None:
+    """The page (and its plot, written first), each atomically."""
+    image = None
+    if plot_file is not None:
+        atomic_write(plot_file, plot(board))
+        image = os.path.relpath(plot_file.resolve(), out.resolve().parent).replace(os.sep, "/")
+    atomic_write(out, render(board, command, title, references, image).encode("utf-8"))
 
 
 def _rank(run: Run):

@@ -53,15 +53,18 @@ def test_tables_rank_by_l3_and_take_every_figure_from_the_results(runs, tmp_path
 
 def test_regenerating_from_the_recorded_command_is_byte_identical(runs, tmp_path):
     out = tmp_path / "lb.md"
+    png = tmp_path / "plots" / "lb.png"
     r = bwbench("leaderboard", runs / "planner-a" / "results.json", runs / "random-a" / "results.json", "--out", out,
-                "--title", "Two runs")
+                "--title", "Two runs", "--plot", png)
     assert r.returncode == 0, r.stderr
-    first = out.read_bytes()
+    first, picture = out.read_bytes(), png.read_bytes()
+    assert picture.startswith(b"\x89PNG") and "](plots/lb.png)" in first.decode()  # embedded, relative to the page
     command = first.decode().splitlines()[0].removeprefix("<!-- regenerate: ").removesuffix(" -->")
     out.unlink()
+    png.unlink()
     r = bwbench(*shlex.split(command)[1:])
     assert r.returncode == 0, r.stderr
-    assert out.read_bytes() == first
+    assert out.read_bytes() == first and png.read_bytes() == picture
 
 
 def test_what_is_left_out_is_said(runs, tmp_path):
@@ -101,11 +104,16 @@ def test_published_leaderboards_regenerate_from_committed_results(name, tmp_path
     published = (root / "leaderboards" / f"{name}.md").read_text()
     command = published.splitlines()[0].removeprefix("<!-- regenerate: ").removesuffix(" -->")
     argv = shlex.split(command)[1:]
-    argv[argv.index("--out") + 1] = str(tmp_path / "x.md")  # not over the published file
+    argv[argv.index("--out") + 1] = str(tmp_path / "x.md")  # not over the published files
+    if "--plot" in argv:
+        png = root / argv[argv.index("--plot") + 1]
+        argv[argv.index("--plot") + 1] = str(tmp_path / png.name)
     r = bwbench(*argv, cwd=root)
     assert r.returncode == 0, r.stderr
     again = (tmp_path / "x.md").read_text()
     assert again.split("\n", 1)[1] == published.split("\n", 1)[1]
+    if "--plot" in argv:  # pixels depend on the matplotlib and FreeType builds; same-machine identity is tested above
+        assert (tmp_path / png.name).read_bytes()[:8] == png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_predictions_made_elsewhere_join_the_suite_table_through_score(runs, tmp_path):
