@@ -85,8 +85,17 @@ def collect(files: list[Path]) -> Board:
             if run.identity in kept:
                 board.skipped.append((kept[run.identity].file, f"a duplicate of the later run {run.file}"))
             kept[run.identity] = run
-        board.tables[sha] = sorted(kept.values(), key=_rank)
+        measured = [lv for lv in _levels(list(kept.values()))
+                    if any(lv in r.data["metrics"].get("by_level", {}) for r in kept.values())]
+        ranked_by = "L3" if "L3" in measured or not measured else measured[-1]
+        board.tables[sha] = sorted(kept.values(), key=lambda r: _rank(r, ranked_by))
     return board
+
+
+def _levels(runs: list[Run]) -> list[str]:
+    """L1-L3 always, and any higher level a run was measured on (L0, already solved problems, is left out)."""
+    seen = {k for r in runs for k in r.data["metrics"].get("by_level", {}) if k.startswith("L") and k[1:].isdigit()}
+    return sorted({"L1", "L2", "L3"} | {k for k in seen if int(k[1:]) > 3}, key=lambda k: int(k[1:]))
 
 
 def plot(board: Board) -> bytes:
@@ -103,10 +112,11 @@ def plot(board: Board) -> bytes:
     fig, axes = plt.subplots(len(board.tables), 1, figsize=(10, 3.2 * len(board.tables)), squeeze=False)
     for ax, (sha, runs) in zip(axes[:, 0], board.tables.items()):
         width = 0.8 / max(1, len(runs))
+        levels = _levels(runs)
         for i, run in enumerate(runs):
             xs, ys, lo, hi = [], [], [], []
-            for k in (1, 2, 3):
-                d = run.data["metrics"].get("by_level", {}).get(f"L{k}")
+            for k, lv in enumerate(levels, 1):
+                d = run.data["metrics"].get("by_level", {}).get(lv)
                 if d and d.get("valid") is not None:
                     a, b = d["ci95"]["valid"]
                     xs.append(k + (i - (len(runs) - 1) / 2) * width)
@@ -114,7 +124,7 @@ def plot(board: Board) -> bytes:
                     lo.append(100 * (d["valid"] - a))
                     hi.append(100 * (b - d["valid"]))
             ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=_model(run.data))
-        ax.set_xticks([1, 2, 3], ["L1", "L2", "L3"])
+        ax.set_xticks(range(1, len(levels) + 1), levels)
         ax.set_ylim(0, 105)
         ax.set_ylabel("valid plans (%)")
         ax.set_title(f"{runs[0].data['suite'].get('name', '?')} ({sha[:16]})", fontsize=10)
@@ -134,12 +144,14 @@ def render(board: Board, command: str, title: str, references: str | None = None
     for sha, runs in board.tables.items():
         suite = runs[0].data["suite"]
         lines += [f"## {suite.get('name', '?')} (suite sha256 `{sha[:16]}`)", ""]
-        lines += ["| model | adapter | L1 valid | L2 valid | L3 valid | optimal | exact | single-step | n | date | bwbench |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        levels = _levels(runs)
+        lines += ["| model | adapter | " + " | ".join(f"{lv} valid" for lv in levels)
+                  + " | optimal | exact | single-step | n | date | bwbench |",
+                  "|---|---|" + "---|" * len(levels) + "---|---|---|---|---|---|"]
         for run in runs:
             d, m = run.data, run.data["metrics"]
             overall = m.get("overall", {})
-            cells = [_model(d), _adapter(d)] + [_rate(m.get("by_level", {}).get(f"L{k}"), "valid") for k in (1, 2, 3)]
+            cells = [_model(d), _adapter(d)] + [_rate(m.get("by_level", {}).get(lv), "valid") for lv in levels]
             cells += [_rate(overall, "optimal", ci=False), _rate(overall, "exact", ci=False),
                       _rate(overall, "single_step", ci=False), str(d["n_examples"]), d["finished"][:10], d["bwbench_version"]]
             lines.append("| " + " | ".join(cells) + " |")
@@ -166,9 +178,9 @@ def write(board: Board, out: Path, command: str, title: str, references: str | N
     atomic_write(out, render(board, command, title, references, image).encode("utf-8"))
 
 
-def _rank(run: Run):
-    l3 = run.data["metrics"].get("by_level", {}).get("L3")
-    return (-(l3["valid"] if l3 else -1.0), _model(run.data), run.file)
+def _rank(run: Run, level: str):
+    d = run.data["metrics"].get("by_level", {}).get(level)
+    return (-(d["valid"] if d else -1.0), _model(run.data), run.file)
 
 
 def _model(d: dict) -> str:

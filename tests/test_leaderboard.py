@@ -97,7 +97,10 @@ def test_no_usable_results_is_one_line(tmp_path):
     assert r.returncode == 2 and "unknown reference set" in r.stderr
 
 
-@pytest.mark.parametrize("name", ["seed-l3", "paper", "standard"])
+PUBLISHED = Path(__file__).resolve().parents[1] / "leaderboards"
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in PUBLISHED.glob("*.md")))
 def test_published_leaderboards_regenerate_from_committed_results(name, tmp_path):
     """Each leaderboards/*.md is what its first-line command makes from results/ (run from the repository root)."""
     root = Path(__file__).resolve().parents[1]
@@ -135,3 +138,11 @@ def test_predictions_made_elsewhere_join_the_suite_table_through_score(runs, tmp
     assert not (tmp_path / "bad.json").exists()
     r = bwbench("score", preds, "--results", tmp_path / "bad.json")
     assert r.returncode == 2 and "--results takes one predictions FILE, with --suite and --model" in r.stderr
+
+
+def test_a_table_without_l3_gets_the_measured_level_and_ranks_by_it():
+    page = (PUBLISHED / "ood-L4-7b.md").read_text()
+    header = next(ln for ln in page.splitlines() if ln.startswith("| model |"))
+    assert "| L4 valid |" in header
+    rows = [ln.split("|")[1].strip() for ln in page.splitlines() if ln.startswith("| ") and not ln.startswith("| model")]
+    assert rows[0] == "planner" and set(rows) == {"planner", "random", "bwbench-tiny"}
