@@ -206,11 +206,10 @@ def dry_run_modal(cfg: TrainConfig, command: str) -> dict:
     cfg.check()
     file, n = prepare(cfg, command, device="gpu", root=PLACEHOLDER_ROOT)
     try:
-        version = validate(file, find_axolotl(cfg))
-    except BwbenchError as exc:
-        if "command" not in exc.message:
-            raise
-        version = None  # no local Axolotl: the training image validates it before the GPUs start
+        axolotl = find_axolotl(cfg)
+    except BwbenchError:
+        axolotl = None  # no local Axolotl: the training image validates the config before the GPUs start
+    version = validate(file, axolotl) if axolotl else None
     return {"versions": {"axolotl": version}, "examples": n}
 
 
