@@ -40,7 +40,7 @@ def _modal():
     return modal_app
 
 
-def check_secrets(modal_app, names: list[str]) -> None:
+def check_secrets(names: list[str]) -> None:
     """Each named Modal secret exists (``BwbenchError`` naming the first that does not)."""
     import modal
 
@@ -69,7 +69,7 @@ def train(cfg: TrainConfig, command: str, announce: Callable[[str], None] = prin
     out = Path(cfg.out)
     file, n = prepare(cfg, command, device="gpu", root=f"{modal_app.RUNS_PATH}/{name}")
     wanted = list(modal_app.SECRETS) + ([modal_app.WANDB_SECRET] if cfg.wandb else [])
-    check_secrets(modal_app, wanted)
+    check_secrets(wanted)
     record = {"config": cfg.to_json(), "bwbench_version": __version__, "backend": "modal", "modal_run": name,
               "gpu": cfg.gpu, "versions": {"axolotl": AXOLOTL_VERSION}, "examples": n,
               "volume": f"{modal_app.RUNS_VOLUME}:/{name}"}
