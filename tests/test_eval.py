@@ -253,3 +253,23 @@ def test_spec_parsing():
         with pytest.raises(BwbenchError):
             parse_spec(bad)
     assert GenerationConfig().greedy and not GenerationConfig(temperature=0.7).greedy
+
+
+def test_a_chat_template_that_writes_bos_gets_no_second_one(tmp_path):
+    """Llama-2's chat template starts with the BOS token, and its tokenizer adds one too: the prompt gets one."""
+    from tokenizers import processors
+
+    from bwbench.tiny import tiny_llama, word_tokenizer
+
+    tok = word_tokenizer()
+    tok._tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A", special_tokens=[("<s>", tok.bos_token_id)])
+    tok.chat_template = "{{ bos_token }}" + tok.chat_template
+    tiny_llama(tok, hidden=32, layers=1, heads=2).save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    adapter = load(f"hf:{tmp_path}")
+    ex = load_suite(PAPER, "test", 1, 1).tasks[0].example
+    for template in ("chat", "seed"):
+        text = adapter.render(build(ex, PromptConfig(template), []))
+        ids = adapter.encode([text])["input_ids"][0].tolist()
+        assert ids.count(tok.bos_token_id) == 1 and ids[0] == tok.bos_token_id, template

@@ -78,12 +78,20 @@ class HFAdapter:
             raise BwbenchError(f"{self.base} has no chat template; use --template seed or plain", "--template")
         return self.tokenizer.apply_chat_template(list(q.messages), tokenize=False, add_generation_prompt=True)
 
+    def encode(self, texts: Sequence[str], **kwargs):
+        """Token ids of rendered prompts, padded. A chat template that writes the BOS token itself (Llama-2's does)
+        gets no second one from the tokenizer."""
+        bos = self.tokenizer.bos_token
+        own_bos = bool(bos) and all(t.startswith(bos) for t in texts)
+        return self.tokenizer(list(texts), return_tensors="pt", padding=True,
+                              **({"add_special_tokens": False} if own_bos else {}), **kwargs)
+
     def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[str]]:
         """One batch, left-padded, with the KV cache; greedy unless a temperature is given."""
         import torch
 
         texts = [self.render(q) for q in queries]
-        enc = self.tokenizer(texts, return_tensors="pt", padding=True).to(self.device)
+        enc = self.encode(texts).to(self.device)
         sampling = {"do_sample": True, "temperature": gen.temperature, "top_p": 1.0} if not gen.greedy else {"do_sample": False}
         torch.manual_seed(gen.seed)
         if gen.stop not in self._triggers:
@@ -115,7 +123,7 @@ class HFAdapter:
             start = len(prompt) + len(sep)
             spans.append([(start + m.start(1), start + m.end(1) + 1) for m in _STEP_LINE.finditer(gold)])
             fulls.append(full)
-        enc = self.tokenizer(fulls, return_tensors="pt", padding=True, return_offsets_mapping=True)
+        enc = self.encode(fulls, return_offsets_mapping=True)
         offsets = enc.pop("offset_mapping")
         enc = enc.to(self.device)
         with torch.inference_mode():
