@@ -40,9 +40,18 @@ class VLLMAdapter:
         from vllm import SamplingParams
 
         tokenizer = self.llm.get_tokenizer()
-        texts = [tokenizer.apply_chat_template(list(q.messages), tokenize=False, add_generation_prompt=True)
-                 if q.chat else q.text for q in queries]
+        prompts = [_chat_prompt(tokenizer, q) if q.chat else q.text for q in queries]
         params = SamplingParams(n=gen.samples, temperature=gen.temperature, max_tokens=gen.max_new_tokens,
                                 stop=list(gen.stop), seed=gen.seed)
-        outs = self.llm.generate(texts, params, lora_request=self.lora, use_tqdm=False)
+        outs = self.llm.generate(prompts, params, lora_request=self.lora, use_tqdm=False)
         return [[cut_at_stop(o.text, gen.stop).strip() for o in out.outputs] for out in outs]
+
+
+def _chat_prompt(tokenizer, q: Query):
+    """The query in the model's chat template. A template that writes the BOS token itself (Llama-2's does) is
+    passed as token ids, so that vLLM does not add a second one to the text."""
+    text = tokenizer.apply_chat_template(list(q.messages), tokenize=False, add_generation_prompt=True)
+    bos = tokenizer.bos_token
+    if bos and text.startswith(bos):
+        return {"prompt_token_ids": tokenizer.encode(text, add_special_tokens=False)}
+    return text
