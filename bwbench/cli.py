@@ -18,7 +18,7 @@ from .errors import BwbenchError
 
 app = typer.Typer(
     name="bwbench",
-    help="Blocksworld planning benchmark for LLMs: generate, solve, audit, score, eval, train, leaderboard, card, runs.",
+    help="Blocksworld planning benchmark for LLMs: generate, solve, audit, score, eval, train, leaderboard, card, export, runs.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -483,6 +483,39 @@ def card(suites: List[Path] = typer.Argument(..., help="Suite directories (with 
         except BwbenchError as exc:
             _fail(exc)
         out.print(f"→ {target}", highlight=False)
+
+
+export_app = typer.Typer(help="A suite in another evaluation framework's format.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("lm-eval", epilog="Example: bwbench export lm-eval --suite data/standard --out tasks/bwbench  "
+                    "# then: lm_eval --include_path tasks/bwbench --tasks bwbench_l3 --model hf --model_args pretrained=MODEL")
+def export_lm_eval(
+    suite: Path = typer.Option(..., "--suite", help="A suite directory (uses <split>.jsonl) or any dataset file, ours or the seed's."),
+    out_dir: Path = typer.Option(..., "--out", help="Task directory to write (an earlier export there is replaced)."),
+    split: str = typer.Option("test", "--split", help="Which split of a suite directory."),
+    level: Optional[str] = typer.Option(None, "--levels", help="Only these true levels, e.g. L3 or L1,L2 (default: every level present)."),
+    name: str = typer.Option("bwbench", "--name", help="Group name; the tasks are <name>_l1, <name>_l2, ..."),
+    template: str = typer.Option("seed", "--template", help="Prompt: seed (\\[INST] ... \\[/INST]), plain, or chat (then run lm_eval with --apply_chat_template)."),
+) -> None:
+    """Write an lm-evaluation-harness task directory whose metrics come from bwbench's judge."""
+    from .benchmark.generate import parse_level
+    from .export import export_lm_eval as export
+
+    try:
+        try:
+            levels = [parse_level(x.strip()) for x in level.split(",")] if level else None
+        except ValueError as exc:
+            raise BwbenchError(str(exc), "--levels") from None
+        meta = export(suite, out_dir, split, name, template, levels)
+    except BwbenchError as exc:
+        _fail(exc)
+    tasks = ", ".join(f"{t} ({i['n']})" for t, i in meta["tasks"].items())
+    out.print(f"{tasks} → {out_dir}", highlight=False)
+    chat = " --apply_chat_template" if template == "chat" else ""
+    out.print(f"run: lm_eval --include_path {out_dir} --tasks {list(meta['tasks'])[-1]} --model hf "
+              f"--model_args pretrained=MODEL{chat}", highlight=False, soft_wrap=True)
 
 
 runs_app = typer.Typer(help="Training runs on Modal's runs volume: list them, download one.", no_args_is_help=True)
