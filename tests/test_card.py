@@ -43,3 +43,24 @@ def test_card_for_a_directory_without_manifest(tmp_path):
     r = bwbench("card", tmp_path)
     assert r.returncode == 2 and "no readable manifest.json" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "README.md").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SUITES)
+def test_card_loading_snippet_works_offline(name, tmp_path):
+    """The card's `load_dataset("json", ...)` snippet, run as written from the repository root."""
+    import subprocess
+    import sys
+
+    card = (DATA / name / "README.md").read_text()
+    snippet = card.split("```python\n")[1].split("```")[0]
+    report = "import json; print(json.dumps({s: [len(ds[s]), ds[s][0]] for s in ds}))"
+    env = {"HF_HOME": str(tmp_path), "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "PATH": ""}
+    r = subprocess.run([sys.executable, "-c", snippet + "\n" + report], capture_output=True, text=True,
+                       cwd=DATA.parent, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    loaded = json.loads(r.stdout.strip().splitlines()[-1])
+    files = {s: (DATA / name / f"{s}.jsonl").read_text().splitlines() for s in ("train", "test")
+             if (DATA / name / f"{s}.jsonl").is_file()}
+    assert {s: n for s, (n, _) in loaded.items()} == {s: len(lines) for s, lines in files.items()}
+    assert {s: row for s, (_, row) in loaded.items()} == {s: json.loads(lines[0]) for s, lines in files.items()}
