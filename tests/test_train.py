@@ -1,5 +1,6 @@
 """`bwbench train --backend local`: LoRA, full and scratch training of tiny models for a few steps, then eval."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -156,6 +157,10 @@ def test_the_shipped_model_loads_and_evaluates(tmp_path):
     assert r.returncode == 0, r.stderr
     res = json.loads((tmp_path / "t" / "results.json").read_text())
     assert res["n_examples"] == 8 and res["adapter"]["architecture"] == "LlamaForCausalLM"
+    # Named, and pinned by its weights, rather than by where this checkout keeps it.
+    weights = (shipped_path() / "model.safetensors").read_bytes()
+    assert res["adapter"]["base_model"] == "bwbench-tiny"
+    assert res["adapter"]["weights_sha256"] == hashlib.sha256(weights).hexdigest()
     assert res["metrics"]["overall"]["valid"] > 0.5  # it was trained for this; a broken load would score 0
 
 

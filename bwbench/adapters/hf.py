@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import warnings
@@ -63,13 +64,15 @@ class HFAdapter:
         self._triggers: dict = {}
         self.dtype, self.device, self.trust_remote_code = str(torch_dtype).removeprefix("torch."), device, trust_remote_code
 
+    label: dict = {}  # settings that name the model better than its path (the shipped model)
+
     def settings(self) -> dict:
         return {
             "base_model": self.base, "lora": self.lora, "revision": self.revision,
             "commit": getattr(self.model.config, "_commit_hash", None), "dtype": self.dtype, "device": self.device,
             "trust_remote_code": self.trust_remote_code, "parameters": sum(p.numel() for p in self.model.parameters()),
             "architecture": (self.model.config.architectures or [type(self.model).__name__])[0],
-        }
+        } | self.label
 
     def render(self, q: Query) -> str:
         if not q.chat:
@@ -185,7 +188,11 @@ def shipped(spec: str = "bwbench-tiny", **options) -> HFAdapter:
     path = shipped_path()
     if path is None:
         raise BwbenchError("bwbench-tiny is not part of this installation (models/bwbench-tiny is missing)", "--model")
-    return HFAdapter(str(path), **options)
+    adapter = HFAdapter(str(path), **options)
+    # Recorded by name and by the weights' hash, not by where this installation keeps it.
+    adapter.label = {"base_model": "bwbench-tiny",
+                     "weights_sha256": hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()}
+    return adapter
 
 
 def model_location(target: str) -> str:
