@@ -495,7 +495,7 @@ def export_lm_eval(
     suite: Path = typer.Option(..., "--suite", help="A suite directory (uses <split>.jsonl) or any dataset file, ours or the seed's."),
     out_dir: Path = typer.Option(..., "--out", help="Task directory to write (an earlier export there is replaced)."),
     split: str = typer.Option("test", "--split", help="Which split of a suite directory."),
-    level: Optional[str] = typer.Option(None, "--levels", help="Only these true levels, e.g. L3 or L1,L2 (default: every level present)."),
+    level: Optional[str] = typer.Option(None, "--levels", "--level", help="Only these true levels, e.g. L3 or L1,L2 (default: every level present)."),
     name: str = typer.Option("bwbench", "--name", help="Group name; the tasks are <name>_l1, <name>_l2, ..."),
     template: str = typer.Option("seed", "--template", help="Prompt: seed (\\[INST] ... \\[/INST]), plain, or chat (then run lm_eval with --apply_chat_template)."),
 ) -> None:

@@ -84,7 +84,7 @@ def test_export_writes_a_task_per_level(tmp_path):
 
 def test_process_results_judges_by_simulation(tmp_path):
     out = tmp_path / "tasks"
-    assert bwbench("export", "lm-eval", "--suite", ROOT / "data" / "standard", "--out", out, "--levels", "L3").returncode == 0
+    assert bwbench("export", "lm-eval", "--suite", ROOT / "data" / "standard", "--out", out, "--level", "L3").returncode == 0
     utils = _utils(out)
     doc = _docs(out)[0]
     gold = [line.split(": ", 1)[1] for line in doc["output"].splitlines()[1:]]
