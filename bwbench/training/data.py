@@ -84,8 +84,7 @@ def generated_pairs(n: int, levels: str, blocks: str, exclude: set, seed: int, t
     frozen = frozenset(exclude)
     pairs = []
     for cell in cells:
-        result = generate_cell(Cell("train", cell.level, cell.n_blocks, cell.count), seed, SEED_PALETTE, exclude=frozen,
-                               on_problem=on_problem)
+        result = generate_cell(cell, seed, SEED_PALETTE, exclude=frozen, on_problem=on_problem)
         for i, (init, goal, it, gt, n_opt, plan) in enumerate(result.problems):
             rec = make_record("scratch", "train", i, cell.level, init, goal, it, gt, n_opt, plan)
             pairs.append(pair(to_example(Path("generated"), i, rec, "generated"), template))
