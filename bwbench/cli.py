@@ -39,6 +39,13 @@ def _progress(*extra: TextColumn) -> Progress:
     )
 
 
+def _command() -> str:
+    """This invocation as a shell command, for records that say how to redo them."""
+    import shlex
+
+    return "bwbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
 @app.command(epilog="Example: bwbench generate --level L3 --n 200 --out suites/l3")
 def generate(
     level: Optional[str] = typer.Option(None, "--level", help="One level, e.g. L3 (Lk = optimal plans of 2k steps)."),
@@ -385,7 +392,7 @@ def train(
     """Fine-tune a model (LoRA or full) on a suite's train split, or train a small one from scratch."""
     from .training.config import TrainConfig, load_file, parse_sets
 
-    command = "bwbench " + " ".join(_quote(a) for a in sys.argv[1:])
+    command = _command()
     try:
         values = load_file(config) if config else {}
         extra = parse_sets(sets)
@@ -439,12 +446,6 @@ def train(
     out.print(f"evaluate it: bwbench eval --model hf:{name} --suite {suite}", highlight=False)
 
 
-def _quote(arg: str) -> str:
-    import shlex
-
-    return shlex.quote(arg)
-
-
 @app.command(epilog="Example: bwbench leaderboard results/*/results.json --out leaderboards/mine.md --reference paper")
 def leaderboard(
     results: List[Path] = typer.Argument(..., help="results.json files written by bwbench eval."),
@@ -461,7 +462,7 @@ def leaderboard(
     board = lb.collect(results)
     if not board.tables:
         _fail(BwbenchError("no usable results: " + "; ".join(f"{f}: {why}" for f, why in board.skipped), "RESULTS"))
-    command = "bwbench " + " ".join(_quote(a) for a in sys.argv[1:])
+    command = _command()
     try:
         lb.write(board, out_file, command, title, reference, plot_file)
     except BwbenchError as exc:
