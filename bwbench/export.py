@@ -23,12 +23,11 @@ from pathlib import Path
 from . import __version__
 from .errors import BwbenchError
 from .evaluate import default_max_new_tokens, load_suite
-from .prompts import PromptConfig, build
+from .adapters.base import GenerationConfig
+from .prompts import TEMPLATES, PromptConfig, build
 
 MARKER = "bwbench_task.json"  # what marks a directory as an export this command may replace
 METRICS = ("valid", "optimal", "exact")
-# chat: the bare user message, for lm_eval's --apply_chat_template to wrap in the model's chat template.
-TEMPLATES = ("seed", "plain", "chat")
 
 
 def export_lm_eval(suite: Path, out: Path, split: str = "test", name: str = "bwbench", template: str = "seed",
@@ -54,7 +53,7 @@ def export_lm_eval(suite: Path, out: Path, split: str = "test", name: str = "bwb
     docs, tasks = [], {}
     for level in sorted(by_level):
         for t in by_level[level]:
-            q = build(t.example, prompt, [])
+            q = build(t.example, prompt, [])  # chat: the bare user message, for lm_eval's --apply_chat_template
             docs.append({**t.record(), "prompt": q.messages[-1]["content"] if q.chat else q.text})
         tasks[f"{name}_l{level}"] = {"level": level, "n": len(by_level[level]),
                                      "max_gen_toks": default_max_new_tokens(by_level[level])}
@@ -88,7 +87,7 @@ def _task_yaml(task: str, info: dict, meta: dict) -> str:
         "doc_to_target: !function utils.doc_to_target",
         "process_results: !function utils.process_results",
         "generation_kwargs:",
-        "  until: [" + ", ".join(q(s) for s in ("\n\n", "[INST]")) + "]",
+        "  until: [" + ", ".join(q(s) for s in GenerationConfig().stop) + "]",
         "  do_sample: false",
         "  temperature: 0.0",
         f"  max_gen_toks: {info['max_gen_toks']}",

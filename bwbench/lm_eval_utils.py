@@ -17,7 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-STOP = ("\n\n", "[INST]")  # what bwbench eval stops at: a blank line, or a new user turn
 
 
 def load_docs(level: int | None = None, **_metadata) -> dict:
@@ -40,8 +39,8 @@ def doc_to_target(doc: dict) -> str:
 
 def process_results(doc: dict, results: list[str]) -> dict[str, float]:
     """Judge the completion by simulation: 1.0 or 0.0 for each of valid, optimal and exact."""
-    judge, state, cut = _bwbench()
-    text = cut(results[0], STOP).strip()
+    judge, state, cut, stop = _bwbench()
+    text = cut(results[0], stop).strip()
     verdict = judge(state(doc["init"]), state(doc["goal"]), text, doc["output"], doc["optimal_len"])
     return {"valid": float(verdict.valid), "optimal": float(verdict.optimal), "exact": float(bool(verdict.exact))}
 
@@ -50,7 +49,7 @@ def process_results(doc: dict, results: list[str]) -> dict[str, float]:
 def _bwbench():
     try:
         import bwbench
-        from bwbench.adapters.base import cut_at_stop
+        from bwbench.adapters.base import GenerationConfig, cut_at_stop
         from bwbench.benchmark.judge import judge
         from bwbench.benchmark.state import State
     except ImportError as exc:
@@ -60,4 +59,4 @@ def _bwbench():
     if bwbench.__version__ != exported:
         logging.getLogger(__name__).warning("this task was exported by bwbench %s but is judged by bwbench %s",
                                             exported, bwbench.__version__)
-    return judge, State.of, cut_at_stop
+    return judge, State.of, cut_at_stop, GenerationConfig().stop  # bwbench eval's stop strings
