@@ -1,0 +1,86 @@
+"""A domain's words for the same Blocksworld: its action and predicate names, and what its objects are called.
+
+bwbench's semantics are those of the IPC 4-operator domain (:class:`~.state.Op`,
+predicates ``on``, ``on-table``, ``clear``, ``arm-empty``, ``holding``). A
+renamed domain (PlanBench's Mystery Blocksworld: attack = pick-up, feast =
+unstack, ...) and a natural-language rendering ("the red block") are the same
+problems in other words. A :class:`Vocabulary` records those words, so that
+prompts can be worded the domain's way and answers read back the same way.
+Records carry it as JSON (:meth:`Vocabulary.to_json`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from .state import Op
+
+# The roles of the predicates, by their names in bwbench's shipped domain.
+ON, ON_TABLE, CLEAR, ARM_EMPTY, HOLDING = "on", "on-table", "clear", "arm-empty", "holding"
+PREDICATES = (ON, ON_TABLE, CLEAR, ARM_EMPTY, HOLDING)
+ARITY = {ON: 2, ON_TABLE: 1, CLEAR: 1, ARM_EMPTY: 0, HOLDING: 1}
+
+
+def _frozen(mapping: Mapping) -> Mapping:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """How one domain names the 4 operators, the 5 predicates and the objects.
+
+    ``actions`` maps each operator to the domain's action name (``Op.PICK_UP`` →
+    ``"attack"``); ``predicates`` maps each role (``"on-table"``) to the
+    domain's predicate name (``"planet"``); ``objects`` maps a PDDL object name
+    to the words a prompt uses for it (``"a"`` → ``"red block"``), empty when
+    the names are used as they are. ``action_words`` and ``predicate_words``
+    are PlanBench-style templates with ``{}`` for each argument
+    (``"unstack the {} from on top of the {}"``), empty when unknown.
+    """
+
+    name: str
+    actions: Mapping[Op, str]
+    predicates: Mapping[str, str]
+    objects: Mapping[str, str] = field(default_factory=dict)
+    action_words: Mapping[Op, str] = field(default_factory=dict)
+    predicate_words: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("actions", "predicates", "objects", "action_words", "predicate_words"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "actions": {op.value: a for op, a in self.actions.items()},
+            "predicates": dict(self.predicates),
+            "objects": dict(self.objects),
+            "action_words": {op.value: w for op, w in self.action_words.items()},
+            "predicate_words": dict(self.predicate_words),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "Vocabulary":
+        """The vocabulary of a record; ``ValueError`` naming what is wrong."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("name"), str):
+            raise ValueError("vocabulary must be an object with a 'name'")
+        try:
+            actions = {Op(k): str(v) for k, v in dict(data.get("actions") or {}).items()}
+            words = {Op(k): str(v) for k, v in dict(data.get("action_words") or {}).items()}
+        except ValueError as exc:
+            raise ValueError(f"vocabulary: {exc}") from None
+        predicates = {str(k): str(v) for k, v in dict(data.get("predicates") or {}).items()}
+        if set(actions) != set(Op) or set(predicates) != set(PREDICATES):
+            raise ValueError("vocabulary must name all 4 actions and all 5 predicates")
+        return cls(data["name"], actions, predicates, {str(k): str(v) for k, v in dict(data.get("objects") or {}).items()},
+                   words, {str(k): str(v) for k, v in dict(data.get("predicate_words") or {}).items()})
+
+
+IPC = Vocabulary(
+    "blocksworld",
+    {Op.PICK_UP: "pick-up", Op.PUT_DOWN: "put-down", Op.STACK: "stack", Op.UNSTACK: "unstack"},
+    {ON: "on", ON_TABLE: "ontable", CLEAR: "clear", ARM_EMPTY: "handempty", HOLDING: "holding"},
+)
+"""The IPC domain's own names (PlanBench's ``generated_domain.pddl``), no object words."""
