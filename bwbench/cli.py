@@ -121,48 +121,25 @@ def generate(
     out.print(table)
 
 
-@app.command(epilog="Example: bwbench solve problem.pddl --planner pyperplan")
+@app.command(epilog="Example: bwbench solve problem.pddl --domain domain.pddl --planner pyperplan")
 def solve(
-    problem: Path = typer.Argument(..., help="PDDL problem file."),
-    domain: Optional[Path] = typer.Option(None, "--domain", help="PDDL domain file (default: the shipped blocksworld.pddl)."),
+    problem: Path = typer.Argument(..., help="PDDL problem file (a full configuration or a partial goal)."),
+    domain: Optional[Path] = typer.Option(None, "--domain", help="PDDL domain file: Blocksworld under any names (default: the shipped blocksworld.pddl)."),
     planner: str = typer.Option("bwbench", "--planner", help="bwbench, pyperplan or fast-downward."),
 ) -> None:
     """Print an optimal plan for a PDDL problem, as PDDL actions and in the seed's NL form."""
-    from .benchmark import pddl as p
-    from .benchmark.planner import PLANNERS, Unsolvable, get_planner
+    from .benchmark.pddl import solve_file
     from .benchmark.text import render_plan
-    from .benchmark.validate import simulate
 
     try:
-        if planner not in PLANNERS:
-            raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
-        for f in (problem, domain):
-            if f is not None and not f.is_file():
-                raise BwbenchError("no such file", str(f))
-        try:
-            up_problem = p.read_problem(problem, domain)
-            init, goal = p.from_up_problem(up_problem)
-        except ValueError as exc:
-            raise BwbenchError(str(exc), str(problem)) from None
-        if planner == "bwbench" and not isinstance(goal, type(init)):
-            raise BwbenchError(
-                "the goal does not fix every block's position; bwbench's planner needs full goals "
-                "(--planner pyperplan solves partial ones)", str(problem),
-            )
-        start = time.perf_counter()
-        try:
-            result = p.solve_with_engine(up_problem, PLANNERS[planner][0], planner) if planner != "bwbench" else get_planner(planner).solve(init, goal)
-        except (RuntimeError, Unsolvable) as exc:
-            raise BwbenchError(str(exc), str(problem)) from None
-        secs = time.perf_counter() - start
+        solved = solve_file(problem, domain, planner)
     except BwbenchError as exc:
         _fail(exc)
-    if not isinstance(goal, frozenset):
-        assert simulate(init, goal, result.plan), "planner returned an invalid plan"
-    out.print(f"; {result.length} steps, planner {result.planner}, {secs * 1000:.1f} ms"
+    result = solved.result
+    out.print(f"; {result.length} steps, planner {result.planner}, {solved.seconds * 1000:.1f} ms"
               + (f", {result.n_optimal} optimal plan(s)" if result.n_optimal is not None else ""), highlight=False)
-    for a in result.plan:
-        out.print(a.pddl(), highlight=False)
+    for a in solved.plan_pddl:
+        out.print(a, highlight=False)
     out.print()
     out.print(render_plan(result.plan), highlight=False)
 

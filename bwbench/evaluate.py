@@ -24,7 +24,8 @@ from typing import Any, Callable, Sequence
 
 from . import __version__
 from .adapters.base import Adapter, BatchFailed, GenerationConfig
-from .benchmark.judge import Judgement, judge, optimal_length
+from .benchmark.goal import goal_json
+from .benchmark.judge import Judgement, judge, level_of, optimal_length
 from .benchmark.predictions import read_predictions
 from .benchmark.records import Example, read_examples
 from .benchmark.report import render_report
@@ -47,14 +48,14 @@ class Task:
 
     @property
     def level(self) -> int:
-        return self.optimal_len // 2
+        return level_of(self.optimal_len)
 
     def record(self) -> dict:
         """The problem fields every prediction line carries, so the file stands on its own."""
         return {
             "id": self.id, "level": self.level, "n_blocks": len(self.example.init.blocks),
             "init": [list(t) for t in self.example.init.sorted_towers()],
-            "goal": [list(t) for t in self.example.goal.sorted_towers()],
+            "goal": goal_json(self.example.goal),
             "optimal_len": self.optimal_len, "output": self.gold,
         }
 

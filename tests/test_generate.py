@@ -130,5 +130,5 @@ def test_pddl_export(tmp_path):
     suite = g.generate(g.GenerateConfig(suite="s", cells=(g.Cell("test", 2, 4, 3),), seed=0))
     g.write_suite(suite, tmp_path / "s", tmp_path / "pddl")
     for r in suite.records["test"]:
-        init, goal = pddl.from_up_problem(pddl.read_problem(tmp_path / "pddl" / f"{r['id']}.pddl"))
-        assert (init, goal) == (State.of(r["init"]), State.of(r["goal"]))
+        read = pddl.from_up_problem(pddl.read_problem(tmp_path / "pddl" / f"{r['id']}.pddl"))
+        assert (read.init, read.goal.to_state(read.init.blocks)) == (State.of(r["init"]), State.of(r["goal"]))

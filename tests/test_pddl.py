@@ -3,6 +3,7 @@ import random
 import pytest
 
 from bwbench.benchmark import pddl
+from bwbench.benchmark.goal import Goal
 from bwbench.benchmark.state import State
 
 from .conftest import random_state
@@ -15,7 +16,8 @@ def test_states_round_trip_through_pddl_text(tmp_path):
         init, goal = random_state(rng, blocks), random_state(rng, blocks)
         path = tmp_path / f"p{i}.pddl"
         path.write_text(pddl.to_pddl(init, goal, f"p{i}"))
-        assert pddl.from_up_problem(pddl.read_problem(path)) == (init, goal)
+        read = pddl.from_up_problem(pddl.read_problem(path))
+        assert read.init == init and read.goal.to_state(init.blocks) == goal
 
 
 def test_domain_is_the_standard_four_operator_one():
@@ -31,8 +33,9 @@ def test_partial_goals_come_back_as_facts(tmp_path):
         " (:init (arm-empty) (on-table a) (on-table b) (on c a) (clear b) (clear c))"
         " (:goal (and (on a b))))"
     )
-    init, goal = pddl.from_up_problem(pddl.read_problem(path))
-    assert init == State.of([("a", "c"), ("b",)]) and goal == frozenset({("on", "a", "b")})
+    read = pddl.from_up_problem(pddl.read_problem(path))
+    assert read.init == State.of([("a", "c"), ("b",)]) and read.goal == Goal.of_facts([("on", "a", "b")])
+    assert read.goal.to_state(read.init.blocks) is None
 
 
 def test_unreadable_pddl_is_a_value_error(tmp_path):

@@ -11,17 +11,26 @@ from __future__ import annotations
 
 from itertools import permutations, product
 
+from .goal import Goal
 from .state import TABLE, State
 
 ProblemKey = tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]
 
 
-def problem_key(init: State, goal: State) -> ProblemKey:
+def problem_key(init: State, goal: State | Goal) -> ProblemKey:
+    """The same for the same problem however its towers (or goal facts) are listed."""
+    if goal.__class__ is Goal:
+        return (tuple(sorted(init.towers)), goal.facts())
     return (tuple(sorted(init.towers)), tuple(sorted(goal.towers)))
 
 
-def shape_key(init: State, goal: State) -> tuple:
-    """Equal for two problems exactly when a renaming of blocks maps one onto the other."""
+def shape_key(init: State, goal: State | Goal) -> tuple:
+    """Equal for two problems exactly when a renaming of blocks maps one onto the other.
+
+    Partial goals are compared as they are (no renaming): their key is :func:`problem_key`.
+    """
+    if goal.__class__ is Goal:
+        return ("facts", problem_key(init, goal))
     ipos = _positions(init)
     gpos = _positions(goal)
     gbelow = goal.below()

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .parse import ParsedPlan, Step, fits, parse_completion
-from .planner import distance_and_count, encode
+from .goal import Goal
+from .partial import solve_partial
+from .planner import configuration, distance_and_count, encode
 from .state import State
 from .validate import Status, Verdict, simulate_from
 
@@ -31,7 +33,7 @@ class Judgement:
     executed: int  # length of the executable prefix
     optimal_len: int
     n_blocks: int
-    goal_share: float  # share of the goal's facts (every block's position) true after the executable prefix
+    goal_share: float  # share of the goal's facts (for a configuration, every block's position) true after the executable prefix
     exact: bool | None  # the completion equals the gold plan text up to whitespace; None without a gold plan
     strict: bool  # the completion is in exactly the seed's format
     strict_valid: bool  # ... and, read that way, a valid plan
@@ -81,43 +83,54 @@ class Judgement:
 _EXECUTABLE = frozenset((Status.VALID, Status.GOAL_NOT_REACHED, Status.HOLDING_AT_END))
 
 
-def optimal_length(init: State, goal: State) -> int:
-    """Steps of an optimal plan (two per move), computed by bwbench's optimal planner."""
-    _, s, g = encode(init, goal)
+def level_of(optimal_len: int) -> int:
+    """The level of a problem: Lk when its optimal plan has 2k steps (2k - 1 when a partial goal ends on a pick)."""
+    return (optimal_len + 1) // 2
+
+
+def optimal_length(init: State, goal: State | Goal) -> int:
+    """Steps of an optimal plan (two per move, and one for a last pick a partial goal may need), computed by bwbench's planner."""
+    full = configuration(init, goal)
+    if full is None:
+        return solve_partial(init, goal).length
+    _, s, g = encode(init, full)
     moves, _ = distance_and_count(s, g)
     return 2 * moves
 
 
-def judge(init: State, goal: State, completion: str, gold: str | None = None,
+def judge(init: State, goal: State | Goal, completion: str, gold: str | None = None,
           optimal_len: int | None = None) -> Judgement:
     """Judge ``completion`` as a plan from ``init`` to ``goal``. Never raises on any completion.
 
+    ``goal`` is a configuration (a State) or a partial goal (facts);
     ``gold`` is the gold plan's text (for exact match); ``optimal_len`` is
     computed when not given.
     """
     if optimal_len is None:
         optimal_len = optimal_length(init, goal)
-    below, want = init.below(), goal.below()
+    full = goal if goal.__class__ is State else configuration(init, goal)
+    partial = None if full is not None else goal
+    below, want = init.below(), (full.below() if full is not None else goal.want)
     blocks = below.keys() if init.holding is None else set(below) | {init.holding}
     # Names are matched to the problem's blocks regardless of case only when a step needs it:
     # a name that is not a block always makes its step fail, so that is where to look.
     parsed = parse_completion(completion)
-    verdict = _judge(parsed, below, init.holding, want, optimal_len, len(blocks))
+    verdict = _judge(parsed, below, init.holding, want, optimal_len, len(blocks), partial)
     if verdict.status is Status.INVALID_STEP and not fits(verdict.plan[verdict.failed_step], blocks):
         renamed = parse_completion(completion, blocks)
         if renamed.steps != parsed.steps:
-            verdict = _judge(renamed, below, init.holding, want, optimal_len, len(blocks))
+            verdict = _judge(renamed, below, init.holding, want, optimal_len, len(blocks), partial)
     if gold is not None:
         verdict.exact = completion == gold or completion.split() == gold.split()  # equal up to whitespace
     return verdict
 
 
 def _judge(parsed: ParsedPlan, below: dict[str, str], holding: str | None, want: dict[str, str],
-           optimal_len: int, n_blocks: int) -> Judgement:
+           optimal_len: int, n_blocks: int, goal: Goal | None = None) -> Judgement:
     steps, notes = parsed.steps, parsed.notes
     hole = next(((pos, line) for pos, line in parsed.unreadable if pos < len(steps)), None) if parsed.unreadable else None
     judged = steps if hole is None else steps[:hole[0]]
-    sim = simulate_from(dict(below), holding, want, judged)
+    sim = simulate_from(dict(below), holding, want, judged, goal)
     status, failed = sim.status, sim.failed_step
     reason = None if status is Status.VALID else sim  # a failing simulation words its reason on request
     if status is not Status.INVALID_STEP:
@@ -136,6 +149,6 @@ def _judge(parsed: ParsedPlan, below: dict[str, str], holding: str | None, want:
     elif parsed.strict_steps is steps:
         strict_valid = status is Status.VALID
     else:
-        strict_valid = simulate_from(dict(below), holding, want, parsed.strict_steps).status is Status.VALID
+        strict_valid = simulate_from(dict(below), holding, want, parsed.strict_steps, goal).status is Status.VALID
     return Judgement(status, judged, failed, reason, sim.executed, optimal_len, n_blocks, sim.goal_share,
                      None, parsed.strict, strict_valid, notes)

@@ -13,8 +13,12 @@ import re
 from contextlib import redirect_stdout
 from pathlib import Path
 
+from dataclasses import dataclass
+
+from .goal import Fact, Goal
 from .planner import PlanResult
 from .state import TABLE, Action, InvalidState, Op, State
+from .vocab import ARM_EMPTY, CLEAR, HOLDING, ON, ON_TABLE, Vocabulary
 
 DOMAIN_NAME = "blocksworld"
 
@@ -45,8 +49,8 @@ def _domain():
     return PDDLReader().parse_problem(str(domain_path()))
 
 
-def to_up_problem(init: State, goal: State, name: str = "bw"):
-    """A unified-planning problem over the shipped domain with ``goal`` as a full configuration."""
+def to_up_problem(init: State, goal: State | Goal, name: str = "bw"):
+    """A unified-planning problem over the shipped domain: ``goal`` a configuration (every block's position) or facts."""
     up = _env()
     problem = _domain().clone()
     problem.name = name
@@ -56,12 +60,16 @@ def to_up_problem(init: State, goal: State, name: str = "bw"):
     for fact in sorted(init.facts()):
         pred, *args = fact
         problem.set_initial_value(fl[pred](*(objs[a] for a in args)), True)
+    if goal.__class__ is Goal:
+        for pred, *args in goal.facts():
+            problem.add_goal(fl[pred](*(objs[a] for a in args)))
+        return problem
     for block, on in sorted(goal.below().items()):
         problem.add_goal(fl["on-table"](objs[block]) if on == TABLE else fl["on"](objs[block], objs[on]))
     return problem
 
 
-def to_pddl(init: State, goal: State, name: str = "bw") -> str:
+def to_pddl(init: State, goal: State | Goal, name: str = "bw") -> str:
     """PDDL problem text for the shipped domain."""
     from unified_planning.io import PDDLWriter
 
@@ -71,39 +79,71 @@ def to_pddl(init: State, goal: State, name: str = "bw") -> str:
     return re.sub(r"\(:domain [^)]*\)", f"(:domain {DOMAIN_NAME})", text, count=1)
 
 
-def from_up_problem(problem) -> tuple[State, State | frozenset[tuple[str, ...]]]:
-    """Init state, and the goal: a State when it fixes every block, else the goal facts."""
-    true = set()
+@dataclass(frozen=True)
+class PddlProblem:
+    """A Blocksworld problem read from PDDL: the start, the goal, and the facts as the file lists them (in roles)."""
+
+    name: str
+    init: State
+    goal: Goal
+    init_facts: tuple[Fact, ...]
+    goal_facts: tuple[Fact, ...]
+    objects: tuple[str, ...]
+
+
+def from_up_problem(problem, vocab: Vocabulary | None = None) -> PddlProblem:
+    """The problem in bwbench's terms; ``vocab`` says which predicate plays which role (default: recognised).
+
+    ``ValueError`` (naming what is wrong) for a goal that is not a conjunction of
+    facts, an initial state that is not one Blocksworld state with the hand
+    empty, or a goal no state satisfies.
+    """
+    if vocab is None:
+        from .domain import recognise
+
+        vocab = recognise(problem)
+    role = {name: r for r, name in vocab.predicates.items()}
+    init_facts = []
     for fluent, value in problem.explicit_initial_values.items():
         if value.is_true():
-            true.add((fluent.fluent().name, *(str(a) for a in fluent.args)))
-    init = state_from_facts(true, [str(o) for o in problem.all_objects])
-    goal_facts: set[tuple[str, ...]] = set()
+            init_facts.append((role[fluent.fluent().name], *(str(a) for a in fluent.args)))
+    objects = tuple(str(o) for o in problem.all_objects)
+    init = state_from_facts(set(init_facts), list(objects))
+    if not init.hand_empty or (ARM_EMPTY,) not in init_facts:
+        raise ValueError("the initial state must have the hand empty (bwbench's problems start with it)")
+    clear = {f[1] for f in init_facts if f[0] == CLEAR}
+    if clear != set(init.clear()):
+        raise ValueError(f"the initial clear facts ({', '.join(sorted(clear)) or 'none'}) are not the tops of its towers "
+                         f"({', '.join(sorted(init.clear()))})")
+    goal_facts = []
     for g in problem.goals:
         for e in g.args if g.is_and() else (g,):
             if not e.is_fluent_exp():
                 raise ValueError(f"goal {e} is not a conjunction of facts")
-            goal_facts.add((e.fluent().name, *(str(a) for a in e.args)))
-    placed = {f[1] for f in goal_facts if f[0] in ("on", "on-table")}
-    if placed == init.blocks:
-        try:
-            return init, state_from_facts(goal_facts | {("arm-empty",)}, sorted(init.blocks))
-        except InvalidState:
-            pass  # not a consistent configuration: leave it to the search as facts
-    return init, frozenset(goal_facts)
+            goal_facts.append((role[e.fluent().name], *(str(a) for a in e.args)))
+    try:
+        goal = Goal.of_facts(goal_facts)
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    unknown = goal.blocks - init.blocks
+    if unknown:
+        raise ValueError(f"the goal names {', '.join(sorted(unknown))}, not an object of the problem")
+    return PddlProblem(problem.name, init, goal, tuple(init_facts), tuple(goal_facts), objects)
 
 
 def state_from_facts(facts: set[tuple[str, ...]], blocks: list[str]) -> State:
     below: dict[str, str] = {}
     holding = None
     for pred, *args in facts:
-        if pred == "on-table":
+        if pred == ON_TABLE:
+            if args[0] in below:
+                raise InvalidState(f"{args[0]} is in two places")
             below[args[0]] = TABLE
-        elif pred == "on":
+        elif pred == ON:
             if args[0] in below:
                 raise InvalidState(f"{args[0]} is in two places")
             below[args[0]] = args[1]
-        elif pred == "holding":
+        elif pred == HOLDING:
             holding = args[0]
     above = {}
     for b, on in below.items():
@@ -125,7 +165,7 @@ def state_from_facts(facts: set[tuple[str, ...]], blocks: list[str]) -> State:
 
 
 def read_problem(problem_file: str | Path, domain_file: str | Path | None = None):
-    """Parse a PDDL problem (and domain, the shipped one by default); ``ValueError`` if unreadable."""
+    """Parse a PDDL problem (and domain, the shipped one by default) with unified-planning; ``ValueError`` if unreadable."""
     from unified_planning.io import PDDLReader
 
     _env()
@@ -135,8 +175,12 @@ def read_problem(problem_file: str | Path, domain_file: str | Path | None = None
         raise ValueError(f"cannot read PDDL: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from exc
 
 
-def solve_with_engine(problem, engine: str, name: str) -> PlanResult:
-    """Solve with a unified-planning engine by name; ``RuntimeError`` when it is missing or fails."""
+def solve_with_engine(problem, engine: str, name: str, vocab: Vocabulary | None = None) -> PlanResult:
+    """Solve with a unified-planning engine by name; ``RuntimeError`` when it is missing or fails.
+
+    ``vocab`` maps a renamed domain's actions back to the four operators.
+    """
+    ops = {a: op for op, a in vocab.actions.items()} if vocab is not None else {}
     up = _env()
     try:
         planner = up.OneshotPlanner(name=engine)
@@ -149,5 +193,60 @@ def solve_with_engine(problem, engine: str, name: str) -> PlanResult:
     actions = []
     for a in result.plan.actions:
         args = [str(p) for p in a.actual_parameters]
-        actions.append(Action(Op(a.action.name), args[0], args[1] if len(args) > 1 else None))
+        actions.append(Action(ops.get(a.action.name) or Op(a.action.name), args[0], args[1] if len(args) > 1 else None))
     return PlanResult(tuple(actions), None, name)
+
+
+@dataclass(frozen=True)
+class Solved:
+    """An optimal plan for a PDDL problem file, and the plan in the domain's own action names."""
+
+    problem: PddlProblem
+    result: PlanResult
+    seconds: float
+    plan_pddl: tuple[str, ...]
+
+
+def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str = "bwbench") -> Solved:
+    """Read, recognise and solve a Blocksworld PDDL problem; ``BwbenchError`` naming the file for bad input.
+
+    Every plan is checked by bwbench's simulator before it is returned.
+    """
+    import time
+
+    from ..errors import BwbenchError
+    from .domain import NotBlocksworld, recognise
+    from .planner import PLANNERS, Unsolvable, get_planner
+    from .validate import simulate
+
+    if planner not in PLANNERS:
+        raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
+    for f in (problem_file, domain_file):
+        if f is not None and not Path(f).is_file():
+            raise BwbenchError("no such file", str(f))
+    try:
+        up_problem = read_problem(problem_file, domain_file)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(problem_file)) from None
+    try:
+        vocab = recognise(up_problem)
+    except NotBlocksworld as exc:
+        raise BwbenchError(f"not a Blocksworld domain: {exc}", str(domain_file or problem_file)) from None
+    try:
+        read = from_up_problem(up_problem, vocab)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(problem_file)) from None
+    start = time.perf_counter()
+    try:
+        if planner == "bwbench":
+            result = get_planner(planner).solve(read.init, read.goal)
+        else:
+            result = solve_with_engine(up_problem, PLANNERS[planner][0], planner, vocab)
+    except (RuntimeError, Unsolvable) as exc:
+        raise BwbenchError(str(exc), str(problem_file)) from None
+    seconds = time.perf_counter() - start
+    if not simulate(read.init, read.goal, result.plan):
+        raise AssertionError(f"{planner} returned a plan that does not reach the goal of {problem_file}")
+    names = vocab.actions
+    plan = tuple(f"({names[a.op]} {a.block}{'' if a.target is None else ' ' + a.target})" for a in result.plan)
+    return Solved(read, result, seconds, plan)

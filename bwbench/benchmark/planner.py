@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Protocol
 
+from .goal import Goal
 from .state import Action, Op, State
 
 Below = tuple[int, ...]
@@ -215,16 +216,30 @@ def moves_to_actions(start: Below, path: list[Move], names: list[str]) -> tuple[
 class Planner(Protocol):
     name: str
 
-    def solve(self, init: State, goal: State) -> PlanResult: ...
+    def solve(self, init: State, goal: State | Goal) -> PlanResult: ...
+
+
+def configuration(init: State, goal: State | Goal) -> State | None:
+    """``goal`` as the one state that reaches it, or None for a partial goal."""
+    if goal.__class__ is Goal:
+        return goal.to_state(init.blocks)
+    return goal
 
 
 class BwbenchPlanner:
-    """Bidirectional breadth-first search over canonical states; counts optimal plans."""
+    """Bidirectional breadth-first search over canonical states for configurations; partial goals by :mod:`.partial`.
+
+    Both count optimal plans."""
 
     name = "bwbench"
 
-    def solve(self, init: State, goal: State, max_len: int | None = None) -> PlanResult:
-        names, s, g = encode(init, goal)
+    def solve(self, init: State, goal: State | Goal, max_len: int | None = None) -> PlanResult:
+        full = configuration(init, goal)
+        if full is None:
+            from .partial import solve_partial
+
+            return solve_partial(init, goal, max_len)
+        names, s, g = encode(init, full)
         found = distance_and_count(s, g, None if max_len is None else max_len // 2)
         if found is None:
             raise Unsolvable("no plan within the length bound" if max_len is not None else "no plan")
@@ -239,7 +254,7 @@ class UPPlanner:
         self.name = name
         self.engine = engine
 
-    def solve(self, init: State, goal: State) -> PlanResult:
+    def solve(self, init: State, goal: State | Goal) -> PlanResult:
         from . import pddl
 
         return pddl.solve_with_engine(pddl.to_up_problem(init, goal), self.engine, self.name)

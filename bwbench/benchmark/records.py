@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import BwbenchError
+from .goal import Goal, check_goal
 from .state import InvalidState, State
 from .text import NLStep, parse_plan, parse_problem
 
@@ -22,7 +23,7 @@ class Example:
     line: int
     split: str | None
     init: State
-    goal: State
+    goal: State | Goal  # a configuration (towers), or a partial goal (facts)
     gold: tuple[NLStep, ...] | None  # None when the line has no gold plan
     record: dict
 
@@ -72,13 +73,21 @@ def json_object(line: str, where: str) -> dict:
     return record
 
 
+def read_goal(value: object) -> State | Goal:
+    """A record's ``goal``: towers (a list of lists, bottom → top) or facts (``["(on b c)", ...]``)."""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return Goal.from_json(value)
+    if isinstance(value, list) and not value:
+        raise ValueError("the goal is empty")
+    return State.of(value)
+
+
 def to_example(path: Path, lineno: int, record: dict, where: str) -> Example:
     """The problem and gold plan of one record; ``BwbenchError`` naming ``where`` when it has none."""
     try:
         if "init" in record and "goal" in record:
-            init, goal = State.of(record["init"]), State.of(record["goal"])
-            if init.blocks != goal.blocks:
-                raise ValueError(f"init and goal have different blocks: {sorted(init.blocks ^ goal.blocks)}")
+            init, goal = State.of(record["init"]), read_goal(record["goal"])
+            check_goal(init, goal)
         elif "input" in record:
             init, goal = parse_problem(str(record["input"]))
         else:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from .. import __version__
-from .judge import Judgement
+from .goal import Goal
+from .judge import Judgement, level_of
 from .predictions import Prediction, PredictionFile
 from .score import Scorecard, Summary
 from .text import render_towers
@@ -47,14 +48,15 @@ def render_report(pfile: PredictionFile, judgements: Sequence[Judgement], card: 
 
 
 def _example(p: Prediction, j: Judgement) -> list[str]:
-    head = f"[{p.id}] L{j.optimal_len // 2}, {j.n_blocks} blocks: {j.status.value}"
+    head = f"[{p.id}] L{level_of(j.optimal_len)}, {j.n_blocks} blocks: {j.status.value}"
     if j.reason:
         head += f" — {j.reason}"
     elif j.valid:
         head += f" — {j.plan_len} steps, optimal is {j.optimal_len}"
     out = ["", head, f"  at {p.where}"]
     out.append("  init: " + render_towers(p.init.sorted_towers()).replace("\n", " "))
-    out.append("  goal: " + render_towers(p.goal.sorted_towers()).replace("\n", " "))
+    goal = " ".join(p.goal.to_json()) if p.goal.__class__ is Goal else render_towers(p.goal.sorted_towers()).replace("\n", " ")
+    out.append("  goal: " + goal)
     if p.gold is not None:
         out.append("  gold:  " + _one_line(p.gold))
     out.append("  model: " + _one_line(p.completion))

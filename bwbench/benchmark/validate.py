@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Sequence
 
+from .goal import Goal, format_fact
 from .state import TABLE, Action, Op, State
 from .text import NLStep
 
@@ -37,11 +38,12 @@ class Verdict:
     status: Status
     executed: int  # length of the executable prefix
     failed_step: int | None  # 0-based index of the first inapplicable step
-    goal_share: float  # share of the goal's block positions that hold after the executable prefix
+    goal_share: float  # share of the goal's facts that hold after the executable prefix
     below: dict[str, str] = field(repr=False, compare=False)  # what each block stands on then
     holding: str | None = None
-    want: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # the goal, as below
+    want: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # the goal's positions, as below
     step: Action | NLStep | None = None  # the step that failed
+    goal: Goal | None = field(default=None, repr=False, compare=False)  # a partial goal (None: ``want`` is a configuration)
 
     @property
     def reason(self) -> str | None:
@@ -52,6 +54,8 @@ class Verdict:
         if self.status is Status.HOLDING_AT_END:
             return f"the hand still holds {self.holding}"
         if self.status is Status.GOAL_NOT_REACHED:
+            if self.goal is not None:
+                return _fact_gap(self.goal, self.final)
             return _goal_gap(self.below, self.want)
         return None
 
@@ -67,8 +71,12 @@ class Verdict:
 _PICK_UP, _PUT_DOWN, _UNSTACK = Op.PICK_UP, Op.PUT_DOWN, Op.UNSTACK  # enum lookups are slow in a hot loop
 
 
-def simulate(init: State, goal: State, steps: Sequence[Action | NLStep]) -> Verdict:
-    """Apply ``steps`` from ``init``; the plan is valid when it reaches ``goal`` with the hand empty.
+def simulate(init: State, goal: State | Goal, steps: Sequence[Action | NLStep]) -> Verdict:
+    """Apply ``steps`` from ``init``; the plan is valid when every fact of ``goal`` holds at the end.
+
+    A configuration (a :class:`State`) is reached only in that state, with the
+    hand empty; a partial :class:`Goal` asks only for its facts (PDDL's meaning:
+    the hand may hold a block unless the goal says it is empty).
 
     Works on a mutable view of the state (what each block stands on, which
     blocks are clear, what the hand holds) so that each step costs O(1), and
@@ -76,12 +84,18 @@ def simulate(init: State, goal: State, steps: Sequence[Action | NLStep]) -> Verd
     applicability rules are those of :meth:`State.why_not`, which explains a
     failing step.
     """
+    if goal.__class__ is Goal:
+        return simulate_from(init.below(), init.holding, goal.want, steps, goal)
     return simulate_from(init.below(), init.holding, goal.below(), steps)
 
 
 def simulate_from(on: dict[str, str], holding: str | None, want: dict[str, str],
-                  steps: Sequence[Action | NLStep]) -> Verdict:
-    """:func:`simulate` from ``State.below()`` views of the start (``on``, which it takes over) and goal (``want``)."""
+                  steps: Sequence[Action | NLStep], goal: Goal | None = None) -> Verdict:
+    """:func:`simulate` from ``State.below()`` views of the start (``on``, which it takes over) and goal.
+
+    ``want`` is what each block must stand on: the whole configuration, or,
+    with a partial ``goal``, that goal's ``on``/``on-table`` facts.
+    """
     clear = set(on)
     clear.difference_update(on.values())
     i = 0
@@ -104,7 +118,8 @@ def simulate_from(on: dict[str, str], holding: str | None, want: dict[str, str],
             else:
                 ok = holding == b and (op is _PUT_DOWN or (target in clear and target != b))
         if not ok:
-            return Verdict(Status.INVALID_STEP, i, i, _share(on, want), on, holding, want, step)
+            share = _share(on, want) if goal is None else goal.count_true(on, clear, holding) / (goal.n_facts or 1)
+            return Verdict(Status.INVALID_STEP, i, i, share, on, holding, want, step, goal)
         if pick:
             clear.discard(b)
             src = on.pop(b)
@@ -120,6 +135,14 @@ def simulate_from(on: dict[str, str], holding: str | None, want: dict[str, str],
             clear.add(b)
             holding = None
         i += 1
+    if goal is not None:
+        true = goal.count_true(on, clear, holding)
+        if true == goal.n_facts:
+            return Verdict(Status.VALID, i, None, 1.0, on, holding, want, None, goal)
+        # The hand matters only where the goal says so: holding a block is the failure when nothing else is missing.
+        hand_only = holding is not None and goal.hand_empty and true == goal.n_facts - 1
+        return Verdict(Status.HOLDING_AT_END if hand_only else Status.GOAL_NOT_REACHED, i, None,
+                       true / (goal.n_facts or 1), on, holding, want, None, goal)
     if holding is not None:
         return Verdict(Status.HOLDING_AT_END, i, None, _share(on, want), on, holding, want)
     if on != want:
@@ -147,6 +170,16 @@ def _state(on: dict[str, str], holding: str | None) -> State:
                 tower.append(above[tower[-1]])
             towers.append(tuple(tower))
     return State(frozenset(towers), holding)
+
+
+def _fact_gap(goal: Goal, state: State) -> str:
+    below, clear = state.below(), state.clear()
+    missing = []
+    for fact in goal.facts():
+        if not goal.__class__.of_facts([fact]).count_true(below, clear, state.holding):
+            missing.append(format_fact(fact))
+    more = f" (and {len(missing) - 1} more goal facts)" if len(missing) > 1 else ""
+    return f"goal not reached: {missing[0]} does not hold at the end{more}"
 
 
 def _goal_gap(have: dict[str, str], want: dict[str, str]) -> str:

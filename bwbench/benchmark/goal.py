@@ -1,0 +1,217 @@
+"""Goals as PDDL states them: a conjunction of facts, of which a full configuration is one case.
+
+bwbench's own suites give every block's position (a :class:`~.state.State`);
+PlanBench and IPC problems give a few facts (``on b c``, ``on-table a``,
+``clear d``, and at times ``arm-empty`` or ``holding x``). A plan reaches a
+goal when every goal fact holds in the final state. A full configuration
+places every block, so no block can be held at the end: its hand is empty
+without saying so, and reaching it means being in exactly that state.
+
+Facts are tuples whose first item is the predicate's role in bwbench's domain
+(:mod:`.vocab`): ``("on", x, y)``, ``("on-table", x)``, ``("clear", x)``,
+``("arm-empty",)``, ``("holding", x)``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from .state import TABLE, InvalidState, State
+from .vocab import ARITY, ARM_EMPTY, CLEAR, HOLDING, ON, ON_TABLE
+
+Fact = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    """A goal as a set of facts. Build it with :meth:`of_facts` or :meth:`of_state`.
+
+    ``below`` holds the ``on`` and ``on-table`` facts as (block, what it stands
+    on), ``TABLE`` for the table, sorted; ``clear`` the blocks that must be
+    clear; ``hand_empty`` and ``holding`` what the hand must do.
+    """
+
+    below: tuple[tuple[str, str], ...]
+    clear: frozenset[str] = frozenset()
+    hand_empty: bool = False
+    holding: str | None = None
+
+    @classmethod
+    def of_state(cls, state: State) -> "Goal":
+        """The goal of reaching ``state`` (hand empty): every block's position."""
+        return cls(tuple(sorted(state.below().items())))
+
+    @classmethod
+    def of_facts(cls, facts: Iterable[Fact]) -> "Goal":
+        """The goal of ``facts``; ``ValueError`` when no state can satisfy them all."""
+        below: dict[str, str] = {}
+        clear: set[str] = set()
+        hand_empty, holding = False, None
+        for fact in facts:
+            pred, args = fact[0], tuple(fact[1:])
+            if pred not in ARITY or len(args) != ARITY[pred] or not all(isinstance(a, str) and a for a in args):
+                raise ValueError(f"not a Blocksworld fact: {format_fact(fact)}")
+            if pred in (ON, ON_TABLE):
+                support = args[1] if pred == ON else TABLE
+                if below.get(args[0], support) != support:
+                    raise ValueError(f"{args[0]} cannot be both on {_where(below[args[0]])} and on {_where(support)}")
+                below[args[0]] = support
+            elif pred == CLEAR:
+                clear.add(args[0])
+            elif pred == ARM_EMPTY:
+                hand_empty = True
+            else:
+                if holding not in (None, args[0]):
+                    raise ValueError(f"the hand cannot hold both {holding} and {args[0]}")
+                holding = args[0]
+        goal = cls(tuple(sorted(below.items())), frozenset(clear), hand_empty, holding)
+        why = goal._contradiction()
+        if why is not None:
+            raise ValueError(f"unsatisfiable goal: {why}")
+        return goal
+
+    def _contradiction(self) -> str | None:
+        below = dict(self.below)
+        on_top: dict[str, str] = {}
+        for b, s in self.below:
+            if b == s:
+                return f"{b} cannot be on itself"
+            if s != TABLE:
+                if s in on_top:
+                    return f"{on_top[s]} and {b} cannot both be on {s}"
+                on_top[s] = b
+        for b in below:  # a cycle of on facts (on a b, on b a) has no bottom
+            seen, x = {b}, below[b]
+            while x != TABLE and x in below:
+                if x in seen:
+                    return f"the on facts form a cycle through {b}"
+                seen.add(x)
+                x = below[x]
+        for c in sorted(self.clear):
+            if c in on_top:
+                return f"{c} cannot be clear with {on_top[c]} on it"
+        if self.holding is not None:
+            if self.hand_empty:
+                return f"the hand cannot be empty and hold {self.holding}"
+            if self.holding in below or self.holding in on_top:
+                return f"{self.holding} cannot be held and placed at once"
+            if self.holding in self.clear:
+                return f"a held block is not clear ({self.holding})"
+        return None
+
+    @property
+    def want(self) -> dict[str, str]:
+        """The ``on``/``on-table`` facts as what each block must stand on."""
+        return dict(self.below)
+
+    @property
+    def blocks(self) -> frozenset[str]:
+        """The blocks the goal names."""
+        out = {b for b, _ in self.below} | {s for _, s in self.below if s != TABLE} | set(self.clear)
+        return frozenset(out | ({self.holding} if self.holding else set()))
+
+    @property
+    def n_facts(self) -> int:
+        return len(self.below) + len(self.clear) + self.hand_empty + (self.holding is not None)
+
+    def facts(self) -> tuple[Fact, ...]:
+        """The facts, in a fixed order: positions (by block), clear, then the hand."""
+        out: list[Fact] = [(ON_TABLE, b) if s == TABLE else (ON, b, s) for b, s in self.below]
+        out += [(CLEAR, c) for c in sorted(self.clear)]
+        if self.hand_empty:
+            out.append((ARM_EMPTY,))
+        if self.holding is not None:
+            out.append((HOLDING, self.holding))
+        return tuple(out)
+
+    def is_full(self, blocks: Iterable[str]) -> bool:
+        """Whether the goal places every one of ``blocks`` (a configuration, reached only by one state)."""
+        return {b for b, _ in self.below} == set(blocks)
+
+    def to_state(self, blocks: Iterable[str]) -> State | None:
+        """The one state that reaches this goal, when it places every block and says nothing more."""
+        if not self.is_full(blocks):
+            return None
+        below = self.want
+        above = {s: b for b, s in below.items() if s != TABLE}
+        towers = []
+        for b in sorted(b for b, s in below.items() if s == TABLE):
+            tower = [b]
+            while tower[-1] in above:
+                tower.append(above[tower[-1]])
+            towers.append(tower)
+        state = State.of(towers)
+        if self.holding is not None or any(c not in state.clear() for c in self.clear):
+            return None
+        return state
+
+    def holds(self, state: State) -> bool:
+        return self.count_true(state.below(), state.clear(), state.holding) == self.n_facts
+
+    def count_true(self, on: Mapping[str, str], clear, holding: str | None) -> int:
+        """How many goal facts hold where each block stands on ``on[b]``, ``clear`` are clear and the hand holds ``holding``."""
+        n = 0
+        for b, s in self.below:
+            if on.get(b) == s:
+                n += 1
+        for c in self.clear:
+            if c in clear:
+                n += 1
+        return n + (self.hand_empty and holding is None) + (self.holding is not None and holding == self.holding)
+
+    def to_json(self) -> list[str]:
+        """``["(on b c)", "(on-table a)", ...]``: how records write a goal that is not a configuration."""
+        return [format_fact(f) for f in self.facts()]
+
+    @classmethod
+    def from_json(cls, items: object) -> "Goal":
+        """A goal from :meth:`to_json`'s form; ``ValueError`` naming the item that is not a fact."""
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ValueError("goal facts must be a list of strings such as \"(on b c)\"")
+        return cls.of_facts(parse_fact(i) for i in items)
+
+
+_FACT = re.compile(r"\(\s*([\w-]+)((?:\s+[^\s()]+)*)\s*\)")
+_ALIASES = {"ontable": ON_TABLE, "handempty": ARM_EMPTY, "on_table": ON_TABLE, "arm_empty": ARM_EMPTY}
+
+
+def parse_fact(text: str) -> Fact:
+    """``"(on b c)"`` → ``("on", "b", "c")``; IPC's ``ontable``/``handempty`` are read as ``on-table``/``arm-empty``."""
+    m = _FACT.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f"not a fact: {text!r}")
+    pred = m.group(1).lower()
+    return (_ALIASES.get(pred, pred), *m.group(2).split())
+
+
+def format_fact(fact: Fact) -> str:
+    return "(" + " ".join(fact) + ")"
+
+
+def _where(support: str) -> str:
+    return "the table" if support == TABLE else support
+
+
+def as_goal(goal: State | Goal) -> Goal:
+    """Either kind of goal as facts."""
+    return goal if goal.__class__ is Goal else Goal.of_state(goal)
+
+
+def goal_json(goal: State | Goal) -> list:
+    """How a record writes a goal: towers bottom → top for a configuration, fact strings otherwise."""
+    if goal.__class__ is Goal:
+        return goal.to_json()
+    return [list(t) for t in goal.sorted_towers()]
+
+
+def check_goal(init: State, goal: State | Goal) -> None:
+    """``ValueError`` when ``goal`` names a block that ``init`` does not have (or, for a configuration, misses one)."""
+    if goal.__class__ is not Goal:
+        if init.blocks != goal.blocks:
+            raise InvalidState(f"init and goal have different blocks: {sorted(init.blocks ^ goal.blocks)}")
+        return
+    unknown = goal.blocks - init.blocks
+    if unknown:
+        raise ValueError(f"the goal names {', '.join(sorted(unknown))}, not an object of the problem")
