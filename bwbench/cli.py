@@ -144,6 +144,35 @@ def solve(
     out.print(render_plan(result.plan), highlight=False)
 
 
+@app.command("import", epilog="Example: bwbench import ../shared/planbench-reference/instances/blocksworld/generated_basic "
+             "--domain ../shared/planbench-reference/instances/blocksworld/generated_domain.pddl "
+             "--names ../shared/planbench-reference/configs/blocksworld.yaml --out data/planbench-bw")
+def import_(
+    problems: List[Path] = typer.Argument(..., help="PDDL problem files, or directories of them (*.pddl, in natural order)."),
+    domain: Optional[Path] = typer.Option(None, "--domain", help="Their PDDL domain: Blocksworld under any names, e.g. Mystery (default: the shipped blocksworld.pddl)."),
+    names: Optional[Path] = typer.Option(None, "--names", help="A PlanBench config YAML: words for the objects and actions (encoded_objects, actions, predicates); a directory then gives the config's instances."),
+    out_dir: Path = typer.Option(..., "--out", help="Suite directory to write (test.jsonl, manifest.json, README.md); an earlier suite there is replaced whole."),
+    suite: Optional[str] = typer.Option(None, "--suite", help="Suite name, used in ids (default: the --out directory's name)."),
+) -> None:
+    """Import anyone's Blocksworld PDDL problems as a suite, each solved optimally (partial goals included)."""
+    from .interop.pddl_suite import ImportConfig, import_suite
+
+    config = ImportConfig(tuple(problems), out_dir, suite or out_dir.name, domain, names, _command())
+    start = time.perf_counter()
+    try:
+        with _progress() as bar:
+            task = bar.add_task(f"importing into {config.suite}", total=None)
+            man = import_suite(config, progress=lambda k: bar.advance(task, k),
+                               on_total=lambda n: bar.update(task, total=n))
+    except BwbenchError as exc:
+        _fail(exc)
+    imp = man["imported"]
+    levels = "  ".join(f"{lvl}: {sum(c.values())}" for lvl, c in man["counts"]["test"].items())
+    out.print(f"{config.suite}: {imp['problems']} problems ({imp['domain']['name']}: "
+              f"{', '.join(imp['domain']['actions'].values())}) in {time.perf_counter() - start:.1f}s → {out_dir}", highlight=False)
+    out.print(levels, highlight=False)
+
+
 @app.command(epilog="Example: bwbench audit data/paper/train.jsonl data/paper/test.jsonl --json")
 def audit(
     files: List[Path] = typer.Argument(..., help="JSONL datasets (bwbench's format or the seed's)."),

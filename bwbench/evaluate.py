@@ -35,6 +35,7 @@ from .fileio import atomic_write
 from .prompts import PromptConfig, answer_text, build, choose_shots, prompt_hash
 
 IDENTITY = ("model", "model_options", "prompt", "generation", "suite")
+CARRIED = ("source", "vocabulary")  # fields of an imported problem that its prediction lines keep
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Task:
             "init": [list(t) for t in self.example.init.sorted_towers()],
             "goal": goal_json(self.example.goal),
             "optimal_len": self.optimal_len, "output": self.gold,
+            **{k: rec[k] for k in CARRIED if k in (rec := self.example.record)},
         }
 
 
@@ -213,7 +215,7 @@ def _generate_all(config: EvalConfig, adapter: Adapter, todo: list[Task], querie
             for k, text in enumerate(samples):
                 if (t.id, k) in done:
                     continue
-                verdict = judge(t.example.init, t.example.goal, text, t.gold, t.optimal_len)
+                verdict = judge(t.example.init, t.example.goal, text, t.gold, t.optimal_len, t.example.vocab)
                 progress.judged += 1
                 progress.valid += verdict.valid
                 line = {**t.record(), "sample": k, "prompt_hash": prompt_hash(queries[t.id]),

@@ -13,16 +13,14 @@ budget, and runs offline: nothing is fetched from a hub.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 from . import __version__
 from .errors import BwbenchError
 from .evaluate import default_max_new_tokens, load_suite
+from .fileio import replace_dir
 from .adapters.base import GenerationConfig
 from .prompts import TEMPLATES, PromptConfig, build
 
@@ -67,7 +65,7 @@ def export_lm_eval(suite: Path, out: Path, split: str = "test", name: str = "bwb
         "README.md": _readme(meta),
     }
     files.update({f"{task}.yaml": _task_yaml(task, info, meta) for task, info in tasks.items()})
-    _replace_dir(out, files)
+    replace_dir(out, {rel: text.encode("utf-8") for rel, text in files.items()}, lambda d: (d / MARKER).is_file())
     return meta
 
 
@@ -140,24 +138,3 @@ def _readme(meta: dict) -> str:
            + (" (the `seed` template already is the Llama-2 chat format)." if meta["template"] == "seed" else "."))
         + " Few-shot runs (`--num_fewshot`) are not bwbench's few-shot prompts and are not comparable.", "",
     ])
-
-
-def _replace_dir(out: Path, files: dict[str, str]) -> None:
-    """Write ``files`` into a fresh directory beside ``out``, then swap it in: a reader sees the old export or the new."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's directory is private; an export is not
-        for rel, text in files.items():
-            (tmp / rel).write_text(text, encoding="utf-8")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)

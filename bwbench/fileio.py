@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
+from typing import Callable, Mapping
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -15,3 +18,32 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def replace_dir(out: Path, files: Mapping[str, bytes], is_ours: Callable[[Path], bool]) -> None:
+    """Write ``files`` into a fresh directory beside ``out``, then swap it in: a reader sees the old one or the new.
+
+    ``out`` may be missing, empty, or an earlier output of the same command
+    (``is_ours``); anything else is refused with ``BwbenchError`` before anything is written.
+    """
+    from .errors import BwbenchError
+
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not is_ours(out))):
+        raise BwbenchError("exists and is not what this command writes; choose another --out", str(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's directory is private; ours are not
+        for rel, data in files.items():
+            (tmp / rel).write_bytes(data)
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+        os.replace(tmp, out)
+        if old is not None:
+            shutil.rmtree(old)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

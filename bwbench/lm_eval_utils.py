@@ -39,9 +39,9 @@ def doc_to_target(doc: dict) -> str:
 
 def process_results(doc: dict, results: list[str]) -> dict[str, float]:
     """Judge the completion by simulation: 1.0 or 0.0 for each of valid, optimal and exact."""
-    judge, state, cut, stop = _bwbench()
+    judge, state, goal, vocab, cut, stop = _bwbench()
     text = cut(results[0], stop).strip()
-    verdict = judge(state(doc["init"]), state(doc["goal"]), text, doc["output"], doc["optimal_len"])
+    verdict = judge(state(doc["init"]), goal(doc["goal"]), text, doc["output"], doc["optimal_len"], vocab(doc))
     return {"valid": float(verdict.valid), "optimal": float(verdict.optimal), "exact": float(bool(verdict.exact))}
 
 
@@ -51,7 +51,9 @@ def _bwbench():
         import bwbench
         from bwbench.adapters.base import GenerationConfig, cut_at_stop
         from bwbench.benchmark.judge import judge
+        from bwbench.benchmark.records import read_goal
         from bwbench.benchmark.state import State
+        from bwbench.benchmark.vocab import vocabulary_of
     except ImportError as exc:
         raise ImportError("this task judges plans with bwbench: `pip install bwbench` where lm_eval runs "
                           "(`pip install --no-deps bwbench` is enough for the judge)") from exc
@@ -59,4 +61,4 @@ def _bwbench():
     if bwbench.__version__ != exported:
         logging.getLogger(__name__).warning("this task was exported by bwbench %s but is judged by bwbench %s",
                                             exported, bwbench.__version__)
-    return judge, State.of, cut_at_stop, GenerationConfig().stop  # bwbench eval's stop strings
+    return judge, State.of, read_goal, vocabulary_of, cut_at_stop, GenerationConfig().stop  # bwbench eval's stop strings

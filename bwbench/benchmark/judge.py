@@ -17,6 +17,7 @@ from .partial import solve_partial
 from .planner import configuration, distance_and_count, encode
 from .state import State
 from .validate import Status, Verdict, simulate_from
+from .vocab import Vocabulary
 
 
 @dataclass(slots=True)
@@ -99,12 +100,13 @@ def optimal_length(init: State, goal: State | Goal) -> int:
 
 
 def judge(init: State, goal: State | Goal, completion: str, gold: str | None = None,
-          optimal_len: int | None = None) -> Judgement:
+          optimal_len: int | None = None, vocab: Vocabulary | None = None) -> Judgement:
     """Judge ``completion`` as a plan from ``init`` to ``goal``. Never raises on any completion.
 
     ``goal`` is a configuration (a State) or a partial goal (facts);
     ``gold`` is the gold plan's text (for exact match); ``optimal_len`` is
-    computed when not given.
+    computed when not given; ``vocab`` is the domain's words (Mystery's verbs,
+    "the red block"), for reading answers worded that way.
     """
     if optimal_len is None:
         optimal_len = optimal_length(init, goal)
@@ -114,10 +116,10 @@ def judge(init: State, goal: State | Goal, completion: str, gold: str | None = N
     blocks = below.keys() if init.holding is None else set(below) | {init.holding}
     # Names are matched to the problem's blocks regardless of case only when a step needs it:
     # a name that is not a block always makes its step fail, so that is where to look.
-    parsed = parse_completion(completion)
+    parsed = parse_completion(completion, vocab=vocab)
     verdict = _judge(parsed, below, init.holding, want, optimal_len, len(blocks), partial)
     if verdict.status is Status.INVALID_STEP and not fits(verdict.plan[verdict.failed_step], blocks):
-        renamed = parse_completion(completion, blocks)
+        renamed = parse_completion(completion, blocks, vocab)
         if renamed.steps != parsed.steps:
             verdict = _judge(renamed, below, init.holding, want, optimal_len, len(blocks), partial)
     if gold is not None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dataclasses import dataclass
 
-from .goal import Fact, Goal
+from .goal import Fact, Goal, format_fact
 from .planner import PlanResult
 from .state import TABLE, Action, InvalidState, Op, State
 from .vocab import ARM_EMPTY, CLEAR, HOLDING, ON, ON_TABLE, Vocabulary
@@ -92,12 +92,7 @@ class PddlProblem:
 
 
 def from_up_problem(problem, vocab: Vocabulary | None = None) -> PddlProblem:
-    """The problem in bwbench's terms; ``vocab`` says which predicate plays which role (default: recognised).
-
-    ``ValueError`` (naming what is wrong) for a goal that is not a conjunction of
-    facts, an initial state that is not one Blocksworld state with the hand
-    empty, or a goal no state satisfies.
-    """
+    """The problem in bwbench's terms; ``vocab`` says which predicate plays which role (default: recognised)."""
     if vocab is None:
         from .domain import recognise
 
@@ -107,7 +102,22 @@ def from_up_problem(problem, vocab: Vocabulary | None = None) -> PddlProblem:
     for fluent, value in problem.explicit_initial_values.items():
         if value.is_true():
             init_facts.append((role[fluent.fluent().name], *(str(a) for a in fluent.args)))
-    objects = tuple(str(o) for o in problem.all_objects)
+    goal_facts = []
+    for g in problem.goals:
+        for e in g.args if g.is_and() else (g,):
+            if not e.is_fluent_exp():
+                raise ValueError(f"goal {e} is not a conjunction of facts")
+            goal_facts.append((role[e.fluent().name], *(str(a) for a in e.args)))
+    return problem_of_facts(problem.name, tuple(str(o) for o in problem.all_objects), init_facts, goal_facts)
+
+
+def problem_of_facts(name: str, objects: tuple[str, ...], init_facts: list[Fact], goal_facts: list[Fact]) -> PddlProblem:
+    """A problem from its facts; ``ValueError`` (naming what is wrong) for an initial state that is not one
+    Blocksworld state with the hand empty, a goal no state satisfies, or one naming an unknown object."""
+    known = set(objects)
+    for fact in (*init_facts, *goal_facts):
+        if not known.issuperset(fact[1:]):
+            raise ValueError(f"{format_fact(fact)} names {', '.join(sorted(set(fact[1:]) - known))}, not an object of the problem")
     init = state_from_facts(set(init_facts), list(objects))
     if not init.hand_empty or (ARM_EMPTY,) not in init_facts:
         raise ValueError("the initial state must have the hand empty (bwbench's problems start with it)")
@@ -115,20 +125,57 @@ def from_up_problem(problem, vocab: Vocabulary | None = None) -> PddlProblem:
     if clear != set(init.clear()):
         raise ValueError(f"the initial clear facts ({', '.join(sorted(clear)) or 'none'}) are not the tops of its towers "
                          f"({', '.join(sorted(init.clear()))})")
-    goal_facts = []
-    for g in problem.goals:
-        for e in g.args if g.is_and() else (g,):
-            if not e.is_fluent_exp():
-                raise ValueError(f"goal {e} is not a conjunction of facts")
-            goal_facts.append((role[e.fluent().name], *(str(a) for a in e.args)))
-    try:
-        goal = Goal.of_facts(goal_facts)
-    except ValueError as exc:
-        raise ValueError(str(exc)) from None
-    unknown = goal.blocks - init.blocks
-    if unknown:
-        raise ValueError(f"the goal names {', '.join(sorted(unknown))}, not an object of the problem")
-    return PddlProblem(problem.name, init, goal, tuple(init_facts), tuple(goal_facts), objects)
+    goal = Goal.of_facts(goal_facts)
+    return PddlProblem(name, init, goal, tuple(init_facts), tuple(goal_facts), objects)
+
+
+_COMMENT = re.compile(r";[^\n]*")
+_SECTION = re.compile(r"\(\s*(:objects|:init|:goal)\b")
+_ATOM = re.compile(r"\(\s*([^\s()]+)((?:\s+[^\s()]+)*)\s*\)")
+_PROBLEM = re.compile(r"\(\s*define\s*\(\s*problem\s+([^\s()]+)\s*\)")
+
+
+def domain_name(domain_file: str | Path | None) -> str:
+    """The name a PDDL domain file gives itself (``blocksworld-4ops``), or its file name's stem."""
+    path = Path(domain_file or domain_path())
+    m = re.search(r"\(\s*define\s*\(\s*domain\s+([^\s()]+)", _COMMENT.sub("", path.read_text(errors="replace")), re.I)
+    return m.group(1) if m else path.stem
+
+
+def read_problem_fast(text: str, vocab: Vocabulary) -> PddlProblem | None:
+    """A STRIPS Blocksworld problem read straight from its text, or None when it is anything more.
+
+    unified-planning takes about 0.1 s a file, which is most of importing
+    PlanBench's 1,100 instances; this reads the plain form they use (objects,
+    init atoms, a conjunction of goal atoms) in well under a millisecond, and
+    leaves everything else (types, negation, ...) to :func:`read_problem`.
+    ``benchmarks/bench_import.py`` compares the two; the tests check they agree.
+    """
+    text = _COMMENT.sub("", text).lower()
+    name = _PROBLEM.search(text)
+    marks = list(_SECTION.finditer(text))
+    if name is None or [m.group(1) for m in marks] != [":objects", ":init", ":goal"]:
+        return None
+    objects = text[marks[0].end():marks[1].start()].strip()
+    if not objects.endswith(")") or "(" in objects[:-1] or " - " in f" {objects} ":
+        return None
+    role = {n: r for r, n in vocab.predicates.items()}
+
+    def atoms(section: str, allow_and: bool) -> list[Fact] | None:
+        rest = section
+        if allow_and:
+            m = re.match(r"\s*\(\s*and\b(.*)\)\s*\)\s*\)?\s*$", rest, re.S)
+            rest = m.group(1) if m else rest
+        found = _ATOM.findall(rest)
+        if _ATOM.sub("", rest).strip(" \t\r\n)") or any(p not in role for p, _ in found):
+            return None
+        return [(role[p], *a.split()) for p, a in found]
+
+    init = atoms(text[marks[1].end():marks[2].start()], False)
+    goal = atoms(text[marks[2].end():], True)
+    if init is None or goal is None:
+        return None
+    return problem_of_facts(name.group(1), tuple(objects[:-1].split()), init, goal)
 
 
 def state_from_facts(facts: set[tuple[str, ...]], blocks: list[str]) -> State:

@@ -20,7 +20,9 @@ from typing import Callable
 from ..errors import BwbenchError
 from .judge import Judgement, judge
 from .records import json_object, to_example
+from .goal import Goal
 from .state import State
+from .vocab import Vocabulary
 from .text import render_plan
 
 BWBENCH = "bwbench"
@@ -35,13 +37,14 @@ class Prediction:
     where: str
     id: str
     init: State
-    goal: State
+    goal: State | Goal
     completion: str
     gold: str | None
     optimal_len: int | None  # None: the judge computes it
+    vocab: Vocabulary | None = None  # the domain's words, for a problem imported with them
 
     def judge(self) -> Judgement:
-        return judge(self.init, self.goal, self.completion, self.gold, self.optimal_len)
+        return judge(self.init, self.goal, self.completion, self.gold, self.optimal_len, self.vocab)
 
 
 @dataclass
@@ -127,9 +130,10 @@ def _prediction(path: Path, lineno: int, record: dict, where: str, ident: str) -
         render_plan(ex.gold) if ex.gold is not None else None
     )
     opt = record.get("optimal_len")
-    if opt is not None and (not isinstance(opt, int) or isinstance(opt, bool) or opt < 0 or opt % 2):
+    odd_ok = ex.goal.__class__ is Goal  # a partial goal's optimal plan may end on a pick
+    if opt is not None and (not isinstance(opt, int) or isinstance(opt, bool) or opt < 0 or (opt % 2 and not odd_ok)):
         raise BwbenchError(f"optimal_len must be an even number of steps, not {opt!r}", where)
-    return Prediction(where, str(record.get("id", ident)), ex.init, ex.goal, completion, gold, opt)
+    return Prediction(where, str(record.get("id", ident)), ex.init, ex.goal, completion, gold, opt, ex.vocab)
 
 
 def _element_lines(text: str) -> list[int]:

@@ -15,6 +15,7 @@ from ..errors import BwbenchError
 from .goal import Goal, check_goal
 from .state import InvalidState, State
 from .text import NLStep, parse_plan, parse_problem
+from .vocab import Vocabulary, vocabulary_of
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,11 @@ class Example:
     goal: State | Goal  # a configuration (towers), or a partial goal (facts)
     gold: tuple[NLStep, ...] | None  # None when the line has no gold plan
     record: dict
+
+    @property
+    def vocab(self) -> Vocabulary | None:
+        """The domain's words the record carries (imported problems), or None."""
+        return vocabulary_of(self.record)
 
     @property
     def where(self) -> str:
@@ -92,6 +98,7 @@ def to_example(path: Path, lineno: int, record: dict, where: str) -> Example:
             init, goal = parse_problem(str(record["input"]))
         else:
             raise ValueError("no problem: needs 'init' and 'goal', or a seed-format 'input'")
+        vocabulary_of(record)
     except (ValueError, TypeError, InvalidState) as exc:
         raise BwbenchError(str(exc), where) from None
     gold = None

@@ -11,6 +11,8 @@ Records carry it as JSON (:meth:`Vocabulary.to_json`).
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
@@ -51,6 +53,9 @@ class Vocabulary:
         for name in ("actions", "predicates", "objects", "action_words", "predicate_words"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
 
+    def __hash__(self) -> int:  # the mappings are read-only views, which do not hash themselves
+        return hash(json.dumps(self.to_json(), sort_keys=True))
+
     def to_json(self) -> dict:
         return {
             "name": self.name,
@@ -76,6 +81,19 @@ class Vocabulary:
             raise ValueError("vocabulary must name all 4 actions and all 5 predicates")
         return cls(data["name"], actions, predicates, {str(k): str(v) for k, v in dict(data.get("objects") or {}).items()},
                    words, {str(k): str(v) for k, v in dict(data.get("predicate_words") or {}).items()})
+
+
+@functools.lru_cache(maxsize=256)
+def _cached(text: str) -> Vocabulary:
+    return Vocabulary.from_json(json.loads(text))
+
+
+def vocabulary_of(record: Mapping) -> Vocabulary | None:
+    """The ``vocabulary`` a record carries (one object per distinct vocabulary), or None; ``ValueError`` if malformed."""
+    data = record.get("vocabulary")
+    if data is None:
+        return None
+    return _cached(json.dumps(data, sort_keys=True))
 
 
 IPC = Vocabulary(

@@ -1,0 +1,231 @@
+"""``bwbench import``: anyone's Blocksworld PDDL problems (PlanBench's, IPC's) as a bwbench suite.
+
+The domain is recognised by the structure of its actions (:mod:`..benchmark.domain`),
+so a renamed one such as Mystery Blocksworld imports as what it is. Every
+problem is solved by bwbench's optimal planner (partial goals included), and
+its record keeps the problem file's name and sha256, the goal as the file's
+facts, and the domain's words (:class:`~..benchmark.vocab.Vocabulary`), so that
+prompts can be worded the domain's way and answers read back the same way.
+The suite is written whole beside ``--out`` and swapped in: nothing half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .. import __version__
+from ..benchmark.domain import NotBlocksworld, recognise
+from ..benchmark.goal import Goal
+from ..benchmark.judge import level_of
+from ..benchmark.pddl import domain_name, domain_path, from_up_problem, read_problem, read_problem_fast
+from ..benchmark.planner import BwbenchPlanner, Unsolvable
+from ..benchmark.state import State
+from ..benchmark.text import INSTRUCTION, RULE, render_plan, render_towers
+from ..benchmark.validate import simulate
+from ..benchmark.vocab import Vocabulary
+from ..errors import BwbenchError
+from ..fileio import replace_dir
+
+SEMANTICS = ("IPC 4-operator Blocksworld (under the domain's own names); towers unordered; goals are the problem "
+             "files' facts (a plan is valid when every step applies and every goal fact holds at the end; the hand "
+             "need not be empty unless the goal says so); level Lk = optimal plan of 2k steps (2k - 1 when it ends "
+             "on a pick); optimal lengths and gold plans from bwbench's planner")
+
+
+@dataclass(frozen=True)
+class ImportConfig:
+    problems: tuple[Path, ...]
+    out: Path
+    suite: str
+    domain: Path | None = None
+    names: Path | None = None
+    command: str = ""
+
+
+def problem_files(paths: Sequence[Path], instances: Sequence[str] | None = None) -> list[Path]:
+    """PDDL problem files: files as given, directories' ``*.pddl`` in natural order (``instance-2`` before ``-10``).
+
+    With ``instances`` (a PlanBench config's instance files), a directory gives
+    exactly those, each of which must exist.
+    """
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            if instances is not None:
+                missing = [name for name in instances if not (path / name).is_file()]
+                if missing:
+                    raise BwbenchError(f"has no {missing[0]} (the config lists {len(instances)} instances)", str(path))
+                out += [path / name for name in instances]
+                continue
+            files = sorted((p for p in path.glob("*.pddl") if not _is_domain(p)), key=_natural)
+            if not files:
+                raise BwbenchError("no PDDL problem files (*.pddl) in this directory", str(path))
+            out += files
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise BwbenchError("no such file or directory", str(path))
+    return out
+
+
+def _natural(path: Path) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name)]
+
+
+def _is_domain(path: Path) -> bool:
+    head = path.read_text(encoding="utf-8", errors="replace")[:2000].lower()
+    return re.search(r"\(\s*define\s*\(\s*domain\b", head) is not None
+
+
+def read_names(path: Path):
+    """A PlanBench config (``encoded_objects``, ``actions``, ``predicates``) for ``--names``."""
+    from .planbench_prompts import read_config
+
+    try:
+        return read_config(path)
+    except OSError as exc:
+        raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(path)) from None
+    except Exception as exc:  # yaml's parser errors: say where
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise BwbenchError(f"not a readable YAML config ({type(exc).__name__})", where) from None
+
+
+def recognise_domain(domain: Path | None, first_problem: Path) -> Vocabulary:
+    """The domain's vocabulary, recognised from its action schemas; ``BwbenchError`` for anything else."""
+    try:
+        problem = read_problem(first_problem, domain)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(first_problem)) from None
+    try:
+        return recognise(problem, name=domain_name(domain))
+    except NotBlocksworld as exc:
+        raise BwbenchError(f"not a Blocksworld domain: {exc}", str(domain or domain_path())) from None
+
+
+def check_names(vocab: Vocabulary, config, where: Path) -> Vocabulary:
+    """``vocab`` with the config's words, after checking that the config speaks of the same domain."""
+    theirs = config.vocabulary
+    if dict(theirs.actions) != dict(vocab.actions) or dict(theirs.predicates) != dict(vocab.predicates):
+        mine = ", ".join(sorted(vocab.actions.values()))
+        raise BwbenchError(f"the config's actions and predicates ({', '.join(sorted(theirs.actions.values()))}) "
+                           f"are not the domain's ({mine})", str(where))
+    return replace(vocab, name=config.name, objects=theirs.objects, action_words=theirs.action_words,
+                   predicate_words=theirs.predicate_words)
+
+
+def import_record(path: Path, vocab: Vocabulary, domain: Path | None, suite: str) -> dict:
+    """One problem file as a suite record, solved optimally; ``BwbenchError`` naming the file."""
+    data = path.read_bytes()
+    try:
+        read = read_problem_fast(data.decode("utf-8", errors="replace"), vocab)
+        if read is None:  # more than plain STRIPS: unified-planning reads it
+            read = from_up_problem(read_problem(path, domain), vocab)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(path)) from None
+    init, goal = read.init, read.goal
+    try:
+        result = BwbenchPlanner().solve(init, goal)
+    except (Unsolvable, ValueError) as exc:
+        raise BwbenchError(f"the goal cannot be reached: {exc}", str(path)) from None
+    if not simulate(init, goal, result.plan):
+        raise AssertionError(f"the planner's plan for {path} does not reach its goal")
+    missing = sorted(b for b in init.blocks if vocab.objects and b not in vocab.objects)
+    if missing:
+        raise BwbenchError(f"--names has no words for {', '.join(missing)}", str(path))
+    steps = render_plan(result.plan).split("\n")[1:]
+    return {
+        "id": f"{suite}-{path.stem}", "suite": suite, "split": "test", "level": level_of(result.length),
+        "n_blocks": len(init.blocks), "init": [list(t) for t in init.sorted_towers()], "goal": goal.to_json(),
+        "plan": [s.split(": ", 1)[1] for s in steps], "optimal_len": result.length,
+        "n_optimal_plans": result.n_optimal, "source": path.name, "source_sha256": hashlib.sha256(data).hexdigest(),
+        "vocabulary": vocab.to_json(), "instruction": INSTRUCTION, "input": render_input_facts(init, goal),
+        "output": render_plan(result.plan),
+    }
+
+
+def render_input_facts(init: State, goal: Goal) -> str:
+    """The seed's ``input`` for a goal of facts: the rule, the initial towers, then the goal facts one a line."""
+    facts = "\n".join(_fact_text(f) for f in goal.facts())
+    return f"{RULE}\n\nInit state:\n{render_towers(init.sorted_towers())}\n\nGoal (these facts must hold at the end):\n{facts}"
+
+
+def _fact_text(fact: tuple[str, ...]) -> str:
+    pred, *args = fact
+    return {"on": lambda: f"{args[0]} on {args[1]}", "on-table": lambda: f"{args[0]} on table",
+            "clear": lambda: f"{args[0]} clear", "arm-empty": lambda: "hand empty",
+            "holding": lambda: f"holding {args[0]}"}[pred]()
+
+
+def import_suite(config: ImportConfig, progress: Callable[[int], None] | None = None,
+                 on_total: Callable[[int], None] | None = None) -> dict:
+    """Import ``config.problems`` as the suite ``config.out``; returns the manifest."""
+    names = read_names(config.names) if config.names is not None else None
+    if config.domain is not None and not config.domain.is_file():
+        raise BwbenchError("no such file", str(config.domain))
+    files = problem_files(config.problems, names.instances if names is not None else None)
+    if on_total:
+        on_total(len(files))
+    vocab = recognise_domain(config.domain, files[0])
+    if names is not None:
+        vocab = check_names(vocab, names, config.names)
+    records = []
+    for i, path in enumerate(files, 1):
+        records.append(import_record(path, vocab, config.domain, config.suite))
+        if progress:
+            progress(1)
+    ids = [r["id"] for r in records]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise BwbenchError(f"two problem files make the id {dup}; import them as separate suites", "PROBLEMS")
+    test = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    man = manifest(config, vocab, records, test)
+    from ..card import render_manifest
+
+    files_out = {"test.jsonl": test, "manifest.json": (json.dumps(man, indent=2) + "\n").encode()}
+    files_out["README.md"] = render_manifest(man, records[0]).encode("utf-8")
+    replace_dir(config.out, files_out, is_ours=_is_suite)
+    return man
+
+
+def _is_suite(path: Path) -> bool:
+    return (path / "manifest.json").is_file()
+
+
+def manifest(config: ImportConfig, vocab: Vocabulary, records: list[dict], test: bytes) -> dict:
+    counts: dict[str, dict[str, int]] = {}
+    for r in records:
+        cell = counts.setdefault(f"L{r['level']}", {})
+        cell[str(r["n_blocks"])] = cell.get(str(r["n_blocks"]), 0) + 1
+    counts = {k: counts[k] for k in sorted(counts, key=lambda k: int(k[1:]))}
+    seen: dict[tuple, int] = {}
+    for r in records:
+        key = (json.dumps(sorted(map(tuple, r["init"]))), tuple(r["goal"]))
+        seen[key] = seen.get(key, 0) + 1
+    domain = config.domain or domain_path()
+    return {
+        "suite": config.suite,
+        "bwbench_version": __version__,
+        "imported": {
+            "command": config.command,
+            "domain": {"file": domain.name, "sha256": hashlib.sha256(domain.read_bytes()).hexdigest(),
+                       "name": vocab.name, "actions": {op.value: a for op, a in vocab.actions.items()},
+                       "predicates": dict(vocab.predicates)},
+            "names": None if config.names is None else {
+                "file": config.names.name, "sha256": hashlib.sha256(config.names.read_bytes()).hexdigest()},
+            "problems": len(records),
+            "repeated_problems": sum(c - 1 for c in seen.values()),
+            "unique_optimal": sum(r["n_optimal_plans"] == 1 for r in records),
+        },
+        "planner": "bwbench",
+        "semantics": SEMANTICS,
+        "counts": {"test": counts},
+        "files": {"test.jsonl": {"sha256": hashlib.sha256(test).hexdigest(), "lines": test.count(b"\n")}},
+    }

@@ -1,0 +1,269 @@
+"""bwbench import: PlanBench's and anyone's Blocksworld PDDL as suites, checked against searches written here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections import deque
+from itertools import permutations
+from pathlib import Path
+
+import pytest
+
+from bwbench.benchmark.goal import Goal, parse_fact
+from bwbench.benchmark.records import read_examples
+from bwbench.benchmark.state import State
+from bwbench.benchmark.validate import simulate
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "planbench-reference"
+DATA = ROOT / "data"
+PUBLISHED = {  # suite → (problems, domain, names config), as the suites' cards say they were imported
+    "planbench-bw": ("instances/blocksworld/generated_basic", "instances/blocksworld/generated_domain.pddl",
+                     "configs/blocksworld.yaml"),
+    "planbench-bw3": ("instances/blocksworld/generated_basic_3", "instances/blocksworld/generated_domain.pddl",
+                      "configs/blocksworld_3.yaml"),
+    "planbench-mystery": ("instances/blocksworld/mystery/generated_basic",
+                          "instances/blocksworld/mystery/generated_domain.pddl", "configs/mystery_blocksworld.yaml"),
+}
+
+
+def shared() -> Path:
+    if not SHARED.is_dir():
+        if os.environ.get("BWBENCH_REQUIRE_SHARED"):
+            pytest.fail("../shared/planbench-reference is missing and BWBENCH_REQUIRE_SHARED is set")
+        pytest.skip("../shared/planbench-reference is not beside this checkout")
+    return SHARED
+
+
+def bwbench(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bwbench", *args], capture_output=True, text=True, cwd=cwd)
+
+
+# An independent oracle: breadth-first search over PDDL states as sets of ground facts, with the
+# four operators written out from the domain file, counting shortest plans. Nothing from bwbench's planner.
+
+def _successors(state: frozenset, blocks: list[str]):
+    hand_empty = ("arm-empty",) in state
+    for x in blocks:
+        if hand_empty and ("clear", x) in state and ("on-table", x) in state:
+            yield state - {("clear", x), ("on-table", x), ("arm-empty",)} | {("holding", x)}
+        if ("holding", x) in state:
+            yield state - {("holding", x)} | {("clear", x), ("arm-empty",), ("on-table", x)}
+        for y in blocks:
+            if x == y:
+                continue
+            if ("holding", x) in state and ("clear", y) in state:
+                yield state - {("holding", x), ("clear", y)} | {("arm-empty",), ("clear", x), ("on", x, y)}
+            if hand_empty and ("on", x, y) in state and ("clear", x) in state:
+                yield state - {("on", x, y), ("clear", x), ("arm-empty",)} | {("holding", x), ("clear", y)}
+
+
+def oracle(init: State, goal_facts: set) -> tuple[int, int]:
+    """Length of a shortest plan and the number of shortest plans."""
+    start = frozenset(init.facts())
+    blocks = sorted(init.blocks)
+    depth, count = {start: 0}, {start: 1}
+    queue = deque([start])
+    best = None
+    while queue:
+        s = queue.popleft()
+        if best is not None and depth[s] > best:
+            break
+        if goal_facts <= s:
+            best = depth[s]
+            continue
+        for t in _successors(s, blocks):
+            if t not in depth:
+                depth[t] = depth[s] + 1
+                count[t] = 0
+                queue.append(t)
+            if depth[t] == depth[s] + 1:
+                count[t] += count[s]
+    return best, sum(c for s, c in count.items() if depth[s] == best and goal_facts <= s)
+
+
+def test_oracle_agrees_with_partial_planner_on_every_small_goal():
+    """Every goal of one or two facts over 3 blocks, from every start: lengths and plan counts equal the oracle's."""
+    from bwbench.benchmark.planner import BwbenchPlanner
+
+    blocks = ["a", "b", "c"]
+    starts = {State.of(t) for t in _partitions(blocks)}
+    facts = [("on", x, y) for x, y in permutations(blocks, 2)] + [("on-table", x) for x in blocks] \
+        + [("clear", x) for x in blocks] + [("holding", x) for x in blocks] + [("arm-empty",)]
+    checked = odd = 0
+    for init in sorted(starts, key=lambda s: s.sorted_towers()):
+        for i, f in enumerate(facts):
+            for g in [(f,)] + [(f, h) for h in facts[i + 1:]]:
+                try:
+                    goal = Goal.of_facts(g)
+                except ValueError:
+                    continue  # contradictory: the oracle would search forever for nothing
+                length, count = oracle(init, set(goal.facts()))
+                result = BwbenchPlanner().solve(init, goal)
+                assert (result.length, result.n_optimal) == (length, count), (init, g)
+                assert simulate(init, goal, result.plan)
+                checked += 1
+                odd += length % 2
+    assert checked > 500 and odd > 0  # goals that end on a pick (holding, clear) are among them
+
+
+def _partitions(blocks):
+    """Every configuration of ``blocks`` as lists of towers."""
+    if not blocks:
+        yield []
+        return
+    first, rest = blocks[0], blocks[1:]
+    for towers in _partitions(rest):
+        yield [[first], *towers]
+        for i, t in enumerate(towers):
+            for j in range(len(t) + 1):
+                yield [*towers[:i], [*t[:j], first, *t[j:]], *towers[i + 1:]]
+
+
+@pytest.mark.parametrize("suite", sorted(PUBLISHED))
+def test_published_suites_match_an_independent_search(suite):
+    """Every problem of the published PlanBench suites: optimal length and plan count equal the oracle's; gold valid."""
+    for ex in read_examples(DATA / suite / "test.jsonl"):
+        rec = ex.record
+        length, count = oracle(ex.init, {parse_fact(f) for f in rec["goal"]})
+        assert (rec["optimal_len"], rec["n_optimal_plans"]) == (length, count), rec["id"]
+        assert rec["level"] == (length + 1) // 2
+        assert simulate(ex.init, ex.goal, ex.gold), rec["id"]
+
+
+@pytest.mark.parametrize("suite", sorted(PUBLISHED))
+def test_published_suites_reimport_byte_identically(suite, tmp_path):
+    base = shared()
+    man = json.loads((DATA / suite / "manifest.json").read_text())
+    problems, domain, names = PUBLISHED[suite]
+    # Run from a copy of the layout the command names (../shared beside the checkout), so the recorded command is the same.
+    r = bwbench("import", str(base / problems), "--domain", str(base / domain), "--names", str(base / names),
+                "--out", str(tmp_path / suite), "--suite", suite)
+    assert r.returncode == 0, r.stderr
+    again = json.loads((tmp_path / suite / "manifest.json").read_text())
+    assert again["files"] == man["files"] and again["counts"] == man["counts"]
+    assert (tmp_path / suite / "test.jsonl").read_bytes() == (DATA / suite / "test.jsonl").read_bytes()
+    assert f"--out data/{suite}" in man["imported"]["command"]
+
+
+def test_records_keep_source_and_sha256():
+    base = shared()
+    for ex in read_examples(DATA / "planbench-mystery" / "test.jsonl"):
+        rec = ex.record
+        path = base / PUBLISHED["planbench-mystery"][0] / rec["source"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == rec["source_sha256"]
+        assert rec["vocabulary"]["actions"]["pick-up"] == "attack" and rec["vocabulary"]["objects"]["a"] == "object a"
+
+
+def test_gold_plans_pass_unified_planning_validator():
+    """A sample of gold plans through unified-planning's own plan validator, on the PDDL files themselves."""
+    base = shared()
+    import unified_planning.shortcuts as up
+    from unified_planning.io import PDDLReader
+    from unified_planning.plans import ActionInstance, SequentialPlan
+
+    up.get_environment().credits_stream = None
+    for suite in ("planbench-bw", "planbench-mystery"):
+        problems, domain, _ = PUBLISHED[suite]
+        records = [json.loads(ln) for ln in (DATA / suite / "test.jsonl").read_text().splitlines()]
+        for rec in records[::25]:
+            problem = PDDLReader().parse_problem(str(base / domain), str(base / problems / rec["source"]))
+            names = rec["vocabulary"]["actions"]
+            actions = {a.name: a for a in problem.actions}
+            ex = next(read_examples_from(rec))
+            plan = []
+            for step in ex.gold:
+                act = step.resolve(_state_before(ex, plan)) if hasattr(step, "resolve") else step
+                plan.append(act)
+            up_plan = SequentialPlan([ActionInstance(actions[names[a.op.value]], [problem.object(a.block)] +
+                                                     ([problem.object(a.target)] if a.target else [])) for a in plan])
+            with up.PlanValidator(problem_kind=problem.kind) as validator:
+                assert validator.validate(problem, up_plan).status.name == "VALID", rec["id"]
+
+
+def read_examples_from(rec: dict):
+    from bwbench.benchmark.records import to_example
+
+    yield to_example(Path("x.jsonl"), 1, rec, "x.jsonl:1")
+
+
+def _state_before(ex, done):
+    s = ex.init
+    for a in done:
+        s = s.apply(a)
+    return s
+
+
+@pytest.mark.slow
+def test_pyperplan_finds_the_same_optimal_lengths_on_every_planbench_instance():
+    """pyperplan's optimal configuration (A* with LM-cut), through unified-planning, on all 1,100 instance files."""
+    base = shared()
+    from bwbench.benchmark import pddl
+
+    for suite, (problems, domain, _) in PUBLISHED.items():
+        for rec in (json.loads(ln) for ln in (DATA / suite / "test.jsonl").read_text().splitlines()):
+            problem = pddl.read_problem(base / problems / rec["source"], base / domain)
+            result = pddl.solve_with_engine(problem, "pyperplan-opt", "pyperplan")
+            assert result.length == rec["optimal_len"], (suite, rec["source"])
+
+
+# Bad input: one line naming the file, exit 2, nothing written.
+
+LOGISTICS = """(define (domain logistics) (:requirements :strips)
+ (:predicates (at ?o ?l) (in ?o ?t) (truck ?t) (loc ?l) (pkg ?o))
+ (:action load :parameters (?o ?t ?l) :precondition (and (at ?o ?l) (at ?t ?l)) :effect (and (in ?o ?t) (not (at ?o ?l))))
+ (:action unload :parameters (?o ?t ?l) :precondition (and (in ?o ?t) (at ?t ?l)) :effect (and (at ?o ?l) (not (in ?o ?t))))
+ (:action drive :parameters (?t ?a ?b) :precondition (at ?t ?a) :effect (and (at ?t ?b) (not (at ?t ?a)))))
+"""
+LOG_PROBLEM = "(define (problem p) (:domain logistics) (:objects p t a b) (:init (at p a) (at t a)) (:goal (and (at p b))))"
+
+
+def _problem(goal: str, objects: str = "a b c") -> str:
+    return (f"(define (problem p) (:domain blocksworld) (:objects {objects})"
+            " (:init (arm-empty) (on-table a) (on-table b) (on c a) (clear b) (clear c))"
+            f" (:goal (and {goal})))")
+
+
+@pytest.mark.parametrize("case,files,extra,message", [
+    ("logistics", {"dom.pddl": LOGISTICS, "p.pddl": LOG_PROBLEM}, ["--domain", "dom.pddl"], "not a Blocksworld domain"),
+    ("cycle", {"p.pddl": _problem("(on a b) (on b a)")}, [], "cycle"),
+    ("unknown", {"p.pddl": _problem("(on a z)")}, [], "z"),
+    ("no words", {"p.pddl": _problem("(on a b)"), "cfg.yaml": "domain_intro: x\nactions: {pick-up: a}\npredicates: {on: b}\n"},
+     ["--names", "cfg.yaml"], "encoded_objects"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, case, files, extra, message):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    problem = "p.pddl"
+    r = bwbench("import", problem, *extra, "--out", "suite", cwd=tmp_path)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and message in lines[0], r.stderr
+    assert not (tmp_path / "suite").exists()
+
+
+def test_a_partial_goal_problem_imports_and_evaluates(tmp_path):
+    (tmp_path / "probs").mkdir()
+    (tmp_path / "probs" / "p-2.pddl").write_text(_problem("(on a b)"))
+    (tmp_path / "probs" / "p-10.pddl").write_text(_problem("(clear a)"))
+    r = bwbench("import", "probs", "--out", "s", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    recs = [json.loads(ln) for ln in (tmp_path / "s" / "test.jsonl").read_text().splitlines()]
+    assert [x["source"] for x in recs] == ["p-2.pddl", "p-10.pddl"]  # natural order
+    assert [x["optimal_len"] for x in recs] == [4, 1]  # (clear a): unstack c, and hold it
+    r = bwbench("eval", "--model", "planner", "--suite", "s", "--out", "run", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(ln) for ln in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
+    assert sorted(x["source"] for x in lines) == ["p-10.pddl", "p-2.pddl"]
+    assert all(x["verdict"]["status"] == "valid" for x in lines)
+    # An earlier suite is replaced whole; another directory is refused.
+    assert bwbench("import", "probs/p-2.pddl", "--out", "s", cwd=tmp_path).returncode == 0
+    assert len((tmp_path / "s" / "test.jsonl").read_text().splitlines()) == 1
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "keep.txt").write_text("x")
+    assert bwbench("import", "probs", "--out", "other", cwd=tmp_path).returncode == 2
+    assert (tmp_path / "other" / "keep.txt").read_text() == "x"
