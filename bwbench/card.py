@@ -39,6 +39,8 @@ IMPORTED_FIELDS = {
     "source": ("string", "the PDDL problem file it was imported from"),
     "source_sha256": ("string", "sha256 of that file"),
     "vocabulary": ("object", "the domain's names for the 4 actions and 5 predicates, and the words for each object"),
+    "source_plan": ("list of strings", "the source's own plan (PDDL actions, bwbench's names), checked by simulation; "
+                    "what a one-shot PlanBench prompt shows"),
 }
 
 
@@ -125,6 +127,9 @@ def _imported(m: dict) -> list[str]:
             f"- {imp['problems']} problems; {imp['unique_optimal']} have exactly one optimal plan; "
             f"{imp['repeated_problems']} repeat an earlier problem of the suite (kept, as in the source).",
             "- Gold plans, optimal lengths and plan counts were computed by bwbench's planner, not taken from the source."]
+    + ([f"- The source's own plans (`{imp['plans']['file']}`, sha256 `{imp['plans']['sha256'][:12]}…`) are kept as "
+        f"`source_plan`, each checked by simulation; {imp['plans']['longer_than_optimal']} are longer than optimal."]
+       if imp.get("plans") else [])
 
 
 def write(suite: Path) -> Path:

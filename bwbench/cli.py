@@ -151,13 +151,14 @@ def import_(
     problems: List[Path] = typer.Argument(..., help="PDDL problem files, or directories of them (*.pddl, in natural order)."),
     domain: Optional[Path] = typer.Option(None, "--domain", help="Their PDDL domain: Blocksworld under any names, e.g. Mystery (default: the shipped blocksworld.pddl)."),
     names: Optional[Path] = typer.Option(None, "--names", help="A PlanBench config YAML: words for the objects and actions (encoded_objects, actions, predicates); a directory then gives the config's instances."),
+    plans: Optional[Path] = typer.Option(None, "--plans", help="The source's own plans (PlanBench's info.json), checked and kept as source_plan: a one-shot PlanBench prompt shows them."),
     out_dir: Path = typer.Option(..., "--out", help="Suite directory to write (test.jsonl, manifest.json, README.md); an earlier suite there is replaced whole."),
     suite: Optional[str] = typer.Option(None, "--suite", help="Suite name, used in ids (default: the --out directory's name)."),
 ) -> None:
     """Import anyone's Blocksworld PDDL problems as a suite, each solved optimally (partial goals included)."""
     from .interop.pddl_suite import ImportConfig, import_suite
 
-    config = ImportConfig(tuple(problems), out_dir, suite or out_dir.name, domain, names, _command())
+    config = ImportConfig(tuple(problems), out_dir, suite or out_dir.name, domain, names, plans, _command())
     start = time.perf_counter()
     try:
         with _progress() as bar:
@@ -292,7 +293,7 @@ def eval_(
     level: Optional[str] = typer.Option(None, "--level", help="Only this true level, e.g. L3 (from the optimal plan length)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N problems."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: results/<model>-<suite>-<split>[-<level>]). Re-running resumes."),
-    template: str = typer.Option("seed", "--template", help="Prompt: seed (\\[INST] ... \\[/INST], the fine-tuned models' form), chat (the model's chat template) or plain."),
+    template: str = typer.Option("seed", "--template", help="Prompt: seed (\\[INST] ... \\[/INST], the fine-tuned models' form), chat (the model's chat template), plain, or PlanBench's exact prompts: planbench (zero-shot) or planbench-1shot."),
     shots: int = typer.Option(0, "--shots", min=0, help="Few-shot examples from the suite's train split (never its test split)."),
     shots_from: Optional[Path] = typer.Option(None, "--shots-from", help="Take few-shot examples from this file instead."),
     samples: int = typer.Option(1, "--samples", min=1, help="Completions per problem; with more than one, pass@1 and pass@k are reported."),
@@ -338,10 +339,9 @@ def eval_(
         }
         options = adapters.options_for(scheme, options, backend)
         view = ev.load_suite(suite, split, lvl, limit)
-        gen = GenerationConfig(
-            max_new_tokens=max_new_tokens or ev.default_max_new_tokens(view.tasks),
-            temperature=temperature, samples=samples, seed=seed,
-        )
+        budget, stop = ev.default_generation(template, view.tasks)
+        gen = GenerationConfig(max_new_tokens=max_new_tokens or budget, temperature=temperature, samples=samples,
+                               seed=seed, stop=stop)
         name = re.sub(r"[^\w.-]+", "_", model.split(":", 1)[-1].rstrip("/").split("/")[-1] or scheme)
         who = scheme if name == scheme else f"{scheme}-{name}"
         target = out_dir or Path("results") / f"{who}-{view.name}-{split}{'-L' + str(lvl) if lvl else ''}"

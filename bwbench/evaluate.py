@@ -32,7 +32,7 @@ from .benchmark.report import render_report
 from .benchmark.score import METRICS, Metric, Tally, aggregate, wilson
 from .errors import BwbenchError
 from .fileio import atomic_write
-from .prompts import PromptConfig, answer_text, build, choose_shots, prompt_hash
+from .prompts import PLANBENCH, PromptConfig, answer_text, build, choose_shots, planbench_example, prompt_hash
 
 IDENTITY = ("model", "model_options", "prompt", "generation", "suite")
 CARRIED = ("source", "vocabulary")  # fields of an imported problem that its prediction lines keep
@@ -69,6 +69,7 @@ class SuiteView:
     tasks: list[Task]
     sha256: str  # of manifest.json for a suite directory, of the file itself otherwise
     train: Path | None  # where few-shot examples may come from
+    file: Path | None = None  # the file the tasks come from (a one-shot PlanBench prompt takes its example there)
 
     def describe(self, split: str, level: int | None, limit: int | None) -> dict:
         return {"path": self.path, "name": self.name, "sha256": self.sha256, "split": split,
@@ -112,13 +113,28 @@ def load_suite(path: str | Path, split: str = "test", level: int | None = None, 
         if t.id in seen:
             t.id = f"{t.id}@{t.example.line}"  # the seed's files have no ids; lines make them unique
         seen.add(t.id)
-    return SuiteView(str(path), name, tasks, sha, train)
+    return SuiteView(str(path), name, tasks, sha, train, file)
 
 
 def default_max_new_tokens(tasks: Sequence[Task]) -> int:
     """Room for the optimal plan's steps, two more, and some slack: about 20 tokens a step line."""
     longest = max(t.optimal_len for t in tasks)
     return 32 + 20 * (longest + 2)
+
+
+PLANBENCH_MAX_NEW_TOKENS = 16_384
+"""PlanBench's prompts go to chat and reasoning models, which explain, think aloud and
+format before (or around) the plan; a budget sized for bare plans cut them off."""
+PLANBENCH_STOP = ("[PLAN END]", "[STATEMENT]")
+"""Where PlanBench's answers end: the plan's closing marker, or a new problem. No
+blank-line stop: such answers have blank lines before the plan."""
+
+
+def default_generation(template: str, tasks: Sequence[Task]) -> tuple[int, tuple[str, ...]]:
+    """The token budget and stop strings for a template: bare plans for the seed's forms, room to talk for PlanBench's."""
+    if template in PLANBENCH:
+        return PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP
+    return default_max_new_tokens(tasks), GenerationConfig().stop
 
 
 @dataclass
@@ -182,7 +198,8 @@ def run(config: EvalConfig, adapter: Adapter, on_progress: Callable[[Progress], 
         on_progress(progress)
     started = time.time()
     # Longest prompts first and together: batches pad less, and memory trouble shows at once.
-    queries = {t.id: build(t.example, config.prompt, shots) for t in todo}
+    examples = _planbench_examples(config, suite, todo)
+    queries = {t.id: build(t.example, config.prompt, shots, examples.get(t.id)) for t in todo}
     todo.sort(key=lambda t: -len(queries[t.id].text or json.dumps(queries[t.id].messages)))
     try:
         _generate_all(config, adapter, todo, queries, done, progress, on_progress, out)
@@ -229,9 +246,21 @@ def _generate_all(config: EvalConfig, adapter: Adapter, todo: list[Task], querie
             on_progress(progress)
 
 
+def _planbench_examples(config: EvalConfig, suite: SuiteView, todo: list[Task]) -> dict[str, Example]:
+    """For ``planbench-1shot``: the solved problem shown before each one, from the whole split it comes from."""
+    if config.prompt.template != "planbench-1shot":
+        return {}
+    pool = [ex for ex in read_examples(suite.file) if ex.split in (None, config.split)] if suite.file else \
+        [t.example for t in suite.tasks]
+    return {t.id: planbench_example(t.example, pool) for t in todo}
+
+
 def _shots_pool(config: EvalConfig, suite: SuiteView) -> list[Example]:
     if config.prompt.shots <= 0:
         return []
+    if config.prompt.template in PLANBENCH:
+        raise BwbenchError("PlanBench's prompts are zero-shot (planbench) or show one problem chosen as PlanBench "
+                           "chooses it (planbench-1shot); drop --shots", "--shots")
     source = Path(config.shots_from) if config.shots_from else suite.train
     if source is None:
         raise BwbenchError("few-shot examples need a train split: the suite has none; name a file with --shots-from", "--shots")

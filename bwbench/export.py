@@ -22,10 +22,11 @@ from .errors import BwbenchError
 from .evaluate import default_max_new_tokens, load_suite
 from .fileio import replace_dir
 from .adapters.base import GenerationConfig
-from .prompts import TEMPLATES, PromptConfig, build
+from .prompts import PLANBENCH, TEMPLATES, PromptConfig, build
 
 MARKER = "bwbench_task.json"  # what marks a directory as an export this command may replace
 METRICS = ("valid", "optimal", "exact")
+EXPORTABLE = tuple(t for t in TEMPLATES if t not in PLANBENCH)  # the seed's stop strings and budgets
 
 
 def export_lm_eval(suite: Path, out: Path, split: str = "test", name: str = "bwbench", template: str = "seed",
@@ -33,8 +34,9 @@ def export_lm_eval(suite: Path, out: Path, split: str = "test", name: str = "bwb
     """Write the task directory ``out`` (replacing an earlier export there, all at once); return its description."""
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         raise BwbenchError(f"task name {name!r}: use lower-case letters, digits and _, starting with a letter", "--name")
-    if template not in TEMPLATES:
-        raise BwbenchError(f"unknown template {template!r}; choose one of: {', '.join(TEMPLATES)}", "--template")
+    if template not in EXPORTABLE:
+        raise BwbenchError(f"unknown template {template!r}; choose one of: {', '.join(EXPORTABLE)} "
+                           "(PlanBench's prompts are run with bwbench eval --template planbench)", "--template")
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
         raise BwbenchError(f"exists and is not a bwbench lm-eval export (no {MARKER}); choose another --out", str(out))
     view = load_suite(suite, split)

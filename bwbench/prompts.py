@@ -4,7 +4,10 @@
 what its fine-tuned models saw (the default for fine-tuned models); ``chat``
 hands the same words to the model's own chat template; ``plain`` is the text
 alone, for base models. Few-shot examples come from a train split, never from
-the examples being evaluated.
+the examples being evaluated. ``planbench`` and ``planbench-1shot`` send what
+PlanBench sends (its rules and ``[STATEMENT]`` in the domain's words,
+:mod:`.interop.planbench_prompts`), zero-shot or after one solved problem chosen
+as PlanBench chooses it (:func:`planbench_example`).
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .adapters.base import Query
+from .benchmark.goal import Goal
 from .benchmark.records import Example
-from .benchmark.text import INSTRUCTION, render_input, render_plan
+from .benchmark.state import Action, parse_action
+from .benchmark.text import INSTRUCTION, NLStep, render_input, render_plan
 
-TEMPLATES = ("seed", "chat", "plain")
+TEMPLATES = ("seed", "chat", "plain", "planbench", "planbench-1shot")
+PLANBENCH = ("planbench", "planbench-1shot")
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,11 @@ def choose_shots(pool: Sequence[Example], k: int, seed: int) -> list[Example]:
     return random.Random(seed).sample(list(pool), k)
 
 
-def build(ex: Example, config: PromptConfig, shots: Sequence[Example]) -> Query:
+def build(ex: Example, config: PromptConfig, shots: Sequence[Example], example: Example | None = None) -> Query:
+    """The query for ``ex``; ``example`` is the solved problem a ``planbench-1shot`` prompt shows first."""
+    if config.template in PLANBENCH:
+        text = planbench_prompt(ex, example if config.template == "planbench-1shot" else None)
+        return Query(text, ({"role": "user", "content": text},), False, ex)
     instruction, inp = problem_text(ex)
     turns = [(f"{problem_text(s)[0]}\n\n{problem_text(s)[1]}", answer_text(s)) for s in shots]
     user = f"{instruction}\n\n{inp}"
@@ -76,3 +86,49 @@ def prompt_hash(q: Query) -> str:
     """A short hash of what is sent: the text, or the messages for a chat template."""
     payload = json.dumps(q.messages, sort_keys=True) if q.chat else q.text
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def planbench_prompt(ex: Example, example: Example | None = None) -> str:
+    """PlanBench's prompt for ``ex``, in its record's vocabulary (PlanBench's Blocksworld words by default)."""
+    from .interop import planbench_prompts as pb
+
+    config = pb.config_for(ex.vocab) if ex.vocab is not None else pb.BLOCKSWORLD
+    blocks = sorted(ex.init.blocks | (example.init.blocks if example is not None else set()))
+    config = config.for_objects(blocks)
+    shown = None if example is None else _planbench_problem(example, example_plan(example))
+    return pb.render_prompt(_planbench_problem(ex), config, example=shown)
+
+
+def _planbench_problem(ex: Example, plan: Sequence = ()):
+    from .interop.planbench_prompts import PlanBenchProblem
+
+    goal = ex.goal.facts() if ex.goal.__class__ is Goal else Goal.of_state(ex.goal).facts()
+    return PlanBenchProblem(tuple(sorted(ex.init.blocks)), ex.init.facts(), goal, tuple(plan))
+
+
+def example_plan(ex: Example) -> tuple[Action, ...]:
+    """The plan a one-shot prompt shows: the source's own (``source_plan``, PlanBench's), else the gold plan."""
+    rec = ex.record
+    if isinstance(rec.get("source_plan"), list):
+        return tuple(parse_action(a) for a in rec["source_plan"])
+    state, out = ex.init, []
+    for step in ex.gold or ():
+        action = step.resolve(state) if step.__class__ is NLStep else step
+        out.append(action)
+        state = state.apply(action)
+    return tuple(out)
+
+
+def planbench_example(ex: Example, suite: Sequence[Example]) -> Example:
+    """The solved problem PlanBench shows before ``ex``: the instance numbered one less (``instance-11.pddl`` before
+    ``instance-12.pddl``) when the suite has it, else the problem before it in the suite (the last, for the first)."""
+    import re
+
+    by_source = {e.record.get("source"): e for e in suite if e.record.get("source")}
+    m = re.fullmatch(r"(.*?)(\d+)(\.pddl)", str(ex.record.get("source") or ""))
+    if m is not None:
+        prev = by_source.get(f"{m.group(1)}{int(m.group(2)) - 1}{m.group(3)}")
+        if prev is not None:
+            return prev
+    i = next(i for i, e in enumerate(suite) if e is ex or (e.path == ex.path and e.line == ex.line))
+    return suite[i - 1]

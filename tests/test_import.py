@@ -15,19 +15,20 @@ import pytest
 
 from bwbench.benchmark.goal import Goal, parse_fact
 from bwbench.benchmark.records import read_examples
-from bwbench.benchmark.state import State
+from bwbench.benchmark.state import State, parse_action
 from bwbench.benchmark.validate import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "planbench-reference"
 DATA = ROOT / "data"
-PUBLISHED = {  # suite → (problems, domain, names config), as the suites' cards say they were imported
+PUBLISHED = {  # suite → (problems, domain, names config, plans), as the suites' cards say they were imported
     "planbench-bw": ("instances/blocksworld/generated_basic", "instances/blocksworld/generated_domain.pddl",
-                     "configs/blocksworld.yaml"),
+                     "configs/blocksworld.yaml", "instances/blocksworld/info.json"),
     "planbench-bw3": ("instances/blocksworld/generated_basic_3", "instances/blocksworld/generated_domain.pddl",
-                      "configs/blocksworld_3.yaml"),
+                      "configs/blocksworld_3.yaml", None),
     "planbench-mystery": ("instances/blocksworld/mystery/generated_basic",
-                          "instances/blocksworld/mystery/generated_domain.pddl", "configs/mystery_blocksworld.yaml"),
+                          "instances/blocksworld/mystery/generated_domain.pddl", "configs/mystery_blocksworld.yaml",
+                          "instances/blocksworld/info.json"),
 }
 
 
@@ -139,10 +140,9 @@ def test_published_suites_match_an_independent_search(suite):
 def test_published_suites_reimport_byte_identically(suite, tmp_path):
     base = shared()
     man = json.loads((DATA / suite / "manifest.json").read_text())
-    problems, domain, names = PUBLISHED[suite]
-    # Run from a copy of the layout the command names (../shared beside the checkout), so the recorded command is the same.
+    problems, domain, names, plans = PUBLISHED[suite]
     r = bwbench("import", str(base / problems), "--domain", str(base / domain), "--names", str(base / names),
-                "--out", str(tmp_path / suite), "--suite", suite)
+                *(["--plans", str(base / plans)] if plans else []), "--out", str(tmp_path / suite), "--suite", suite)
     assert r.returncode == 0, r.stderr
     again = json.loads((tmp_path / suite / "manifest.json").read_text())
     assert again["files"] == man["files"] and again["counts"] == man["counts"]
@@ -157,6 +157,7 @@ def test_records_keep_source_and_sha256():
         path = base / PUBLISHED["planbench-mystery"][0] / rec["source"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == rec["source_sha256"]
         assert rec["vocabulary"]["actions"]["pick-up"] == "attack" and rec["vocabulary"]["objects"]["a"] == "object a"
+        assert simulate(ex.init, ex.goal, [parse_action(a) for a in rec["source_plan"]])  # PlanBench's own plan, kept
 
 
 def test_gold_plans_pass_unified_planning_validator():
@@ -168,7 +169,7 @@ def test_gold_plans_pass_unified_planning_validator():
 
     up.get_environment().credits_stream = None
     for suite in ("planbench-bw", "planbench-mystery"):
-        problems, domain, _ = PUBLISHED[suite]
+        problems, domain, _, _ = PUBLISHED[suite]
         records = [json.loads(ln) for ln in (DATA / suite / "test.jsonl").read_text().splitlines()]
         for rec in records[::25]:
             problem = PDDLReader().parse_problem(str(base / domain), str(base / problems / rec["source"]))
@@ -204,10 +205,12 @@ def test_pyperplan_finds_the_same_optimal_lengths_on_every_planbench_instance():
     base = shared()
     from bwbench.benchmark import pddl
 
-    for suite, (problems, domain, _) in PUBLISHED.items():
+    from bwbench.benchmark.domain import recognise
+
+    for suite, (problems, domain, _, _) in PUBLISHED.items():
         for rec in (json.loads(ln) for ln in (DATA / suite / "test.jsonl").read_text().splitlines()):
             problem = pddl.read_problem(base / problems / rec["source"], base / domain)
-            result = pddl.solve_with_engine(problem, "pyperplan-opt", "pyperplan")
+            result = pddl.solve_with_engine(problem, "pyperplan-opt", "pyperplan", recognise(problem))
             assert result.length == rec["optimal_len"], (suite, rec["source"])
 
 

@@ -24,7 +24,7 @@ from ..benchmark.goal import Goal
 from ..benchmark.judge import level_of
 from ..benchmark.pddl import domain_name, domain_path, from_up_problem, read_problem, read_problem_fast
 from ..benchmark.planner import BwbenchPlanner, Unsolvable
-from ..benchmark.state import State
+from ..benchmark.state import Action, Op, State
 from ..benchmark.text import INSTRUCTION, RULE, render_plan, render_towers
 from ..benchmark.validate import simulate
 from ..benchmark.vocab import Vocabulary
@@ -44,6 +44,7 @@ class ImportConfig:
     suite: str
     domain: Path | None = None
     names: Path | None = None
+    plans: Path | None = None
     command: str = ""
 
 
@@ -121,7 +122,41 @@ def check_names(vocab: Vocabulary, config, where: Path) -> Vocabulary:
                    predicate_words=theirs.predicate_words)
 
 
-def import_record(path: Path, vocab: Vocabulary, domain: Path | None, suite: str) -> dict:
+def read_plans(path: Path) -> dict[str, str]:
+    """The source's own plans, PlanBench's ``info.json`` form: ``{"instance-1.pddl": {"plan": "(unstack b c)\\n..."}}``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BwbenchError(f"not JSON ({exc})", str(path)) from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) and isinstance(v.get("plan"), str) for v in data.values()):
+        raise BwbenchError("plans must map each problem file to {\"plan\": \"(action ...)\\n...\"} (PlanBench's info.json)",
+                           str(path))
+    return {name: v["plan"] for name, v in data.items()}
+
+
+def source_plan(text: str, vocab: Vocabulary, init: State, goal: Goal, where: str) -> list[str]:
+    """The source's plan in bwbench's action names, checked by simulation; ``BwbenchError`` if it is not a plan."""
+    ops = {name: op for op, name in vocab.actions.items()}
+    actions = []
+    for line in (ln.strip() for ln in text.splitlines()):
+        if not line or line.startswith(";"):
+            continue
+        parts = line.strip("()").split()
+        try:
+            op = ops.get(parts[0].lower()) or Op(parts[0].lower())
+            actions.append(Action(op, *parts[1:]))
+        except (ValueError, IndexError, TypeError):
+            raise BwbenchError(f"its plan has a step that is not an action: {line!r}", where) from None
+    verdict = simulate(init, goal, actions)
+    if not verdict:
+        raise BwbenchError(f"its plan does not solve the problem: {verdict.reason}", where)
+    return [a.pddl() for a in actions]
+
+
+def import_record(path: Path, vocab: Vocabulary, domain: Path | None, suite: str,
+                  plans: dict[str, str] | None = None, plans_file: Path | None = None) -> dict:
     """One problem file as a suite record, solved optimally; ``BwbenchError`` naming the file."""
     data = path.read_bytes()
     try:
@@ -141,13 +176,18 @@ def import_record(path: Path, vocab: Vocabulary, domain: Path | None, suite: str
     if missing:
         raise BwbenchError(f"--names has no words for {', '.join(missing)}", str(path))
     steps = render_plan(result.plan).split("\n")[1:]
+    extra = {}
+    if plans is not None:
+        if path.name not in plans:
+            raise BwbenchError(f"has no plan for {path.name}", str(plans_file))
+        extra["source_plan"] = source_plan(plans[path.name], vocab, init, goal, f"{plans_file} ({path.name})")
     return {
         "id": f"{suite}-{path.stem}", "suite": suite, "split": "test", "level": level_of(result.length),
         "n_blocks": len(init.blocks), "init": [list(t) for t in init.sorted_towers()], "goal": goal.to_json(),
         "plan": [s.split(": ", 1)[1] for s in steps], "optimal_len": result.length,
         "n_optimal_plans": result.n_optimal, "source": path.name, "source_sha256": hashlib.sha256(data).hexdigest(),
         "vocabulary": vocab.to_json(), "instruction": INSTRUCTION, "input": render_input_facts(init, goal),
-        "output": render_plan(result.plan),
+        "output": render_plan(result.plan), **extra,
     }
 
 
@@ -176,9 +216,10 @@ def import_suite(config: ImportConfig, progress: Callable[[int], None] | None = 
     vocab = recognise_domain(config.domain, files[0])
     if names is not None:
         vocab = check_names(vocab, names, config.names)
+    plans = read_plans(config.plans) if config.plans is not None else None
     records = []
-    for i, path in enumerate(files, 1):
-        records.append(import_record(path, vocab, config.domain, config.suite))
+    for path in files:
+        records.append(import_record(path, vocab, config.domain, config.suite, plans, config.plans))
         if progress:
             progress(1)
     ids = [r["id"] for r in records]
@@ -220,6 +261,9 @@ def manifest(config: ImportConfig, vocab: Vocabulary, records: list[dict], test:
                        "predicates": dict(vocab.predicates)},
             "names": None if config.names is None else {
                 "file": config.names.name, "sha256": hashlib.sha256(config.names.read_bytes()).hexdigest()},
+            "plans": None if config.plans is None else {
+                "file": config.plans.name, "sha256": hashlib.sha256(config.plans.read_bytes()).hexdigest(),
+                "longer_than_optimal": sum(len(r["source_plan"]) > r["optimal_len"] for r in records)},
             "problems": len(records),
             "repeated_problems": sum(c - 1 for c in seen.values()),
             "unique_optimal": sum(r["n_optimal_plans"] == 1 for r in records),
