@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .canon import problem_key, shape_key
-from .planner import distance_and_count, encode
+from .judge import level_of
+from .planner import optimal
 from .records import Example, read_examples
 from .validate import simulate
 
@@ -107,10 +108,9 @@ def _audit_line(fa: FileAudit, ex: Example, seen: set) -> None:
     if key in seen:
         fa.flag("duplicates", ex.line)
     seen.add(key)
-    _, s, g = encode(ex.init, ex.goal)
-    moves, count = distance_and_count(s, g)
-    fa.levels[moves] += 1
-    if moves == 0:
+    steps, count = optimal(ex.init, ex.goal)
+    fa.levels[level_of(steps)] += 1
+    if steps == 0:
         fa.flag("solved_at_start", ex.line)
     if count > 1 and fa.split == "test":
         fa.flag("nonunique_optimal", ex.line)
@@ -119,5 +119,5 @@ def _audit_line(fa: FileAudit, ex: Example, seen: set) -> None:
         verdict = simulate(ex.init, ex.goal, ex.gold)
         if not verdict:
             fa.flag("invalid_gold", ex.line)
-        elif len(ex.gold) > 2 * moves:
+        elif len(ex.gold) > steps:
             fa.flag("suboptimal_gold", ex.line)

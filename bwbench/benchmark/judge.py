@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from .parse import ParsedPlan, Step, fits, parse_completion
 from .goal import Goal
-from .partial import solve_partial
-from .planner import configuration, distance_and_count, encode
+from .planner import configuration, optimal
 from .state import State
 from .validate import Status, Verdict, simulate_from
 from .vocab import Vocabulary
@@ -91,12 +90,7 @@ def level_of(optimal_len: int) -> int:
 
 def optimal_length(init: State, goal: State | Goal) -> int:
     """Steps of an optimal plan (two per move, and one for a last pick a partial goal may need), computed by bwbench's planner."""
-    full = configuration(init, goal)
-    if full is None:
-        return solve_partial(init, goal).length
-    _, s, g = encode(init, full)
-    moves, _ = distance_and_count(s, g)
-    return 2 * moves
+    return optimal(init, goal)[0]
 
 
 def judge(init: State, goal: State | Goal, completion: str, gold: str | None = None,

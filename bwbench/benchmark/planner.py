@@ -226,6 +226,21 @@ def configuration(init: State, goal: State | Goal) -> State | None:
     return goal
 
 
+def optimal(init: State, goal: State | Goal) -> tuple[int, int]:
+    """Steps of an optimal plan and the number of optimal plans, for either kind of goal."""
+    full = configuration(init, goal)
+    if full is None:
+        from .partial import solve_partial
+
+        result = solve_partial(init, goal)
+        return result.length, result.n_optimal
+    _, s, g = encode(init, full)
+    found = distance_and_count(s, g)
+    if found is None:
+        raise Unsolvable("no plan")
+    return 2 * found[0], found[1]
+
+
 class BwbenchPlanner:
     """Bidirectional breadth-first search over canonical states for configurations; partial goals by :mod:`.partial`.
 
