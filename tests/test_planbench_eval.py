@@ -1,0 +1,110 @@
+"""bwbench eval the PlanBench way, end to end: the openai adapter against a local server that replays PlanBench's
+published answers, keyed by the exact prompt PlanBench sent. A prompt that differs by one byte gets no answer."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from bwbench.adapters.base import cut_at_stop
+from bwbench.benchmark.judge import judge
+from bwbench.benchmark.records import read_examples
+from bwbench.evaluate import PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP
+
+from .test_cli import bwbench
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT.parent / "shared" / "planbench-reference" / "results"
+
+
+class Replay:
+    """An OpenAI-compatible chat server answering each known prompt with the response PlanBench recorded for it."""
+
+    def __init__(self, answers: dict[str, str]):
+        self.answers = answers
+        self.requests: list[dict] = []
+        self.unknown = 0
+        lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, code, body):
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                self._send(200, {"object": "list", "data": [{"id": "replay", "object": "model", "created": 0, "owned_by": "t"}]})
+
+            def do_POST(self):
+                req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                prompt = req["messages"][-1]["content"]
+                with lock:
+                    server.requests.append({k: v for k, v in req.items() if k != "messages"})
+                if prompt not in server.answers:
+                    with lock:
+                        server.unknown += 1
+                    return self._send(400, {"error": {"message": "unknown prompt", "type": "invalid_request_error"}})
+                msg = {"role": "assistant", "content": server.answers[prompt]}
+                self._send(200, {"id": "r", "object": "chat.completion", "created": 0, "model": "replay",
+                                 "choices": [{"index": 0, "message": msg, "finish_reason": "stop"}]})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _results(rel: str) -> dict:
+    path = RESULTS / rel
+    if not path.is_file():
+        pytest.skip("../shared/planbench-reference is not beside this checkout")
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("rel,suite,template", [
+    ("blocksworld/gpt-4o_chat/task_1_plan_generation_zero_shot.json", "planbench-bw", "planbench"),
+    ("mystery_blocksworld/claude-3-opus/task_1_plan_generation.json", "planbench-mystery", "planbench-1shot"),
+])
+def test_eval_sends_planbench_prompts_byte_for_byte_and_judges_the_answers(tmp_path, monkeypatch, rel, suite, template):
+    doc = _results(rel)
+    answers = {i["query"]: i["llm_raw_response"] for i in doc["instances"] if i.get("llm_raw_response")}
+    by_source = {f"instance-{i['instance_id']}.pddl": i for i in doc["instances"]}
+    server = Replay(answers)
+    monkeypatch.setenv("BWBENCH_API_KEY", "sk-test")
+    try:
+        r = bwbench("eval", "--model", f"openai:{server.url}", "--api", "chat", "--template", template,
+                    "--suite", str(ROOT / "data" / suite), "--out", str(tmp_path / "run"), "--retries", "0",
+                    "--concurrency", "4")
+    finally:
+        server.close()
+    examples = {ex.record["source"]: ex for ex in read_examples(ROOT / "data" / suite / "test.jsonl")}
+    answered = [s for s in examples if s in by_source and by_source[s].get("llm_raw_response")]
+    # Every problem PlanBench answered was asked with exactly PlanBench's prompt; the rest are recorded as failed.
+    assert server.unknown == len(examples) - len(answered)
+    assert all(q["max_tokens"] == PLANBENCH_MAX_NEW_TOKENS and q["stop"] == list(PLANBENCH_STOP) for q in server.requests)
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(ln) for ln in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
+    assert sorted(ln["source"] for ln in lines) == sorted(answered)
+    for ln in lines:
+        ex = examples[ln["source"]]
+        raw = by_source[ln["source"]]["llm_raw_response"]
+        assert ln["completion"] == cut_at_stop(raw, PLANBENCH_STOP).strip()
+        expected = judge(ex.init, ex.goal, ln["completion"], ln["output"], ex.record["optimal_len"], ex.vocab)
+        assert ln["verdict"]["status"] == expected.status.value
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["n_examples"] == len(answered) and results["prompt"]["template"] == template
+    assert results["complete"] is (len(answered) == len(examples))
