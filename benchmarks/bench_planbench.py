@@ -1,0 +1,120 @@
+"""PlanBench's instances on one core: reading, planning and importing them, each against a baseline in the same run.
+
+    python benchmarks/bench_planbench.py [--shared ../shared/planbench-reference] [--sample 100]
+
+1. Reading a problem file: bwbench's reader of plain STRIPS problems
+   (``pddl.read_problem_fast``) against unified-planning's ``PDDLReader``, on
+   the same files, with agreement on what each read.
+2. Optimal planning for partial goals: bwbench's planner (breadth-first over
+   moves to the goal's states, counting optimal plans) against pyperplan's
+   optimal configuration (A* with LM-cut) through unified-planning, on the
+   same problems, with agreement on optimal lengths. Per-problem times for
+   3, 4 and 5 blocks.
+3. ``bwbench import`` of all 1,100 instances (PlanBench's Blocksworld, its
+   3-block set and Mystery), end to end: problems per second.
+
+Every time is the best of several repeats, for both sides alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import redirect_stdout
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import one_core  # noqa: E402
+
+from bwbench.benchmark import pddl  # noqa: E402
+from bwbench.benchmark.domain import recognise  # noqa: E402
+from bwbench.benchmark.planner import BwbenchPlanner  # noqa: E402
+from bwbench.interop.pddl_suite import ImportConfig, import_suite  # noqa: E402
+
+SETS = [  # (problems, domain, names config)
+    ("instances/blocksworld/generated_basic", "instances/blocksworld/generated_domain.pddl", "configs/blocksworld.yaml"),
+    ("instances/blocksworld/generated_basic_3", "instances/blocksworld/generated_domain.pddl", "configs/blocksworld_3.yaml"),
+    ("instances/blocksworld/mystery/generated_basic", "instances/blocksworld/mystery/generated_domain.pddl",
+     "configs/mystery_blocksworld.yaml"),
+]
+
+
+def best(fn, repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "planbench-reference")
+    ap.add_argument("--sample", type=int, default=100, help="problems per set for the unified-planning baselines")
+    args = ap.parse_args()
+    print(one_core())
+    base = args.shared
+    problems, domain, _ = SETS[0]
+    files = sorted((base / problems).glob("instance-*.pddl"), key=lambda p: int(p.stem.split("-")[1]))
+    vocab = recognise(pddl.read_problem(files[0], base / domain))
+    sample = files[:: max(1, len(files) // args.sample)][: args.sample]
+    texts = [f.read_text() for f in sample]
+
+    # 1. Reading
+    ours = best(lambda: [pddl.read_problem_fast(t, vocab) for t in texts])
+    theirs = read_up = best(lambda: [pddl.read_problem(f, base / domain) for f in sample], repeats=1)
+    fast = [pddl.read_problem_fast(t, vocab) for t in texts]
+    slow = [pddl.from_up_problem(pddl.read_problem(f, base / domain), vocab) for f in sample]
+    agree = sum((a.init, a.goal) == (b.init, b.goal) for a, b in zip(fast, slow))
+    print(f"\n1. reading {len(sample)} problem files")
+    print(f"   bwbench read_problem_fast   {1e3 * ours / len(sample):8.3f} ms/file")
+    print(f"   unified-planning PDDLReader {1e3 * theirs / len(sample):8.3f} ms/file   ratio {theirs / ours:,.0f}x")
+    print(f"   same problems read: {agree}/{len(sample)}")
+
+    # 2. Planning
+    planner = BwbenchPlanner()
+    by_blocks: dict[int, list[float]] = {}
+    for p in fast:
+        t = best(lambda: planner.solve(p.init, p.goal), repeats=5)
+        by_blocks.setdefault(len(p.init.blocks), []).append(t)
+    ours = sum(sum(v) for v in by_blocks.values())
+    up_problems = [pddl.read_problem(f, base / domain) for f in sample]
+    engine_times, same = [], 0
+    for up_p, p in zip(up_problems, fast):
+        t = time.perf_counter()
+        with redirect_stdout(io.StringIO()):
+            result = pddl.solve_with_engine(up_p, "pyperplan-opt", "pyperplan", vocab)
+        engine_times.append(time.perf_counter() - t)
+        same += result.length == planner.solve(p.init, p.goal).length
+    theirs = sum(engine_times)
+    print(f"\n2. optimal plans for {len(sample)} partial goals")
+    for n in sorted(by_blocks):
+        v = by_blocks[n]
+        print(f"   bwbench, {n} blocks: median {1e3 * statistics.median(v):.3f} ms, max {1e3 * max(v):.3f} ms ({len(v)} problems)")
+    print(f"   bwbench planner             {1e3 * ours / len(sample):8.3f} ms/problem (counting optimal plans too)")
+    print(f"   pyperplan A*/LM-cut via UP  {1e3 * theirs / len(sample):8.3f} ms/problem   ratio {theirs / ours:,.0f}x")
+    print(f"   same optimal length: {same}/{len(sample)}")
+
+    # 3. Import
+    with tempfile.TemporaryDirectory() as tmp:
+        total, n = 0.0, 0
+        for i, (problems, domain, names) in enumerate(SETS):
+            cfg = ImportConfig((base / problems,), Path(tmp) / f"s{i}", f"s{i}", base / domain, base / names)
+            t = time.perf_counter()
+            man = import_suite(cfg)
+            total += time.perf_counter() - t
+            n += man["imported"]["problems"]
+    print(f"\n3. bwbench import of all {n:,} instances: {total:.2f} s, {n / total:,.0f} problems/s "
+          f"(unified-planning's reader alone would take about {n * read_up / len(sample):.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
