@@ -270,3 +270,30 @@ def test_a_partial_goal_problem_imports_and_evaluates(tmp_path):
     (tmp_path / "other" / "keep.txt").write_text("x")
     assert bwbench("import", "probs", "--out", "other", cwd=tmp_path).returncode == 2
     assert (tmp_path / "other" / "keep.txt").read_text() == "x"
+
+
+def test_solve_reads_ipc_problems_with_their_own_domain(tmp_path):
+    """A standard IPC problem (ontable, clear, handempty) with its own domain file, and a renamed one."""
+    ipc_domain = (pddl_domain_text().replace("on-table", "ontable").replace("arm-empty", "handempty")
+                  .replace("(define (domain blocksworld)", "(define (domain blocks)"))
+    (tmp_path / "domain.pddl").write_text(ipc_domain)
+    (tmp_path / "p.pddl").write_text(
+        "(define (problem sussman) (:domain blocks) (:objects a b c)"
+        " (:init (handempty) (ontable a) (ontable b) (on c a) (clear b) (clear c))"
+        " (:goal (and (on a b) (on b c))))")
+    r = bwbench("solve", "p.pddl", "--domain", "domain.pddl", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0].startswith("; 6 steps, planner bwbench")  # the Sussman anomaly
+    assert "(unstack c a)" in r.stdout
+    r = bwbench("solve", "p.pddl", "--domain", "domain.pddl", "--planner", "pyperplan", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.splitlines()[0].startswith("; 6 steps, planner pyperplan"), r.stderr
+    if SHARED.is_dir():
+        mystery = SHARED / "instances/blocksworld/mystery"
+        r = bwbench("solve", str(mystery / "generated_basic/instance-12.pddl"), "--domain", str(mystery / "generated_domain.pddl"))
+        assert r.returncode == 0 and "(feast b d)" in r.stdout, r.stderr
+
+
+def pddl_domain_text() -> str:
+    from bwbench.benchmark.pddl import domain_path
+
+    return domain_path().read_text()

@@ -3,6 +3,9 @@ import random
 import pytest
 
 from bwbench.benchmark import pddl
+from pathlib import Path
+
+from bwbench.benchmark.domain import recognise
 from bwbench.benchmark.goal import Goal
 from bwbench.benchmark.state import State
 
@@ -43,3 +46,76 @@ def test_unreadable_pddl_is_a_value_error(tmp_path):
     path.write_text("(define (problem p) (:domain blocksworld) (:objects a")
     with pytest.raises(ValueError, match="cannot read PDDL"):
         pddl.read_problem(path)
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "planbench-reference" / "instances"
+
+
+@pytest.mark.parametrize("problems,domain", [
+    ("blocksworld/generated_basic", "blocksworld/generated_domain.pddl"),
+    ("blocksworld/generated_basic_3", "blocksworld/generated_domain.pddl"),
+    ("blocksworld/mystery/generated_basic", "blocksworld/mystery/generated_domain.pddl"),
+    ("blocksworld_hard/generated", "blocksworld_hard/generated_domain.pddl"),
+])
+def test_fast_reader_reads_what_unified_planning_reads(problems, domain):
+    if not SHARED.is_dir():
+        pytest.skip("../shared/planbench-reference is not beside this checkout")
+    files = sorted((SHARED / problems).glob("*.pddl"))[::25]
+    vocab = recognise(pddl.read_problem(files[0], SHARED / domain))
+    for f in files:
+        fast = pddl.read_problem_fast(f.read_text(), vocab)
+        slow = pddl.from_up_problem(pddl.read_problem(f, SHARED / domain), vocab)
+        assert fast is not None and (fast.init, fast.goal, fast.objects) == (slow.init, slow.goal, slow.objects), f
+
+
+def test_fast_reader_leaves_what_it_does_not_know_to_unified_planning(tmp_path):
+    vocab = recognise(pddl.read_problem(_write(tmp_path, "(on a b)")))
+    typed = ("(define (problem p) (:domain blocksworld) (:objects a b - block)"
+             " (:init (arm-empty) (on-table a) (on-table b) (clear a) (clear b)) (:goal (and (on a b))))")
+    negative = ("(define (problem p) (:domain blocksworld) (:objects a b)"
+                " (:init (arm-empty) (on-table a) (on-table b) (clear a) (clear b)) (:goal (and (on a b) (not (on b a)))))")
+    assert pddl.read_problem_fast(typed, vocab) is None and pddl.read_problem_fast(negative, vocab) is None
+    commented = "; a comment (with parentheses)\n" + typed.replace(" - block", "")
+    assert pddl.read_problem_fast(commented, vocab).goal == Goal.of_facts([("on", "a", "b")])
+
+
+def _write(tmp_path, goal: str) -> Path:
+    path = tmp_path / "p.pddl"
+    path.write_text("(define (problem p) (:domain blocksworld) (:objects a b c)"
+                    " (:init (arm-empty) (on-table a) (on-table b) (on c a) (clear b) (clear c))"
+                    f" (:goal (and {goal})))")
+    return path
+
+
+def test_inconsistent_initial_states_are_refused(tmp_path):
+    path = tmp_path / "p.pddl"
+    path.write_text("(define (problem p) (:domain blocksworld) (:objects a b)"
+                    " (:init (arm-empty) (on-table a) (on b a) (clear a) (clear b)) (:goal (and (on a b))))")
+    with pytest.raises(ValueError, match="clear facts"):
+        pddl.from_up_problem(pddl.read_problem(path))
+
+
+def test_domains_are_recognised_by_structure_not_names(tmp_path):
+    from bwbench.benchmark.domain import NotBlocksworld
+    from bwbench.benchmark.state import Op
+
+    text = pddl.domain_path().read_text()
+    renamed = text
+    for old, new in [("pick-up", "grab"), ("put-down", "drop"), ("unstack", "lift"), ("(:action stack", "(:action place"),
+                     ("on-table", "floor"), ("arm-empty", "free"), ("holding", "carry"), ("clear", "open")]:
+        renamed = renamed.replace(old, new)
+    (tmp_path / "renamed.pddl").write_text(renamed)
+    problem = ("(define (problem p) (:domain blocksworld) (:objects a b)"
+               " (:init (free) (floor a) (floor b) (open a) (open b)) (:goal (and (on a b))))")
+    (tmp_path / "p.pddl").write_text(problem)
+    vocab = recognise(pddl.read_problem(tmp_path / "p.pddl", tmp_path / "renamed.pddl"))
+    assert dict(vocab.actions) == {Op.PICK_UP: "grab", Op.PUT_DOWN: "drop", Op.STACK: "place", Op.UNSTACK: "lift"}
+    assert vocab.predicates["on-table"] == "floor" and vocab.predicates["clear"] == "open"
+    # The familiar names for something else: put-down that leaves the block unclear is not Blocksworld's.
+    broken = text.replace(":effect (and (clear ?ob) (arm-empty) (on-table ?ob) (not (holding ?ob)))",
+                          ":effect (and (arm-empty) (on-table ?ob) (not (holding ?ob)))")
+    assert broken != text
+    (tmp_path / "broken.pddl").write_text(broken)
+    (tmp_path / "q.pddl").write_text(problem.replace("free", "arm-empty").replace("floor", "on-table").replace("open", "clear"))
+    with pytest.raises(NotBlocksworld, match="do not match"):
+        recognise(pddl.read_problem(tmp_path / "q.pddl", tmp_path / "broken.pddl"))
