@@ -108,3 +108,54 @@ def test_eval_sends_planbench_prompts_byte_for_byte_and_judges_the_answers(tmp_p
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["n_examples"] == len(answered) and results["prompt"]["template"] == template
     assert results["complete"] is (len(answered) == len(examples))
+
+
+OLD_WORDING = {  # 2023 files made with an older wording of the rules; tests/test_planbench_prompts.py checks exactly how
+    "blocksworld/gpt-4_chat/task_1_plan_generation.json", "blocksworld/gpt-4_chat/task_1_plan_generation_zero_shot.json",
+}
+
+
+def test_templates_render_every_published_query_from_the_suites():
+    """Through bwbench's own path (suite record → prompts.build), every natural-language query of every shared file."""
+    from bwbench.prompts import PromptConfig, build, planbench_example
+
+    if not RESULTS.is_dir():
+        pytest.skip("../shared/planbench-reference is not beside this checkout")
+    checked = 0
+    for domain, suite in (("blocksworld", "planbench-bw"), ("mystery_blocksworld", "planbench-mystery")):
+        examples = list(read_examples(ROOT / "data" / suite / "test.jsonl"))
+        by_source = {ex.record["source"]: ex for ex in examples}
+        for path in sorted((RESULTS / domain).glob("*/*.json")):
+            rel = str(path.relative_to(RESULTS))
+            if "_pddl" in path.name or rel in OLD_WORDING:
+                continue
+            doc = json.loads(path.read_text())
+            one = doc["prompt_type"] == "oneshot"
+            config = PromptConfig("planbench-1shot" if one else "planbench")
+            for inst in doc["instances"]:
+                ex = by_source.get(f"instance-{inst['instance_id']}.pddl")
+                if ex is None:
+                    assert one and inst["instance_id"] == 501, rel  # one-shot runs go to 501; the config's set ends at 500
+                    continue
+                query = build(ex, config, [], planbench_example(ex, examples) if one else None).text
+                assert query == inst["query"], (rel, inst["instance_id"])
+                checked += 1
+    assert checked > 19_000
+
+
+def test_planbench_template_on_bwbench_suites(tmp_path):
+    """PlanBench's wording on a generated suite: full goals as facts, colours as blocks; the planner's answers judged valid."""
+    r = bwbench("eval", "--model", "planner", "--suite", str(ROOT / "data" / "standard"), "--level", "L3", "--limit", "5",
+                "--template", "planbench", "--out", str(tmp_path / "run"))
+    assert r.returncode == 0, r.stderr
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["generation"]["stop"] == list(PLANBENCH_STOP)
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["metrics"]["overall"]["valid"] == 1.0 and results["n_examples"] == 5
+    from bwbench.prompts import PromptConfig, build
+
+    ex = next(read_examples(ROOT / "data" / "standard" / "test.jsonl"))
+    text = build(ex, PromptConfig("planbench"), []).text
+    top = {t[-1] for t in ex.init.towers}
+    assert all(f"the {b} block is clear" in text for b in top)
+    assert text.endswith("What is the plan to achieve my goal? Just give the actions in the plan.")
