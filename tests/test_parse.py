@@ -4,10 +4,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bwbench.benchmark.parse import MAX_CHARS, parse_completion
+from bwbench.benchmark.parse import MAX_CHARS, _reader, parse_completion
 from bwbench.benchmark.planner import BwbenchPlanner
 from bwbench.benchmark.state import Action, Op
 from bwbench.benchmark.text import NLStep, parse_plan, render_plan, strict_steps
+from bwbench.benchmark.vocab import IPC, Vocabulary
 
 from .conftest import random_state
 
@@ -139,3 +140,193 @@ def test_parse_plan_explains_where_the_format_breaks():
 def test_names_follow_the_problem_case():
     for text in ("pick up RED", "pick-up red", "Plan:\nstep 1: pick-up red"):
         assert parse_completion(text, {"Red", "blue"}).steps == (NLStep("pick-up", "Red"),), text
+
+
+# --- Domain vocabularies, and what real models write (PlanBench's published answers) -------------------------------
+
+MYSTERY = Vocabulary(
+    "mystery_blocksworld",
+    {Op.PICK_UP: "attack", Op.PUT_DOWN: "succumb", Op.STACK: "overcome", Op.UNSTACK: "feast"},
+    {"on": "craves", "on-table": "planet", "clear": "province", "arm-empty": "harmony", "holding": "pain"},
+    {k: f"object {k}" for k in "abcd"},
+    {Op.PICK_UP: "attack {}", Op.PUT_DOWN: "succumb {}", Op.STACK: "overcome {} from {}",
+     Op.UNSTACK: "feast {} from {}"},
+)
+WORDS = Vocabulary(
+    "blocksworld", IPC.actions, IPC.predicates,
+    {"a": "red block", "b": "blue block", "c": "orange block", "d": "yellow block"},
+    {Op.PICK_UP: "pick up the {}", Op.PUT_DOWN: "put down the {}", Op.STACK: "stack the {} on top of the {}",
+     Op.UNSTACK: "unstack the {} from on top of the {}"},
+)
+U, D, P, S = Op.UNSTACK, Op.PUT_DOWN, Op.PICK_UP, Op.STACK
+
+
+def acts(*steps) -> list:
+    return [Action(op, *args) for op, *args in steps]
+
+
+@pytest.mark.parametrize("text, steps", [
+    ("feast object d from object c", acts((U, "d", "c"))),
+    ("Attack c", acts((P, "c"))),
+    ("(feast d c)\n(succumb d)", acts((U, "d", "c"), (D, "d"))),
+    ("overcome object a from object b", acts((S, "a", "b"))),  # overcome X from Y puts X on Y
+    ("succumb object a", acts((D, "a"))),
+    ("1. Attack object_c\n2. Overcome Object C from Object D.", acts((P, "c"), (S, "c", "d"))),
+    ("(attack object_c)", acts((P, "c"))),
+    ("1. **Feast(c, a)**\n2. **Succumb(c)**\n3. Overcome(c from b)", acts((U, "c", "a"), (D, "c"), (S, "c", "b"))),
+    ("6. **Overcome object _b_ from object _a_**", acts((S, "b", "a"))),
+    ("3. **Feast \\(a\\) from \\(c\\)**", acts((U, "a", "c"))),
+    ("- **Action 3**: Feast object d from another object c", acts((U, "d", "c"))),
+    ("- Perform **Feast(c, a)**\n- Then **Succumb(c)**", acts((U, "c", "a"), (D, "c"))),
+])
+def test_mystery_words(text, steps):
+    assert list(parse_completion(text, vocab=MYSTERY).steps) == steps
+
+
+def test_mystery_steps_must_name_its_objects():
+    """A step naming no object of the vocabulary ("Attack object") is unreadable, not a block called "object"."""
+    parsed = parse_completion("1. Attack object\n2. Succumb object\n3. Attack object b", vocab=MYSTERY)
+    assert parsed.steps == (Action(P, "b"),)
+    assert [pos for pos, _ in parsed.unreadable] == [0, 0]
+
+
+@pytest.mark.parametrize("text, steps", [
+    ("unstack the blue block from on top of the orange block\nput down the blue block",
+     acts((U, "b", "c"), (D, "b"))),
+    ("1. Pick up the Red Block\n2. Stack red on yellow", acts((P, "a"), (S, "a", "d"))),  # the vocabulary's own words
+    ("(unstack yellow red)\n(unstack d a)", acts((U, "d", "a"), (U, "d", "a"))),
+    ("1. Unstack(Red, Blue)\n2. PutDown(Red)\n3. PickUp(Orange)", acts((U, "a", "b"), (D, "a"), (P, "c"))),
+    ("Put the red block on the table.", [NLStep("stack", "a", "table")]),
+    ("4. Put down the blue block on top of the orange block.", [NLStep("stack", "b", "c")]),
+    ("put down the yellow block in an empty space", acts((D, "d"))),
+])
+def test_blocksworld_words(text, steps):
+    assert list(parse_completion(text, vocab=WORDS).steps) == steps
+
+
+def test_without_a_vocabulary_names_stay_as_written():
+    text = "unstack the blue block from on top of the orange block\n1. Unstack(Red, Blue)"
+    assert parse_completion(text).steps == (Action(U, "blue", "orange"), Action(U, "red", "blue"))
+    assert parse_completion("feast object d from object c").steps == ()  # Mystery's verbs need its vocabulary
+
+
+def test_a_vocabulary_is_compiled_once():
+    assert _reader(MYSTERY) is _reader(MYSTERY) and _reader(WORDS) is not _reader(MYSTERY)
+    assert _reader(None) is _reader(None)
+
+
+@pytest.mark.parametrize("text, steps", [
+    # markdown: bold, headers, bullets, code fences
+    ("1. **Unstack** the blue block from the orange block.\n2. **Put down** the *blue* block.",
+     acts((U, "b", "c"), (D, "b"))),
+    ("### Step 1: Unstack the red block from the blue block\n### Step 2: Put down the red block",
+     acts((U, "a", "b"), (D, "a"))),
+    ("```pddl\n(unstack a b)\n(put-down a)\n```", acts((U, "a", "b"), (D, "a"))),
+    ("- **Unstack(red, yellow)** - Unstack the red block from the yellow block.", acts((U, "a", "d"))),
+    # an explanation after the action on the same line
+    ("1. Unstack the red block from the blue block (since the red block is clear).\n"
+     "2. Put down the red block on the table, which empties the hand.", acts((U, "a", "b"), (D, "a"))),
+    ("2. Pick up the yellow block: the hand is empty and it is clear", acts((P, "d"))),
+    ("1. Unstack the blue block from the orange block\\\n2. Put down the blue block\\", acts((U, "b", "c"), (D, "b"))),
+    # two actions on one line, and steps numbered on one line
+    ("- Unstack yellow from blue, then put it down on the table.", acts((U, "d", "b"), (D, "d"))),
+    ("**Answer:**\n1. pick up red  2. stack red on blue", acts((P, "a"), (S, "a", "b"))),
+    # a remark in parentheses inside the action, and the action only in parentheses
+    ("6. Stack the yellow block (with the blue block on top of it) on top of the orange block.", acts((S, "d", "c"))),
+    ("4. **Stack Red Block:** (Stack Red on Blue)", acts((S, "a", "b"))),
+])
+def test_markdown_and_explanations(text, steps):
+    assert list(parse_completion(text, vocab=WORDS).steps) == steps
+
+
+def test_explanations_between_steps_are_chatter():
+    text = ("1. Attack object c. This removes province object c and harmony.\n"
+            "   - Preconditions: Province object c, Planet object c, Harmony\n"
+            "   - Effects: Pain object c\n"
+            "2. Overcome object c from object a\n"
+            "Province object a becomes false.")
+    parsed = parse_completion(text, vocab=MYSTERY)
+    assert parsed.steps == (Action(P, "c"), Action(S, "c", "a")) and not parsed.unreadable
+
+
+def test_the_marked_plan_is_the_plan():
+    explained = ("Here is the plan:\n[PLAN]\nattack object d\novercome object c from object d\n[PLAN END]\n\n"
+                 "Explanation:\n1. Attack object d gives pain object d.\n2. Then overcome object d from object c.")
+    assert list(parse_completion(explained, vocab=MYSTERY).steps) == acts((P, "d"), (S, "c", "d"))
+    # The prompt ended with [PLAN]: the plan is what precedes the first [PLAN END], not the next problem's.
+    continued = ("pick up the red block\nstack the red block on top of the blue block\n[PLAN END]\n\n[STATEMENT]\n"
+                 "As initial conditions I have that ...\n\nMy plan is as follows:\n\n[PLAN]\npick up the blue block\n"
+                 "[PLAN END]")
+    assert list(parse_completion(continued, vocab=WORDS).steps) == acts((P, "a"), (S, "a", "b"))
+    assert "[PLAN]" in parse_completion(continued, vocab=WORDS).notes[0]
+    pddl = "[PLAN]\n(pick-up c)\n(stack c d)\n[PLAN_END]"
+    assert list(parse_completion(pddl).steps) == acts((P, "c"), (S, "c", "d"))
+
+
+EXPLAINED = """To achieve the goal, you can follow these steps:
+
+1. **Unstack the red block from the blue block.**
+   - Since the red block is clear and your hand is empty, you can unstack it.
+   - *Action*: Unstack the red block from the blue block.
+
+2. **Put down the red block on the table.**
+   - You are holding it.
+
+**Summary of Actions:**
+
+1. Unstack(Red, Blue)
+2. PutDown(Red)
+
+---
+
+**Plan:**
+
+1. Unstack the red block from the blue block.
+2. Put down the red block.
+"""
+
+
+def test_a_plan_explained_then_summed_up_is_read_once():
+    parsed = parse_completion(EXPLAINED, vocab=WORDS)
+    assert list(parsed.steps) == acts((U, "a", "b"), (D, "a")) and not parsed.unreadable
+    assert any("repeat one plan" in n for n in parsed.notes)
+    # A plan, then the same plan in PDDL syntax.
+    pddl = "1. (unstack a b)\n2. (put-down a)\n\nIn PDDL syntax:\n\n(plan\n    (unstack a b)\n    (put-down a)\n)"
+    assert list(parse_completion(pddl, vocab=WORDS).steps) == acts((U, "a", "b"), (D, "a"))
+    # A plan, then a step-by-step check of it that is cut short.
+    checked = ("Plan:\n1. Unstack blue from yellow.\n2. Put down blue.\n3. Pick up red.\n\nLet me check.\n"
+               "1. Unstack blue from yellow.\n   - Allowed.\n2. Put down")
+    assert list(parse_completion(checked, vocab=WORDS).steps) == acts((U, "b", "d"), (D, "b"), (P, "a"))
+
+
+def test_reasoning_then_the_final_plan():
+    text = ("Let me try:\n1. Pick up red\n2. Stack red on blue\nWait, red is not clear, so this fails.\n\n"
+            "**Final Plan:**\n1. Unstack orange from red\n2. Put down orange\n3. Pick up red\n4. Stack red on blue")
+    parsed = parse_completion(text, vocab=WORDS)
+    assert list(parsed.steps) == acts((U, "c", "a"), (D, "c"), (P, "a"), (S, "a", "b"))
+    assert any("outcome" in n for n in parsed.notes)
+    # Without a header saying so, a second, different plan is not the answer (the text went on to another problem).
+    first = acts((P, "a"), (S, "a", "b"))
+    assert list(parse_completion(text.replace("**Final Plan:**", "Plan:"), vocab=WORDS).steps) == first
+    # A final plan read worse than the first (unreadable lines where the first has none) does not replace it.
+    worse = text.split("**Final Plan:**")[0] + "**Final Plan:**\n1. Unstack O from R\n2. Put down O"
+    assert list(parse_completion(worse, vocab=WORDS).steps) == first
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_FRAGMENTS | st.sampled_from(["feast", "object a", "object_b", "Attack", "overcome", "[PLAN]",
+                                              "[PLAN END]", "**Final plan:**", "   - ", "Summary:", "\\(", "_c_",
+                                              ", then put it down", "1. ", "2) "]), max_size=60))
+def test_parser_never_raises_with_a_vocabulary(parts):
+    for vocab in (MYSTERY, WORDS):
+        parsed = parse_completion(" ".join(parts), BLOCKS, vocab)
+        assert all(isinstance(s, (Action, NLStep)) for s in parsed.steps)
+        parse_completion("\n".join(parts), None, vocab)
+
+
+def test_long_or_nested_lines_are_read_within_a_bound():
+    chained = parse_completion("1. Unstack red from blue" + ", then put it down" * 3000)
+    assert chained.steps == () and chained.unreadable  # too many actions on one line: unreadable, not a crash
+    assert len(parse_completion("1. Unstack red from blue, then put it down").steps) == 2
+    nested = "1. stack red " + "(" * 5000 + "x" + ")" * 5000 + " on blue"
+    assert parse_completion(nested).steps == ()
