@@ -211,14 +211,16 @@ def audit(
     out.print(table)
 
 
-@app.command(epilog="Example: bwbench score ../shared/seed-reference/results/lora_2025-11-17-09-14-09-9bf6.json --report lora.txt")
+@app.command(epilog="Example: bwbench score ../shared/seed-reference/results/lora_2025-11-17-09-14-09-9bf6.json --report lora.txt  "
+             "# PlanBench's results: bwbench score ../shared/planbench-reference/results/blocksworld/*/*.json --suite data/planbench-bw")
 def score(
-    files: List[Path] = typer.Argument(..., help="Predictions: bwbench JSONL (a problem and a raw 'completion' per line) or the seed's results JSON."),
+    files: List[Path] = typer.Argument(..., help="Predictions: bwbench JSONL (a problem and a raw 'completion' per line), the seed's results JSON, or PlanBench's results files (all for the suite given by --suite)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (rates as fractions, 95% Wilson intervals) instead of a table."),
-    by: str = typer.Option("level", "--by", help="Break down by 'level' (the true level, from the optimal plan length) or 'blocks'."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Also write a human-readable report: every failure with the judge's reason."),
-    results_file: Optional[Path] = typer.Option(None, "--results", help="Also write a results.json (for bwbench leaderboard); needs --suite and --model, and one FILE."),
-    suite: Optional[Path] = typer.Option(None, "--suite", help="With --results: the dataset the predictions are for (checked problem by problem)."),
+    by: str = typer.Option("level", "--by", help="Break down by 'level' (the true level, from the optimal plan length) or 'blocks' (PlanBench files: both)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write a human-readable report: every failure with the judge's reason (PlanBench files: every disagreement with PlanBench, both readings)."),
+    results_file: Optional[Path] = typer.Option(None, "--results", help="Also write a results.json (for bwbench leaderboard); needs --suite, and one FILE (and --model, but for a PlanBench file, named by its engine)."),
+    results_dir: Optional[Path] = typer.Option(None, "--results-dir", help="PlanBench files: write each one's results.json to DIR/<suite>-<engine>-<prompt>/results.json."),
+    suite: Optional[Path] = typer.Option(None, "--suite", help="The dataset the predictions are for (checked problem by problem): needed with --results, and for PlanBench's files (e.g. data/planbench-bw)."),
     model_name: Optional[str] = typer.Option(None, "--model", help="With --results: the name the leaderboard shows."),
 ) -> None:
     """Judge model plans by simulating them: exact match, valid, optimal, and why each failure failed."""
@@ -226,11 +228,19 @@ def score(
     from .benchmark.report import render_report
     from .benchmark.score import GROUPS, aggregate
     from .fileio import atomic_write
+    from .interop.planbench_results import looks_like_results
 
+    kinds = [looks_like_results(p) for p in files]
+    if any(kinds):
+        if not all(kinds):
+            _fail(BwbenchError("PlanBench results files and other predictions cannot be scored in one command", "FILE"))
+        return _score_planbench(files, suite, as_json, report, results_file, results_dir, model_name)
     scored = []
     try:
         if by not in GROUPS:
             raise BwbenchError(f"unknown breakdown {by!r}; choose one of: {', '.join(GROUPS)}", "--by")
+        if results_dir is not None:
+            raise BwbenchError("--results-dir is for PlanBench results files; use --results OUT.json", "--results-dir")
         if results_file is not None and (suite is None or not model_name or len(files) != 1):
             raise BwbenchError("--results takes one predictions FILE, with --suite and --model", "--results")
         with _progress() as bar:
@@ -258,6 +268,67 @@ def score(
         return
     for pfile, _, card in scored:
         out.print(_score_table(pfile, card, by))
+
+
+def _score_planbench(files: List[Path], suite: Optional[Path], as_json: bool, report: Optional[Path],
+                     results_file: Optional[Path], results_dir: Optional[Path], model_name: Optional[str]) -> None:
+    """`bwbench score` for PlanBench's results files: rescored on --suite, beside PlanBench's own verdicts."""
+    from .fileio import atomic_write
+    from .interop.planbench_rescore import render_report, score_files
+
+    try:
+        if suite is None:
+            raise BwbenchError(f"{files[0]} is a PlanBench results file: name the suite it was run on "
+                               "(e.g. --suite data/planbench-bw)", "--suite")
+        if results_file is not None and len(files) != 1:
+            raise BwbenchError("--results takes one FILE; for several, --results-dir DIR", "--results")
+        if model_name is not None and len(files) != 1:
+            raise BwbenchError("--model names one file's model; with several files each is named by its engine", "--model")
+        with _progress() as bar:
+            task = bar.add_task("rescoring PlanBench results", total=len(files))
+            scores = score_files(files, suite, progress=lambda _: bar.advance(task))
+        writes: list[tuple[Path, bytes]] = []
+        if results_file is not None:
+            writes.append((results_file, (json.dumps(scores[0].results(model_name), indent=2) + "\n").encode()))
+        for s in scores if results_dir is not None else ():
+            target = results_dir / f"{s.suite.name}-{s.file.slug}" / "results.json"
+            writes.append((target, (json.dumps(s.results(), indent=2) + "\n").encode()))
+        if report is not None:
+            writes.append((report, "\n\n".join(render_report(s) for s in scores).encode("utf-8")))
+        for path, data in writes:
+            try:
+                atomic_write(path, data)
+            except OSError as exc:
+                raise BwbenchError(f"cannot write: {exc.strerror}", str(path)) from None
+    except BwbenchError as exc:
+        _fail(exc)
+    if as_json:
+        objs = [s.to_json() for s in scores]
+        sys.stdout.write(json.dumps(objs[0] if len(objs) == 1 else {"files": objs}, indent=2) + "\n")
+        return
+    out.print(_planbench_table(scores))
+
+
+def _planbench_table(scores) -> Table:
+    first = scores[0].suite
+    table = Table(title=f"PlanBench results rescored on {first.name} ({len(first.examples)} problems)", title_justify="left")
+    for name in ("run", "n", "miss", "out", "valid", "opt", "exec", "PlanBench", "agree ext", "agree ans"):
+        table.add_column(name, justify="left" if name == "run" else "right")
+
+    def pct(v) -> str:
+        return "–" if v is None else f"{100 * v:.1f}%"
+
+    for s in scores:
+        m, fig, agree = s.card.overall.tallies, s.planbench_figure(), s.agreement()
+        raw = agree["raw"]
+        table.add_row(f"{s.file.engine} {s.file.prompt_label}", str(len(s.judged)), str(s.missing),
+                      str(len(s.matched.outside)), pct(m["valid"].value), pct(m["optimal"].value),
+                      pct(m["executable"].value), pct(fig["rate"]), pct(agree["extracted"]["rate"]),
+                      pct(raw["rate"]) + (f" ({pct(raw['rate_adjudicated'])})" if raw["disagree"] else ""))
+    table.caption = ("PlanBench: its own verdicts. agree: bwbench's verdict = PlanBench's, on PlanBench's extracted plans "
+                     "(ext) and on the answers (ans; in brackets, counting each disagreement for the reading the answer "
+                     "supports: see --report)")
+    return table
 
 
 def _score_table(pfile, card, by: str) -> Table:

@@ -7,6 +7,13 @@ generation settings counts once (the latest). Everything left out is reported
 with the reason. Numbers from the literature are never table rows: they sit
 in their own section, marked as reported, with their source. The output
 depends only on the inputs, so the same results give a byte-identical file.
+
+Tables of runs with PlanBench's prompts (rescored PlanBench results files, and
+bwbench's own runs with ``--template planbench``) have their own columns: the
+prompt (zero- or one-shot, words or PDDL), valid, optimal and executable, valid
+by level up to the longest measured, n out of the suite's problems, and
+PlanBench's own figure beside bwbench's. A rescored published run cannot be
+resumed, so an incomplete one is shown, marked, rather than left out.
 """
 
 from __future__ import annotations
@@ -67,7 +74,7 @@ def collect(files: list[Path]) -> Board:
         if missing:
             board.skipped.append((str(f), f"missing {', '.join(missing)}"))
             continue
-        if not data.get("complete", True):
+        if not data.get("complete", True) and not _rescored(data):
             board.skipped.append((str(f), "the run is not complete (resume it with the same bwbench eval command)"))
             continue
         runs.append(Run(str(f), data))
@@ -88,8 +95,19 @@ def collect(files: list[Path]) -> Board:
         measured = [lv for lv in _levels(list(kept.values()))
                     if any(lv in r.data["metrics"].get("by_level", {}) for r in kept.values())]
         ranked_by = "L3" if "L3" in measured or not measured else measured[-1]
+        if is_planbench(list(kept.values())):
+            ranked_by = "overall"  # PlanBench's suites mix levels L1-L8 as PlanBench drew them: rank by the whole
         board.tables[sha] = sorted(kept.values(), key=lambda r: _rank(r, ranked_by))
     return board
+
+
+def is_planbench(runs: list[Run]) -> bool:
+    """A table of runs with PlanBench's prompts (rescored PlanBench files or ``--template planbench`` runs)."""
+    return any(str((r.data.get("prompt") or {}).get("template", "")).startswith("planbench") for r in runs)
+
+
+def _rescored(d: dict) -> bool:
+    return bool((d.get("adapter") or {}).get("rescored_from"))
 
 
 def _levels(runs: list[Run]) -> list[str]:
@@ -138,12 +156,18 @@ def plot(board: Board) -> bytes:
 
 def render(board: Board, command: str, title: str, references: str | None = None, image: str | None = None) -> str:
     lines = [f"<!-- regenerate: {command} -->", f"# {title}", ""]
-    lines += ["Valid: the plan reaches the goal when simulated. Optimal: valid and as short as the optimum. "
-              "Exact: the gold plan's text. Brackets: 95% Wilson intervals. Levels are true levels (optimal "
-              "plan length). Every figure comes from the results file named under its table.", ""]
+    if board.tables and all(is_planbench(runs) for runs in board.tables.values()):
+        lines += [PLANBENCH_INTRO, ""]
+    else:
+        lines += ["Valid: the plan reaches the goal when simulated. Optimal: valid and as short as the optimum. "
+                  "Exact: the gold plan's text. Brackets: 95% Wilson intervals. Levels are true levels (optimal "
+                  "plan length). Every figure comes from the results file named under its table.", ""]
     for sha, runs in board.tables.items():
         suite = runs[0].data["suite"]
         lines += [f"## {suite.get('name', '?')} (suite sha256 `{sha[:16]}`)", ""]
+        if is_planbench(runs):
+            lines += _planbench_table(runs)
+            continue
         levels = _levels(runs)
         lines += ["| model | adapter | " + " | ".join(f"{lv} valid" for lv in levels)
                   + " | optimal | exact | single-step | n | date | bwbench |",
@@ -168,6 +192,69 @@ def render(board: Board, command: str, title: str, references: str | None = None
     return "\n".join(lines)
 
 
+PLANBENCH_INTRO = (
+    "Models' answers to PlanBench's plan-generation prompts (task 1), judged by bwbench: each answer is read "
+    "(in words, or in PDDL for the PDDL prompts) and simulated. Valid: every step applies and every goal fact holds "
+    "at the end (PlanBench's goals are partial; the hand need not be empty). Optimal: valid and as short as the "
+    "optimum (bwbench's planner). Executable: every step applies. Brackets: 95% Wilson intervals. Levels: Lk = an "
+    "optimal plan of 2k steps (2k - 1 when it ends on a pick). n: problems judged, of the suite's; a run is "
+    "incomplete when PlanBench's file has no answer for some problems, and one-shot runs cover instances 2-501 "
+    "(instance 1 has no example before it; 501 is outside the suite). PlanBench's figure: its own count of correct "
+    "answers in its results file, from its own reading of the answers (`bwbench score FILE --suite DIR --report R` "
+    "lists every answer judged differently, with both readings). Every figure comes from the results file named "
+    "under its table."
+)
+
+
+def _planbench_table(runs: list[Run]) -> list[str]:
+    levels = [lv for lv in _levels(runs) if any(lv in r.data["metrics"].get("by_level", {}) for r in runs)]
+    lines = ["| model | prompt | valid | optimal | executable | " + " | ".join(f"{lv} valid" for lv in levels)
+             + " | n | PlanBench's figure | date | bwbench |",
+             "|---|---|---|---|---|" + "---|" * len(levels) + "---|---|---|---|"]
+    notes = []
+    for run in runs:
+        d, m = run.data, run.data["metrics"]
+        overall = m.get("overall", {})
+        cells = [_model(d), _prompt(d), _rate(overall, "valid"), _rate(overall, "optimal", ci=False),
+                 _rate(overall, "executable", ci=False)]
+        cells += [_rate(m.get("by_level", {}).get(lv), "valid", ci=False) for lv in levels]
+        total = d["suite"].get("n")
+        n = str(d["n_examples"]) if total in (None, d["n_examples"]) else f"{d['n_examples']} of {total}"
+        cells += [n, _planbench_figure(d), d["finished"][:10], d["bwbench_version"]]
+        lines.append("| " + " | ".join(cells) + " |")
+        lacking = len((d.get("missing") or {}).get("no_response") or [])
+        if lacking:
+            notes.append(f"- {_model(d)}, {_prompt(d)}: PlanBench's file has no answer for {lacking} of the "
+                         f"suite's problems (`{run.file}`)")
+    sizes = {}
+    for run in runs:
+        for lv in levels:
+            n = (run.data["metrics"].get("by_level", {}).get(lv) or {}).get("n", 0)
+            sizes[lv] = max(sizes.get(lv, 0), n)
+    lines += ["", "Problems per level: " + ", ".join(f"{lv} {sizes[lv]}" for lv in levels) + "."]
+    if notes:
+        lines += ["", "Incomplete runs:", ""] + notes
+    lines += ["", "Results: " + ", ".join(f"`{r.file}`" for r in runs), ""]
+    return lines
+
+
+def _prompt(d: dict) -> str:
+    p = d.get("prompt") or {}
+    if d["model"] in ("planner", "random"):
+        return "— (" + ("optimal planner" if d["model"] == "planner" else "random legal actions") + ")"
+    if p.get("label"):
+        return str(p["label"]).replace("|", "\\|")
+    label = "one-shot" if p.get("template") == "planbench-1shot" else "zero-shot"
+    return label + (" (PDDL)" if p.get("pddl") else "")
+
+
+def _planbench_figure(d: dict) -> str:
+    pb = d.get("planbench")
+    if not pb or not pb.get("n"):
+        return "—"
+    return f"{100 * pb['correct'] / pb['n']:.1f}% ({pb['correct']}/{pb['n']})"
+
+
 def write(board: Board, out: Path, command: str, title: str, references: str | None = None,
           plot_file: Path | None = None) -> None:
     """The page (and its plot, written first), each atomically."""
@@ -179,7 +266,8 @@ def write(board: Board, out: Path, command: str, title: str, references: str | N
 
 
 def _rank(run: Run, level: str):
-    d = run.data["metrics"].get("by_level", {}).get(level)
+    m = run.data["metrics"]
+    d = m.get("overall") if level == "overall" else m.get("by_level", {}).get(level)
     return (-(d["valid"] if d else -1.0), _model(run.data), run.file)
 
 
