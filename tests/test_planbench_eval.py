@@ -159,3 +159,23 @@ def test_planbench_template_on_bwbench_suites(tmp_path):
     top = {t[-1] for t in ex.init.towers}
     assert all(f"the {b} block is clear" in text for b in top)
     assert text.endswith("What is the plan to achieve my goal? Just give the actions in the plan.")
+
+
+@pytest.mark.parametrize("suite", ["planbench-bw", "planbench-bw3", "planbench-mystery"])
+def test_gold_plans_in_every_form_are_valid_with_the_suites_vocabulary(suite):
+    """The gold plan as the seed's text, as PDDL in the domain's own names, and in PlanBench's words: all valid."""
+    from bwbench.interop.planbench_prompts import action_words, config_for
+    from bwbench.prompts import example_plan
+
+    for ex in read_examples(ROOT / "data" / suite / "test.jsonl"):
+        vocab, rec = ex.vocab, ex.record
+        actions = example_plan(ex)  # PlanBench's own plan where the suite keeps it, else the gold plan
+        config = config_for(vocab)
+        forms = {
+            "seed": rec["output"],
+            "pddl": "\n".join(f"({vocab.actions[a.op]} {a.block}{'' if a.target is None else ' ' + a.target})" for a in actions),
+            "words": "[PLAN]\n" + "\n".join(action_words(a, config) for a in actions) + "\n[PLAN END]",
+        }
+        for form, text in forms.items():
+            verdict = judge(ex.init, ex.goal, text, None, rec["optimal_len"], vocab)
+            assert verdict.valid, (suite, rec["id"], form, verdict.reason)
