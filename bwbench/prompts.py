@@ -88,18 +88,20 @@ def prompt_hash(q: Query) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-def planbench_prompt(ex: Example, example: Example | None = None) -> str:
-    """PlanBench's prompt for ``ex``, in its record's vocabulary (PlanBench's Blocksworld words by default)."""
+def planbench_prompt(ex: Example, example: Example | None = None, pddl: bool = False) -> str:
+    """PlanBench's prompt for ``ex`` (after the solved ``example``), in words or in PDDL, in its record's
+    vocabulary (PlanBench's Blocksworld words by default)."""
     from .interop import planbench_prompts as pb
 
     config = pb.config_for(ex.vocab) if ex.vocab is not None else pb.BLOCKSWORLD
     blocks = sorted(ex.init.blocks | (example.init.blocks if example is not None else set()))
     config = config.for_objects(blocks)
-    shown = None if example is None else _planbench_problem(example, example_plan(example))
-    return pb.render_prompt(_planbench_problem(ex), config, example=shown)
+    shown = None if example is None else planbench_problem(example, example_plan(example))
+    return pb.render_prompt(planbench_problem(ex), config, example=shown, pddl=pddl)
 
 
-def _planbench_problem(ex: Example, plan: Sequence = ()):
+def planbench_problem(ex: Example, plan: Sequence = ()):
+    """``ex`` as PlanBench's prompts take a problem: objects, init and goal facts (and a plan, for an example)."""
     from .interop.planbench_prompts import PlanBenchProblem
 
     goal = ex.goal.facts() if ex.goal.__class__ is Goal else Goal.of_state(ex.goal).facts()

@@ -13,7 +13,7 @@ from bwbench.benchmark.records import read_examples
 from bwbench.benchmark.state import Action, Op
 from bwbench.benchmark.vocab import IPC
 from bwbench.interop import planbench_prompts as pp
-from bwbench.interop.planbench_rescore import BWBENCH, load_suite, score_file, score_files
+from bwbench.interop.planbench_rescore import BWBENCH, score_files
 from bwbench.interop.planbench_results import parse_extracted, render_query
 
 from .test_cli import bwbench

@@ -48,7 +48,6 @@ from ..benchmark.records import Example
 from ..benchmark.score import Scorecard, aggregate
 from ..benchmark.state import Action, State
 from ..benchmark.vocab import Vocabulary
-from ..errors import BwbenchError
 from . import planbench_prompts as pp
 from .planbench_results import FORMAT, ONESHOT, Entry, ExtractedReading, Matched, action_text, match, \
     read_extracted, read_results

@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..benchmark.goal import Goal
 from ..benchmark.records import Example
 from ..benchmark.state import Action
 from ..benchmark.validate import Verdict, simulate
@@ -290,20 +289,9 @@ def match(rf: ResultsFile, examples: Sequence[Example], suite: str) -> Matched:
 
 def render_query(ex: Example, shown: Example | None, pddl: bool = False) -> str:
     """bwbench's rendering of PlanBench's prompt for ``ex`` (after the solved ``shown``), in words or in PDDL."""
-    from ..prompts import PromptConfig, build, example_plan
+    from ..prompts import planbench_prompt
 
-    if not pddl:
-        return build(ex, PromptConfig("planbench-1shot" if shown is not None else "planbench"), [], shown).text
-    config = pp.config_for(ex.vocab) if ex.vocab is not None else pp.BLOCKSWORLD
-    blocks = ex.init.blocks | (shown.init.blocks if shown is not None else set())
-    config = config.for_objects(sorted(blocks))
-    example = None if shown is None else _problem(shown, example_plan(shown))
-    return pp.render_prompt(_problem(ex), config, example=example, pddl=True)
-
-
-def _problem(ex: Example, plan: Sequence[Action] = ()) -> pp.PlanBenchProblem:
-    goal = ex.goal.facts() if ex.goal.__class__ is Goal else Goal.of_state(ex.goal).facts()
-    return pp.PlanBenchProblem(tuple(sorted(ex.init.blocks)), ex.init.facts(), goal, tuple(plan))
+    return planbench_prompt(ex, shown, pddl)
 
 
 def _same_statements(query: str, rendered: str) -> bool:
