@@ -12,6 +12,11 @@
    3, 4 and 5 blocks.
 3. ``bwbench import`` of all 1,100 instances (PlanBench's Blocksworld, its
    3-block set and Mystery), end to end: problems per second.
+4. Rescoring every shared results file (45 files, about 21,000 answers, long
+   reasoning answers included): reading each answer, judging it, judging
+   PlanBench's extracted plan and comparing verdicts, in answers per second;
+   against unified-planning's plan validator on PlanBench's extracted plans
+   (a sample), the check PlanBench itself runs (VAL) per answer.
 
 Every time is the best of several repeats, for both sides alike.
 """
@@ -37,6 +42,7 @@ from bwbench.benchmark import pddl  # noqa: E402
 from bwbench.benchmark.domain import recognise  # noqa: E402
 from bwbench.benchmark.planner import BwbenchPlanner  # noqa: E402
 from bwbench.interop.pddl_suite import ImportConfig, import_suite  # noqa: E402
+from bwbench.interop.planbench_rescore import score_files  # noqa: E402
 
 SETS = [  # (problems, domain, names config)
     ("instances/blocksworld/generated_basic", "instances/blocksworld/generated_domain.pddl", "configs/blocksworld.yaml"),
@@ -114,6 +120,52 @@ def main() -> None:
             n += man["imported"]["problems"]
     print(f"\n3. bwbench import of all {n:,} instances: {total:.2f} s, {n / total:,.0f} problems/s "
           f"(unified-planning's reader alone would take about {n * read_up / len(sample):.0f} s)")
+
+
+    # 4. Rescoring
+    results = base / "results"
+    groups = [(sorted((results / "blocksworld").glob("*/*.json")), ROOT / "data" / "planbench-bw"),
+              (sorted((results / "mystery_blocksworld").glob("*/*.json")), ROOT / "data" / "planbench-mystery")]
+    t = time.perf_counter()
+    scores = [s for files, suite in groups for s in score_files(files, suite)]
+    total = time.perf_counter() - t
+    answers = sum(len(s.judged) for s in scores)
+    chars = sum(len(r.entry.response or "") for s in scores for r in s.rows)
+    print(f"\n4. rescoring {sum(len(f) for f, _ in groups)} results files, {answers:,} answers "
+          f"({chars / max(1, answers):,.0f} characters on average): {total:.2f} s, {answers / total:,.0f} answers/s")
+    sample = [r for s in scores[:3] for r in s.rows[:30] if r.entry.extracted]
+    built = [_up_plan(r, base) for r in sample]  # problems and plans built beforehand, untimed
+    import unified_planning.shortcuts as up
+
+    t = time.perf_counter()
+    validated = 0
+    for problem, plan in built:
+        if plan is not None:
+            with up.PlanValidator(problem_kind=problem.kind) as validator:
+                validated += validator.validate(problem, plan).status.name == "VALID"
+    per = (time.perf_counter() - t) / len(built)
+    print(f"   unified-planning's validator on PlanBench's extracted plans (problem and plan objects built "
+          f"beforehand): {1e3 * per:.2f} ms/answer ({validated}/{len(built)} valid), against "
+          f"{1e3 * total / answers:.3f} ms/answer for bwbench's whole rescoring: ratio {per / (total / answers):,.0f}x")
+
+
+def _up_plan(row, base: Path):
+    """The unified-planning problem of ``row`` and PlanBench's extracted plan for it (None: not a plan of it)."""
+    from unified_planning.plans import ActionInstance, SequentialPlan
+
+    domain = base / "instances" / "blocksworld" / "generated_domain.pddl"
+    problem = pddl.read_problem(base / "instances" / "blocksworld" / "generated_basic" / row.example.record["source"], domain)
+    actions = {a.name: a for a in problem.actions}
+    steps = []
+    for line in row.entry.extracted:
+        parts = line.strip().strip("()").split()
+        if not parts or parts[0] not in actions:
+            return problem, None
+        try:
+            steps.append(ActionInstance(actions[parts[0]], [problem.object(p) for p in parts[1:]]))
+        except Exception:  # an object the problem does not have: not a plan of it
+            return problem, None
+    return problem, SequentialPlan(steps)
 
 
 if __name__ == "__main__":
