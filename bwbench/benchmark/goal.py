@@ -134,15 +134,7 @@ class Goal:
         """The one state that reaches this goal, when it places every block and says nothing more."""
         if not self.is_full(blocks):
             return None
-        below = self.want
-        above = {s: b for b, s in below.items() if s != TABLE}
-        towers = []
-        for b in sorted(b for b, s in below.items() if s == TABLE):
-            tower = [b]
-            while tower[-1] in above:
-                tower.append(above[tower[-1]])
-            towers.append(tower)
-        state = State.of(towers)
+        state = State.from_below(self.want)
         if self.holding is not None or any(c not in state.clear() for c in self.clear):
             return None
         return state

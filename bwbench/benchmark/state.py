@@ -84,6 +84,28 @@ class State:
                 seen.add(block)
         return cls(ts, holding)
 
+    @classmethod
+    def from_below(cls, below: Mapping[str, str], holding: str | None = None) -> "State":
+        """The state where each block stands on ``below[b]`` (``TABLE`` for the table).
+
+        ``InvalidState`` when that is no set of towers: two blocks on one, or blocks in a cycle.
+        """
+        above: dict[str, str] = {}
+        for b, on in below.items():
+            if on != TABLE:
+                if on in above:
+                    raise InvalidState(f"{above[on]} and {b} are both on {on}")
+                above[on] = b
+        towers = []
+        for b in sorted(b for b, on in below.items() if on == TABLE):
+            tower = [b]
+            while tower[-1] in above:
+                tower.append(above[tower[-1]])
+            towers.append(tower)
+        if sum(map(len, towers)) != len(below):
+            raise InvalidState(f"blocks in a cycle, on no tower: {sorted(set(below) - {b for t in towers for b in t})}")
+        return cls.of(towers, holding)
+
     @property
     def blocks(self) -> frozenset[str]:
         on_towers = frozenset().union(*self.towers)

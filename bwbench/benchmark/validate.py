@@ -62,7 +62,7 @@ class Verdict:
     @property
     def final(self) -> State:
         """The state after the executable prefix."""
-        return _state(self.below, self.holding)
+        return State.from_below(self.below, self.holding)
 
     def __bool__(self) -> bool:
         return self.status is Status.VALID
@@ -158,18 +158,6 @@ def _share(on: dict[str, str], want: dict[str, str]) -> float:
         if on.get(b) == w:
             right += 1
     return right / len(want)
-
-
-def _state(on: dict[str, str], holding: str | None) -> State:
-    above = {w: b for b, w in on.items() if w != TABLE}
-    towers = []
-    for b, w in on.items():
-        if w == TABLE:
-            tower = [b]
-            while tower[-1] in above:
-                tower.append(above[tower[-1]])
-            towers.append(tuple(tower))
-    return State(frozenset(towers), holding)
 
 
 def _fact_gap(goal: Goal, state: State) -> str:
