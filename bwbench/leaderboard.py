@@ -232,10 +232,23 @@ def _planbench_table(runs: list[Run]) -> list[str]:
             n = (run.data["metrics"].get("by_level", {}).get(lv) or {}).get("n", 0)
             sizes[lv] = max(sizes.get(lv, 0), n)
     lines += ["", "Problems per level: " + ", ".join(f"{lv} {sizes[lv]}" for lv in levels) + "."]
+    lines += ["", "By optimal plan length (Lk: 2k steps), valid / optimal / executable, in percent:", "",
+              "| model | prompt | " + " | ".join(levels) + " |", "|---|---|" + "---|" * len(levels)]
+    for run in runs:
+        by_level = run.data["metrics"].get("by_level", {})
+        lines.append(f"| {_model(run.data)} | {_prompt(run.data)} | "
+                     + " | ".join(_three(by_level.get(lv)) for lv in levels) + " |")
     if notes:
         lines += ["", "Incomplete runs:", ""] + notes
     lines += ["", "Results: " + ", ".join(f"`{r.file}`" for r in runs), ""]
     return lines
+
+
+def _three(m: dict | None) -> str:
+    """``61 / 40 / 63``: valid, optimal and executable rates of one level, in whole percents."""
+    if not m:
+        return "–"
+    return " / ".join("–" if m.get(k) is None else f"{100 * m[k]:.0f}" for k in ("valid", "optimal", "executable"))
 
 
 def _prompt(d: dict) -> str:
