@@ -126,8 +126,8 @@ def _imported(m: dict) -> list[str]:
             "action schemas: " + ", ".join(f"{a} = {op}" for op, a in dom["actions"].items()) + ".",
             f"- {imp['problems']} problems; {imp['unique_optimal']} have exactly one optimal plan; "
             f"{imp['repeated_problems']} repeat an earlier problem of the suite (kept, as in the source).",
-            "- Gold plans, optimal lengths and plan counts were computed by bwbench's planner, not taken from the source."]
-    + ([f"- The source's own plans (`{imp['plans']['file']}`, sha256 `{imp['plans']['sha256'][:12]}…`) are kept as "
+            "- Gold plans, optimal lengths and plan counts were computed by bwbench's planner, not taken from the source."] \
+        + ([f"- The source's own plans (`{imp['plans']['file']}`, sha256 `{imp['plans']['sha256'][:12]}…`) are kept as "
         f"`source_plan`, each checked by simulation; {imp['plans']['longer_than_optimal']} are longer than optimal."]
        if imp.get("plans") else [])
 

@@ -136,7 +136,7 @@ def solve(
     except BwbenchError as exc:
         _fail(exc)
     result = solved.result
-    out.print(f"; {result.length} steps, planner {result.planner}, {solved.seconds * 1000:.1f} ms"
+    out.print(f"; {result.length} step{'' if result.length == 1 else 's'}, planner {result.planner}, {solved.seconds * 1000:.1f} ms"
               + (f", {result.n_optimal} optimal plan(s)" if result.n_optimal is not None else ""), highlight=False)
     for a in solved.plan_pddl:
         out.print(a, highlight=False)
@@ -273,8 +273,8 @@ def score(
 def _score_planbench(files: List[Path], suite: Optional[Path], as_json: bool, report: Optional[Path],
                      results_file: Optional[Path], results_dir: Optional[Path], model_name: Optional[str]) -> None:
     """`bwbench score` for PlanBench's results files: rescored on --suite, beside PlanBench's own verdicts."""
-    from .fileio import atomic_write
-    from .interop.planbench_rescore import render_report, score_files
+    from .fileio import write_all
+    from .interop.planbench_rescore import outputs, score_files
 
     try:
         if suite is None:
@@ -287,19 +287,7 @@ def _score_planbench(files: List[Path], suite: Optional[Path], as_json: bool, re
         with _progress() as bar:
             task = bar.add_task("rescoring PlanBench results", total=len(files))
             scores = score_files(files, suite, progress=lambda _: bar.advance(task))
-        writes: list[tuple[Path, bytes]] = []
-        if results_file is not None:
-            writes.append((results_file, (json.dumps(scores[0].results(model_name), indent=2) + "\n").encode()))
-        for s in scores if results_dir is not None else ():
-            target = results_dir / f"{s.suite.name}-{s.file.slug}" / "results.json"
-            writes.append((target, (json.dumps(s.results(), indent=2) + "\n").encode()))
-        if report is not None:
-            writes.append((report, "\n\n".join(render_report(s) for s in scores).encode("utf-8")))
-        for path, data in writes:
-            try:
-                atomic_write(path, data)
-            except OSError as exc:
-                raise BwbenchError(f"cannot write: {exc.strerror}", str(path)) from None
+        write_all(outputs(scores, results_file, results_dir, report, model_name))
     except BwbenchError as exc:
         _fail(exc)
     if as_json:

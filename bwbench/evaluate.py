@@ -98,7 +98,7 @@ def load_suite(path: str | Path, split: str = "test", level: int | None = None, 
             continue
         opt = ex.record.get("optimal_len")
         opt = opt if isinstance(opt, int) and not isinstance(opt, bool) else optimal_length(ex.init, ex.goal)
-        if level is not None and opt != 2 * level:
+        if level is not None and level_of(opt) != level:
             continue
         ident = str(ex.record.get("id") or f"{file.name}:{ex.line}")
         tasks.append(Task(ident, ex, opt, answer_text(ex)))

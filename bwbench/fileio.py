@@ -30,8 +30,11 @@ def replace_dir(out: Path, files: Mapping[str, bytes], is_ours: Callable[[Path],
 
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not is_ours(out))):
         raise BwbenchError("exists and is not what this command writes; choose another --out", str(out))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as exc:
+        raise BwbenchError(f"cannot write here: {exc.strerror}", str(out)) from None
     umask = os.umask(0)
     os.umask(umask)
     try:
@@ -45,5 +48,44 @@ def replace_dir(out: Path, files: Mapping[str, bytes], is_ours: Callable[[Path],
         os.replace(tmp, out)
         if old is not None:
             shutil.rmtree(old)
+    except OSError as exc:
+        raise BwbenchError(f"cannot write: {exc.strerror}", str(out)) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_all(files: Mapping[Path, bytes]) -> None:
+    """Write several files so that either all of them are in place or none is (each to a temporary, then renamed).
+
+    ``BwbenchError`` naming the first path that cannot be written; directories made for it are removed again.
+    """
+    from .errors import BwbenchError
+
+    made: list[Path] = []
+    temps: dict[Path, Path] = {}
+    done = False
+    try:
+        for path, data in files.items():
+            missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made += reversed(missing)
+                if path.is_dir():
+                    raise IsADirectoryError(21, "Is a directory")
+                tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+                temps[path] = tmp
+                tmp.write_bytes(data)
+            except OSError as exc:
+                raise BwbenchError(f"cannot write: {exc.strerror}", str(path)) from None
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+        done = True
+    finally:
+        if not done:
+            for tmp in temps.values():
+                tmp.unlink(missing_ok=True)
+            for d in reversed(made):
+                try:
+                    d.rmdir()
+                except OSError:
+                    pass

@@ -102,8 +102,8 @@ def collect(files: list[Path]) -> Board:
 
 
 def is_planbench(runs: list[Run]) -> bool:
-    """A table of runs with PlanBench's prompts (rescored PlanBench files or ``--template planbench`` runs)."""
-    return any(str((r.data.get("prompt") or {}).get("template", "")).startswith("planbench") for r in runs)
+    """A table of runs all with PlanBench's prompts (rescored PlanBench files or ``--template planbench`` runs)."""
+    return all(str((r.data.get("prompt") or {}).get("template", "")).startswith("planbench") for r in runs)
 
 
 def _rescored(d: dict) -> bool:

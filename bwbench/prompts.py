@@ -23,6 +23,7 @@ from .benchmark.goal import Goal
 from .benchmark.records import Example
 from .benchmark.state import Action, parse_action
 from .benchmark.text import INSTRUCTION, NLStep, render_input, render_plan
+from .errors import BwbenchError
 
 TEMPLATES = ("seed", "chat", "plain", "planbench", "planbench-1shot")
 PLANBENCH = ("planbench", "planbench-1shot")
@@ -132,5 +133,8 @@ def planbench_example(ex: Example, suite: Sequence[Example]) -> Example:
         prev = by_source.get(f"{m.group(1)}{int(m.group(2)) - 1}{m.group(3)}")
         if prev is not None:
             return prev
+    if len(suite) < 2:
+        raise BwbenchError("planbench-1shot shows another problem of the suite first, and this suite has one problem",
+                           "--template")
     i = next(i for i, e in enumerate(suite) if e is ex or (e.path == ex.path and e.line == ex.line))
     return suite[i - 1]

@@ -284,6 +284,8 @@ def test_solve_reads_ipc_problems_with_their_own_domain(tmp_path):
     assert "(unstack c a)" in r.stdout
     r = bwbench("solve", "p.pddl", "--domain", "domain.pddl", "--planner", "pyperplan", cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.splitlines()[0].startswith("; 6 steps, planner pyperplan"), r.stderr
+    r = bwbench("solve", "p.pddl", cwd=tmp_path)  # no --domain: the shipped one, under the IPC's names
+    assert r.returncode == 0 and r.stdout.splitlines()[0].startswith("; 6 steps, planner bwbench"), r.stderr
     if SHARED.is_dir():
         mystery = SHARED / "instances/blocksworld/mystery"
         r = bwbench("solve", str(mystery / "generated_basic/instance-12.pddl"), "--domain", str(mystery / "generated_domain.pddl"))
@@ -294,3 +296,120 @@ def pddl_domain_text() -> str:
     from bwbench.benchmark.pddl import domain_path
 
     return domain_path().read_text()
+
+
+# What a careful user runs into: each of these was a traceback, a silent loss or a wrong answer once.
+
+def _ipc_problem(goal: str, objects: str = "a b c") -> str:
+    return (f"(define (problem p) (:domain blocks) (:objects {objects})"
+            " (:init (handempty) (ontable a) (ontable b) (on c a) (clear b) (clear c))"
+            f" (:goal (and {goal})))")
+
+
+def _one_line_exit_2(r: subprocess.CompletedProcess, message: str) -> None:
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and message in lines[0], (r.returncode, r.stderr)
+
+
+def test_an_unwritable_out_is_one_line(tmp_path):
+    (tmp_path / "p.pddl").write_text(_ipc_problem("(on a b)"))
+    (tmp_path / "afile").write_text("x")
+    _one_line_exit_2(bwbench("import", "p.pddl", "--out", "afile/suite", cwd=tmp_path), "afile")
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_an_empty_goal_is_refused(tmp_path):
+    (tmp_path / "p.pddl").write_text(_ipc_problem("").replace("(and )", "(and)"))
+    _one_line_exit_2(bwbench("import", "p.pddl", "--out", "s", cwd=tmp_path), "the goal is empty")
+    assert not (tmp_path / "s").exists()
+
+
+TYPED_DOMAIN = """(define (domain blocks) (:requirements :strips :typing) (:types block)
+ (:predicates (on ?x - block ?y - block) (ontable ?x - block) (clear ?x - block) (handempty) (holding ?x - block))
+ (:action pick-up :parameters (?x - block)
+  :precondition (and (clear ?x) (ontable ?x) (handempty))
+  :effect (and (not (ontable ?x)) (not (clear ?x)) (not (handempty)) (holding ?x)))
+ (:action put-down :parameters (?x - block)
+  :precondition (holding ?x)
+  :effect (and (not (holding ?x)) (clear ?x) (handempty) (ontable ?x)))
+ (:action stack :parameters (?x - block ?y - block)
+  :precondition (and (holding ?x) (clear ?y))
+  :effect (and (not (holding ?x)) (not (clear ?y)) (clear ?x) (handempty) (on ?x ?y)))
+ (:action unstack :parameters (?x - block ?y - block)
+  :precondition (and (on ?x ?y) (clear ?x) (handempty))
+  :effect (and (holding ?x) (clear ?y) (not (clear ?x)) (not (handempty)) (not (on ?x ?y)))))
+"""
+
+
+def test_typed_objects_however_spaced_are_read(tmp_path):
+    for name, objects in (("tab.pddl", "a\t-\tblock b c - block"), ("newline.pddl", "a b c -\nblock")):
+        (tmp_path / name).write_text(_ipc_problem("(on a b)", objects))
+    (tmp_path / "domain.pddl").write_text(TYPED_DOMAIN)
+    r = bwbench("import", "tab.pddl", "newline.pddl", "--domain", "domain.pddl", "--out", "s", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    recs = [json.loads(ln) for ln in (tmp_path / "s" / "test.jsonl").read_text().splitlines()]
+    assert [r["n_blocks"] for r in recs] == [3, 3] and all(r["init"] == [["a", "c"], ["b"]] for r in recs)
+
+
+def test_odd_optimal_lengths_have_their_level_everywhere(tmp_path):
+    (tmp_path / "p.pddl").write_text(_ipc_problem("(holding a)"))
+    assert bwbench("import", "p.pddl", "--out", "s", cwd=tmp_path).returncode == 0
+    rec = json.loads((tmp_path / "s" / "test.jsonl").read_text())
+    assert (rec["optimal_len"], rec["level"]) == (3, 2)
+    r = bwbench("eval", "--model", "planner", "--suite", "s", "--level", "L2", "--out", "run", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["n_examples"] == 1 and results["metrics"]["by_level"]["L2"]["valid"] == 1.0
+
+
+def test_import_does_not_replace_a_generated_suite(tmp_path):
+    import shutil
+
+    shutil.copytree(DATA / "ood-L3-7b", tmp_path / "ood")
+    (tmp_path / "p.pddl").write_text(_ipc_problem("(on a b)"))
+    _one_line_exit_2(bwbench("import", "p.pddl", "--out", "ood", cwd=tmp_path), "is not what this command writes")
+    assert (tmp_path / "ood" / "test.jsonl").read_bytes() == (DATA / "ood-L3-7b" / "test.jsonl").read_bytes()
+
+
+def test_one_shot_needs_another_problem_to_show(tmp_path):
+    (tmp_path / "p.pddl").write_text(_ipc_problem("(on a b)"))
+    assert bwbench("import", "p.pddl", "--out", "s", cwd=tmp_path).returncode == 0
+    r = bwbench("eval", "--model", "planner", "--suite", "s", "--template", "planbench-1shot", "--out", "run", cwd=tmp_path)
+    _one_line_exit_2(r, "planbench-1shot")
+
+
+def test_names_for_a_domain_of_other_names(tmp_path):
+    """A renamed domain with a PlanBench-style config in its own names: words and verbs come from the config."""
+    renamed = pddl_domain_text()
+    for old, new in [("pick-up", "grab"), ("put-down", "drop"), ("unstack", "lift"), ("(:action stack", "(:action place"),
+                     ("on-table", "floor"), ("arm-empty", "free"), ("holding", "carry"), ("(clear", "(open"),
+                     ("(not (clear", "(not (open")]:
+        renamed = renamed.replace(old, new)
+    (tmp_path / "domain.pddl").write_text(renamed)
+    (tmp_path / "p.pddl").write_text("(define (problem p) (:domain blocksworld) (:objects a b)"
+                                     " (:init (free) (floor a) (floor b) (open a) (open b)) (:goal (and (on a b))))")
+    (tmp_path / "names.yaml").write_text(
+        "domain_name: crates\ndomain_intro: I move crates.\n"
+        "actions: {grab: 'grab {}', drop: 'drop {}', place: 'place {} on {}', lift: 'lift {} off {}'}\n"
+        "predicates: {floor: '{} is on the floor', open: '{} is open', free: 'my hands are free', carry: 'I carry {}', 'on': '{} is on {}'}\n"
+        "encoded_objects: {a: 'crate a', b: 'crate b'}\n")
+    r = bwbench("import", "p.pddl", "--domain", "domain.pddl", "--names", "names.yaml", "--out", "s", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    rec = json.loads((tmp_path / "s" / "test.jsonl").read_text())
+    assert rec["vocabulary"]["actions"]["stack"] == "place" and rec["vocabulary"]["objects"]["a"] == "crate a"
+    ex = next(read_examples(tmp_path / "s" / "test.jsonl"))
+    from bwbench.benchmark.judge import judge
+
+    assert judge(ex.init, ex.goal, "1. grab crate a\n2. place crate a on crate b", vocab=ex.vocab).valid
+
+
+def test_partial_goals_beyond_the_search_are_one_line(tmp_path):
+    objects = " ".join("abcdefghij")
+    init = " ".join(f"(ontable {b}) (clear {b})" for b in "abcdefghij")
+    (tmp_path / "p.pddl").write_text(f"(define (problem p) (:domain blocks) (:objects {objects})"
+                                     f" (:init (handempty) {init}) (:goal (and (on a b))))")
+    _one_line_exit_2(bwbench("import", "p.pddl", "--out", "s", cwd=tmp_path), "at most 8 blocks")
+    r = bwbench("solve", "p.pddl", cwd=tmp_path)
+    _one_line_exit_2(r, "--planner")
+    r = bwbench("solve", "p.pddl", "--planner", "pyperplan", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.startswith("; 2 steps"), r.stderr

@@ -166,16 +166,39 @@ def test_planbench_extracted_plans_give_planbench_verdicts_but_for_the_listed_ex
             assert tuple(r.entry.extracted) == r.entry.ground_truth
 
 
-@pytest.mark.parametrize("domain", ["blocksworld"])
-def test_bwbench_reads_the_answers_as_planbench_does_or_better(domain):
-    """On every Blocksworld file, bwbench's verdict on the raw answer agrees with PlanBench's, or the disagreement is
-    one where simulating both readings shows the answer supports bwbench's, on at least THRESHOLD of the answers."""
+# Blocksworld files where bwbench's verdict on the raw answers agrees with PlanBench's on fewer than THRESHOLD of them,
+# why, and whose reading the disagreements mostly show wrong (the report shows both readings of each).
+BELOW_THRESHOLD = {
+    "blocksworld/gpt-4o_chat/task_1_plan_generation.json": ("planbench", "restates its plan in a [PLAN] block, read twice"),
+    "blocksworld/gpt-4-turbo_chat/task_1_plan_generation_zero_shot.json": ("planbench", "bold steps PlanBench skips"),
+    "blocksworld/gpt-4o_chat/task_1_plan_generation_zero_shot.json": ("planbench", "summaries read as more steps"),
+    "blocksworld/claude-3-opus/task_1_plan_generation.json": ("planbench", "explanations read as steps"),
+    "blocksworld/qwen-qwq/task_1_plan_generation.json": ("planbench", "an LLM's translation of long reasoning"),
+    # The model corrects itself inside a step line ("... is not possible, so first ..."): bwbench marks the line
+    # unreadable, where PlanBench's reader happens to pick up the corrected action.
+    "blocksworld/llama-3.1-405b_aws/task_1_plan_generation_zero_shot.json": ("bwbench", "self-corrections in a step line"),
+}
+
+
+def test_bwbench_reads_the_answers_as_planbench_does():
+    """On every Blocksworld file, bwbench's verdict on the raw answer equals PlanBench's on at least THRESHOLD of the
+    answers, but for the files listed (and why); on those, counting each disagreement for the reading that simulating
+    both shows the answer supports, agreement is at least THRESHOLD too."""
     _shared()
-    for s in _scores(domain):
+    below = {}
+    for s in _scores("blocksworld"):
         raw = s.agreement()["raw"]
         assert raw["n"] == len(s.judged) and raw["agree"] + raw["disagree"] == raw["n"]
         assert raw["bwbench_right"] + raw["planbench_right"] + raw["undecided"] == raw["disagree"]
+        if raw["rate"] < THRESHOLD:
+            below[_key(Path(s.file.path))] = raw
         assert raw["rate_adjudicated"] >= THRESHOLD, (s.file.path, raw)
+    assert set(below) == set(BELOW_THRESHOLD), sorted(below)
+    for key, raw in below.items():
+        wrong, _ = BELOW_THRESHOLD[key]
+        right_here, right_there = (raw["bwbench_right"], raw["planbench_right"]) if wrong == "planbench" else \
+            (raw["planbench_right"], raw["bwbench_right"])
+        assert right_here > right_there + raw["undecided"], (key, raw)
 
 
 def test_disagreements_are_explained_with_both_readings():
@@ -266,3 +289,12 @@ def test_not_a_planbench_file_and_no_suite_are_one_line(tmp_path):
     r = bwbench("score", path, "--report", tmp_path / "report.txt")
     _refused(r, names="--suite", outputs=[tmp_path / "report.txt"])
     assert "is a PlanBench results file" in r.stderr
+
+
+def test_outputs_are_all_written_or_none(tmp_path):
+    """--results-dir and a --report that cannot be written: neither is left behind."""
+    path = _shared() / "results/blocksworld/gemini-pro/task_1_plan_generation_zero_shot.json"
+    (tmp_path / "afile").write_text("x")
+    r = bwbench("score", path, "--suite", SUITES["blocksworld"], "--results-dir", tmp_path / "res",
+                "--report", tmp_path / "afile" / "report.txt")
+    _refused(r, names="afile", outputs=[tmp_path / "res"])

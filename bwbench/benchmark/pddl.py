@@ -1,7 +1,8 @@
 """PDDL I/O through unified-planning: the shipped domain, problems both ways, engine calls.
 
-unified-planning parses and writes the PDDL; this module only maps between its
-problems and bwbench states. It is imported lazily (unified-planning takes a
+unified-planning parses and writes the PDDL, and this module maps between its
+problems and bwbench states; plain STRIPS problem files (PlanBench's, IPC's) are
+also read directly (:func:`read_problem_fast`), a few thousand times faster. It is imported lazily (unified-planning takes a
 moment to import), so the generator's hot path never pays for it.
 """
 
@@ -125,6 +126,8 @@ def problem_of_facts(name: str, objects: tuple[str, ...], init_facts: list[Fact]
     if clear != set(init.clear()):
         raise ValueError(f"the initial clear facts ({', '.join(sorted(clear)) or 'none'}) are not the tops of its towers "
                          f"({', '.join(sorted(init.clear()))})")
+    if not goal_facts:
+        raise ValueError("the goal is empty: there is nothing to plan for")
     goal = Goal.of_facts(goal_facts)
     return PddlProblem(name, init, goal, tuple(init_facts), tuple(goal_facts), objects)
 
@@ -149,7 +152,7 @@ def read_problem_fast(text: str, vocab: Vocabulary) -> PddlProblem | None:
     PlanBench's 1,100 instances; this reads the plain form they use (objects,
     init atoms, a conjunction of goal atoms) in well under a millisecond, and
     leaves everything else (types, negation, ...) to :func:`read_problem`.
-    ``benchmarks/bench_import.py`` compares the two; the tests check they agree.
+    ``benchmarks/bench_planbench.py`` compares the two; the tests check they agree.
     """
     text = _COMMENT.sub("", text).lower()
     name = _PROBLEM.search(text)
@@ -157,8 +160,8 @@ def read_problem_fast(text: str, vocab: Vocabulary) -> PddlProblem | None:
     if name is None or [m.group(1) for m in marks] != [":objects", ":init", ":goal"]:
         return None
     objects = text[marks[0].end():marks[1].start()].strip()
-    if not objects.endswith(")") or "(" in objects[:-1] or " - " in f" {objects} ":
-        return None
+    if not objects.endswith(")") or "(" in objects[:-1] or any(t.startswith("-") for t in objects[:-1].split()):
+        return None  # typed objects (a b - block): unified-planning reads them
     role = {n: r for r, n in vocab.predicates.items()}
 
     def atoms(section: str, allow_and: bool) -> list[Fact] | None:
@@ -197,14 +200,44 @@ def state_from_facts(facts: set[tuple[str, ...]], blocks: list[str]) -> State:
 
 
 def read_problem(problem_file: str | Path, domain_file: str | Path | None = None):
-    """Parse a PDDL problem (and domain, the shipped one by default) with unified-planning; ``ValueError`` if unreadable."""
+    """Parse a PDDL problem with unified-planning; ``ValueError`` if unreadable.
+
+    Without a domain file, the shipped domain is used, under its own predicate
+    names (``on-table``, ``arm-empty``) or, for a problem that uses them, the
+    IPC's (``ontable``, ``handempty``), so any standard IPC problem reads.
+    """
     from unified_planning.io import PDDLReader
 
     _env()
     try:
         return PDDLReader().parse_problem(str(domain_file or domain_path()), str(problem_file))
     except Exception as exc:  # the reader raises many types; all mean "cannot read this PDDL"
-        raise ValueError(f"cannot read PDDL: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from exc
+        first = exc
+    if domain_file is None:
+        try:
+            text = Path(problem_file).read_text(encoding="utf-8", errors="replace")
+            return PDDLReader().parse_problem_string(_ipc_domain(), text)
+        except Exception:  # not the IPC's names either: report the first error
+            pass
+    message = str(first).strip().splitlines()[0] if str(first).strip() else type(first).__name__
+    raise ValueError(f"cannot read PDDL: {message}") from first
+
+
+def read_domain(domain_file: str | Path):
+    """Parse a PDDL domain alone with unified-planning (a problem with no objects); ``ValueError`` if unreadable."""
+    from unified_planning.io import PDDLReader
+
+    _env()
+    try:
+        return PDDLReader().parse_problem(str(domain_file))
+    except Exception as exc:  # the reader raises many types; all mean "cannot read this PDDL"
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"cannot read PDDL: {message}") from exc
+
+
+def _ipc_domain() -> str:
+    """The shipped domain with the IPC's predicate names."""
+    return domain_path().read_text().replace("on-table", "ontable").replace("arm-empty", "handempty")
 
 
 def solve_with_engine(problem, engine: str, name: str, vocab: Vocabulary | None = None) -> PlanResult:
@@ -248,7 +281,7 @@ def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str
 
     from ..errors import BwbenchError
     from .domain import NotBlocksworld, recognise
-    from .planner import PLANNERS, Unsolvable, get_planner
+    from .planner import PLANNERS, get_planner
     from .validate import simulate
 
     if planner not in PLANNERS:
@@ -274,7 +307,7 @@ def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str
             result = get_planner(planner).solve(read.init, read.goal)
         else:
             result = solve_with_engine(up_problem, PLANNERS[planner][0], planner, vocab)
-    except (RuntimeError, Unsolvable) as exc:
+    except (RuntimeError, ValueError) as exc:  # Unsolvable and TooLarge are ValueErrors
         raise BwbenchError(str(exc), str(problem_file)) from None
     seconds = time.perf_counter() - start
     if not simulate(read.init, read.goal, result.plan):

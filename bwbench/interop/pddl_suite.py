@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .. import __version__
+from ..benchmark.canon import problem_key
 from ..benchmark.domain import NotBlocksworld, recognise
 from ..benchmark.goal import Goal
 from ..benchmark.judge import level_of
-from ..benchmark.pddl import domain_name, domain_path, from_up_problem, read_problem, read_problem_fast
+from ..benchmark.partial import TooLarge
+from ..benchmark.pddl import domain_name, domain_path, from_up_problem, read_domain, read_problem, read_problem_fast
 from ..benchmark.planner import BwbenchPlanner, Unsolvable
+from ..benchmark.records import read_goal
 from ..benchmark.state import Action, Op, State
 from ..benchmark.text import INSTRUCTION, RULE, render_plan, render_towers
 from ..benchmark.validate import simulate
@@ -83,12 +86,17 @@ def _is_domain(path: Path) -> bool:
     return re.search(r"\(\s*define\s*\(\s*domain\b", head) is not None
 
 
-def read_names(path: Path):
-    """A PlanBench config (``encoded_objects``, ``actions``, ``predicates``) for ``--names``."""
+def read_names(path: Path, vocab: Vocabulary | None = None):
+    """A PlanBench config (``encoded_objects``, ``actions``, ``predicates``) for ``--names``.
+
+    Its ``actions`` and ``predicates`` are keyed by the domain's names: ``vocab``'s
+    when the domain is known, else the IPC's or Mystery's.
+    """
     from .planbench_prompts import read_config
 
+    roles = None if vocab is None else {**{op.value: a for op, a in vocab.actions.items()}, **dict(vocab.predicates)}
     try:
-        return read_config(path)
+        return read_config(path, roles)
     except OSError as exc:
         raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
     except ValueError as exc:
@@ -99,12 +107,16 @@ def read_names(path: Path):
         raise BwbenchError(f"not a readable YAML config ({type(exc).__name__})", where) from None
 
 
-def recognise_domain(domain: Path | None, first_problem: Path) -> Vocabulary:
-    """The domain's vocabulary, recognised from its action schemas; ``BwbenchError`` for anything else."""
+def recognise_domain(domain: Path | None, first_problem: Path | None = None) -> Vocabulary:
+    """The domain's vocabulary, recognised from its action schemas; ``BwbenchError`` for anything else.
+
+    Without a domain file, the shipped domain under the names ``first_problem`` uses (bwbench's or the IPC's).
+    """
+    where = domain if domain is not None else first_problem
     try:
-        problem = read_problem(first_problem, domain)
+        problem = read_problem(first_problem, None) if domain is None else read_domain(domain)
     except ValueError as exc:
-        raise BwbenchError(str(exc), str(first_problem)) from None
+        raise BwbenchError(str(exc), str(where)) from None
     try:
         return recognise(problem, name=domain_name(domain))
     except NotBlocksworld as exc:
@@ -168,6 +180,8 @@ def import_record(path: Path, vocab: Vocabulary, domain: Path | None, suite: str
     init, goal = read.init, read.goal
     try:
         result = BwbenchPlanner().solve(init, goal)
+    except TooLarge as exc:
+        raise BwbenchError(str(exc).split("; ")[0], str(path)) from None
     except (Unsolvable, ValueError) as exc:
         raise BwbenchError(f"the goal cannot be reached: {exc}", str(path)) from None
     if not simulate(init, goal, result.plan):
@@ -207,13 +221,15 @@ def _fact_text(fact: tuple[str, ...]) -> str:
 def import_suite(config: ImportConfig, progress: Callable[[int], None] | None = None,
                  on_total: Callable[[int], None] | None = None) -> dict:
     """Import ``config.problems`` as the suite ``config.out``; returns the manifest."""
-    names = read_names(config.names) if config.names is not None else None
     if config.domain is not None and not config.domain.is_file():
         raise BwbenchError("no such file", str(config.domain))
+    vocab = recognise_domain(config.domain) if config.domain is not None else None
+    names = read_names(config.names, vocab) if config.names is not None else None
     files = problem_files(config.problems, names.instances if names is not None else None)
     if on_total:
         on_total(len(files))
-    vocab = recognise_domain(config.domain, files[0])
+    if vocab is None:
+        vocab = recognise_domain(None, files[0])
     if names is not None:
         vocab = check_names(vocab, names, config.names)
     plans = read_plans(config.plans) if config.plans is not None else None
@@ -237,7 +253,11 @@ def import_suite(config: ImportConfig, progress: Callable[[int], None] | None = 
 
 
 def _is_suite(path: Path) -> bool:
-    return (path / "manifest.json").is_file()
+    """An earlier import (its manifest says so): the only directory an import may replace."""
+    try:
+        return "imported" in json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
 
 
 def manifest(config: ImportConfig, vocab: Vocabulary, records: list[dict], test: bytes) -> dict:
@@ -248,7 +268,7 @@ def manifest(config: ImportConfig, vocab: Vocabulary, records: list[dict], test:
     counts = {k: counts[k] for k in sorted(counts, key=lambda k: int(k[1:]))}
     seen: dict[tuple, int] = {}
     for r in records:
-        key = (json.dumps(sorted(map(tuple, r["init"]))), tuple(r["goal"]))
+        key = problem_key(State.of(r["init"]), read_goal(r["goal"]))
         seen[key] = seen.get(key, 0) + 1
     domain = config.domain or domain_path()
     return {

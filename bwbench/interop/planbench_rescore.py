@@ -36,6 +36,7 @@ and looking at the answer's text (bwbench's reading is "ours", PlanBench's "thei
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -234,6 +235,19 @@ def score_file(path: str | Path, suite: LoadedSuite) -> FileScore:
     findings = tuple((r, find(r)) for r in rows if r.disagrees)
     card = aggregate([r.judgement for r in rows if r.judgement is not None], by=("level", "blocks"))
     return FileScore(matched, suite, tuple(rows), findings, card)
+
+
+def outputs(scores: Sequence[FileScore], results_file: Path | None, results_dir: Path | None, report: Path | None,
+            model: str | None = None) -> dict[Path, bytes]:
+    """What ``bwbench score`` writes for PlanBench files: a results.json (one file) or one per file, and the report."""
+    out: dict[Path, bytes] = {}
+    if results_file is not None:
+        out[results_file] = (json.dumps(scores[0].results(model), indent=2) + "\n").encode()
+    for s in scores if results_dir is not None else ():
+        out[results_dir / f"{s.suite.name}-{s.file.slug}" / "results.json"] = (json.dumps(s.results(), indent=2) + "\n").encode()
+    if report is not None:
+        out[report] = "\n\n".join(render_report(s) for s in scores).encode("utf-8")
+    return out
 
 
 def score_files(paths: Sequence[str | Path], suite: str | Path,
