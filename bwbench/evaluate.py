@@ -24,8 +24,8 @@ from typing import Any, Callable, Sequence
 
 from . import __version__
 from .adapters.base import Adapter, BatchFailed, GenerationConfig
-from .benchmark.goal import goal_json
-from .benchmark.judge import Judgement, judge, level_of, optimal_length
+from .benchmark.goal import goal_json, level_of
+from .benchmark.judge import Judgement, judge, optimal_length
 from .benchmark.predictions import read_predictions
 from .benchmark.records import Example, read_examples
 from .benchmark.report import render_report

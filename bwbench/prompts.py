@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .adapters.base import Query
-from .benchmark.goal import Goal
 from .benchmark.records import Example
 from .benchmark.state import Action, parse_action
 from .benchmark.text import INSTRUCTION, NLStep, render_input, render_plan
@@ -103,17 +102,16 @@ def planbench_prompt(ex: Example, example: Example | None = None, pddl: bool = F
 
 def planbench_problem(ex: Example, plan: Sequence = ()):
     """``ex`` as PlanBench's prompts take a problem: objects, init and goal facts (and a plan, for an example)."""
-    from .interop.planbench_prompts import PlanBenchProblem
+    from .interop.planbench_prompts import problem_of
 
-    goal = ex.goal.facts() if ex.goal.__class__ is Goal else Goal.of_state(ex.goal).facts()
-    return PlanBenchProblem(tuple(sorted(ex.init.blocks)), ex.init.facts(), goal, tuple(plan))
+    return problem_of(ex.init, ex.goal, plan)
 
 
 def example_plan(ex: Example) -> tuple[Action, ...]:
     """The plan a one-shot prompt shows: the source's own (``source_plan``, PlanBench's), else the gold plan."""
     rec = ex.record
     if isinstance(rec.get("source_plan"), list):
-        return tuple(parse_action(a) for a in rec["source_plan"])
+        return tuple(parse_action(a) for a in rec["source_plan"])  # bwbench's names, as import keeps them
     state, out = ex.init, []
     for step in ex.gold or ():
         action = step.resolve(state) if step.__class__ is NLStep else step
@@ -127,10 +125,12 @@ def planbench_example(ex: Example, suite: Sequence[Example]) -> Example:
     ``instance-12.pddl``) when the suite has it, else the problem before it in the suite (the last, for the first)."""
     import re
 
+    from .interop.planbench_prompts import oneshot_example_id
+
     by_source = {e.record.get("source"): e for e in suite if e.record.get("source")}
     m = re.fullmatch(r"(.*?)(\d+)(\.pddl)", str(ex.record.get("source") or ""))
-    if m is not None:
-        prev = by_source.get(f"{m.group(1)}{int(m.group(2)) - 1}{m.group(3)}")
+    if m is not None and int(m.group(2)) > 0:
+        prev = by_source.get(f"{m.group(1)}{oneshot_example_id(int(m.group(2)), first=0)}{m.group(3)}")
         if prev is not None:
             return prev
     if len(suite) < 2:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bwbench.benchmark.state import Action, Op, State
+from bwbench.benchmark.pddl import read_problem_fast
 from bwbench.benchmark.vocab import IPC
 from bwbench.interop import planbench_prompts as pp
 
@@ -44,15 +45,21 @@ def _config(name: str) -> pp.PlanBenchConfig:
 def _gold_plans() -> dict[int, tuple[Action, ...]]:
     """Fast Downward's plans for the Blocksworld instances (instances/blocksworld/info.json), IPC names."""
     info = json.loads((REF / "instances" / "blocksworld" / "info.json").read_text())
-    return {int(name.removeprefix("instance-").removesuffix(".pddl")): pp.read_plan(v["plan"], IPC)
+    return {int(name.removeprefix("instance-").removesuffix(".pddl")): IPC.read_plan(v["plan"].splitlines())
             for name, v in info.items()}
+
+
+def _read(text: str, config: pp.PlanBenchConfig) -> pp.PlanBenchProblem:
+    """A PlanBench instance file, read by bwbench's PDDL reader, as the prompts take it."""
+    read = read_problem_fast(text, config.vocabulary)
+    return pp.PlanBenchProblem(read.objects, read.init_facts, read.goal_facts)
 
 
 @functools.cache
 def _instance(config_name: str, number: int) -> pp.PlanBenchProblem:
     """Instance ``number`` of a config's instance_dir, with its gold plan (Mystery's are Blocksworld's, renamed)."""
     config = _config(config_name)
-    problem = pp.read_problem((REF / "instances" / config.instance_dir / f"instance-{number}.pddl").read_text(), config)
+    problem = _read((REF / "instances" / config.instance_dir / f"instance-{number}.pddl").read_text(), config)
     return pp.PlanBenchProblem(problem.objects, problem.init, problem.goal, _gold_plans().get(number, ()))
 
 
@@ -154,11 +161,11 @@ def test_domain_and_problem_files_are_written_as_planbench_ships_them(config):
     assert pp.domain_pddl(config) == (folder.parent / "generated_domain.pddl").read_text().strip()
     for number in range(1, 502):
         text = (folder / f"instance-{number}.pddl").read_text()
-        assert pp.problem_pddl(pp.read_problem(text, config), config) == text.strip(), f"instance {number}"
+        assert pp.problem_pddl(_read(text, config), config) == text.strip(), f"instance {number}"
     small = "blocksworld/generated_basic_3" if config is pp.BLOCKSWORLD else "blocksworld/mystery/generated_basic_3"
     for number in range(1, 101):
         text = (REF / "instances" / small / f"instance-{number}.pddl").read_text()
-        assert pp.problem_pddl(pp.read_problem(text, config), config) == text.strip(), f"3-block instance {number}"
+        assert pp.problem_pddl(_read(text, config), config) == text.strip(), f"3-block instance {number}"
 
 
 def _state(problem: pp.PlanBenchProblem) -> State:
@@ -176,7 +183,7 @@ def test_instances_plans_and_their_mystery_twins():
     """Mystery instance N is Blocksworld instance N renamed; each gold plan solves it; no goal holds at the start."""
     _shared()
     gold = json.loads((REF / "results/blocksworld/claude-3-opus/task_1_plan_generation_zero_shot.json").read_text())
-    assert {e["instance_id"]: pp.read_plan(e["ground_truth_plan"], IPC) for e in gold["instances"]} == {
+    assert {e["instance_id"]: IPC.read_plan(e["ground_truth_plan"].splitlines()) for e in gold["instances"]} == {
         n: p for n, p in _gold_plans().items() if n <= 500}
     for number in range(1, 502):
         problem = _instance("blocksworld", number)
@@ -222,7 +229,7 @@ INIT, GOAL = State.of([("red", "blue"), ("green",)]), State.of([("blue", "green"
 
 
 def test_a_colour_problem_in_blocksworld_words_zero_shot():
-    problem = pp.from_states(INIT, GOAL)
+    problem = pp.problem_of(INIT, GOAL)
     assert problem.objects == ("blue", "green", "red")
     config = pp.with_object_words(pp.BLOCKSWORLD, problem.objects)
     # Sorted by "<predicate> <objects>":
@@ -239,7 +246,7 @@ def test_a_colour_problem_in_blocksworld_words_zero_shot():
 
 
 def test_a_colour_problem_in_mystery_words_sorts_by_mystery_names():
-    problem = pp.from_states(INIT, GOAL)
+    problem = pp.problem_of(INIT, GOAL)
     text = pp.render_prompt(problem, pp.with_object_words(pp.MYSTERY, problem.objects))
     assert text.startswith(pp.MYSTERY_INTRO + "\n[STATEMENT]\n")
     # craves < harmony < planet < province; the goal: craves green blue < craves red green < planet blue.
@@ -250,9 +257,9 @@ def test_a_colour_problem_in_mystery_words_sorts_by_mystery_names():
 
 
 def test_a_colour_problem_one_shot_and_in_pddl():
-    example = pp.from_states(State.of([("red",), ("green",), ("blue",)]), State.of([("red", "blue"), ("green",)]),
+    example = pp.problem_of(State.of([("red",), ("green",), ("blue",)]), State.of([("red", "blue"), ("green",)]),
                              (Action(Op.PICK_UP, "blue"), Action(Op.STACK, "blue", "red")))
-    problem = pp.from_states(INIT, GOAL)
+    problem = pp.problem_of(INIT, GOAL)
     config = pp.with_object_words(pp.BLOCKSWORLD, problem.objects)
     text = pp.render_prompt(problem, config, example=example)
     assert text.count("[STATEMENT]") == 2 and text.endswith("My plan is as follows:\n\n[PLAN]")
@@ -269,14 +276,14 @@ def test_a_colour_problem_one_shot_and_in_pddl():
 
 
 def test_input_order_does_not_matter_and_objects_need_words():
-    problem = pp.from_states(INIT, GOAL)
+    problem = pp.problem_of(INIT, GOAL)
     shuffled = pp.PlanBenchProblem(problem.objects, list(reversed(sorted(problem.init))), sorted(problem.goal))
     config = pp.with_object_words(pp.BLOCKSWORLD, problem.objects)
     assert pp.render_prompt(shuffled, config) == pp.render_prompt(problem, config)
     with pytest.raises(ValueError, match="no words for object 'blue'"):
         pp.render_prompt(problem, pp.BLOCKSWORLD)
     with pytest.raises(ValueError, match="hand empty"):
-        pp.from_states(State.of([("red",)], holding="blue"), GOAL)
+        pp.problem_of(State.of([("red",)], holding="blue"), GOAL)
 
 
 def test_a_config_without_encoded_objects_raises(tmp_path):

@@ -120,7 +120,7 @@ def test_a_results_file_made_here_is_rescored(tmp_path):
 
 
 def _gold(ex) -> tuple[Action, ...]:
-    return tuple(pp.read_plan(ex.record["source_plan"], IPC))
+    return IPC.read_plan(ex.record["source_plan"])
 
 
 # --------------------------------------------------------------------------- #

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .canon import problem_key, shape_key
-from .judge import level_of
+from .goal import level_of
 from .planner import optimal
 from .records import Example, read_examples
 from .validate import simulate

@@ -186,6 +186,11 @@ def _where(support: str) -> str:
     return "the table" if support == TABLE else support
 
 
+def level_of(optimal_len: int) -> int:
+    """The level of a problem: Lk when its optimal plan has 2k steps (2k - 1 when a partial goal ends on a pick)."""
+    return (optimal_len + 1) // 2
+
+
 def as_goal(goal: State | Goal) -> Goal:
     """Either kind of goal as facts."""
     return goal if goal.__class__ is Goal else Goal.of_state(goal)

@@ -83,11 +83,6 @@ class Judgement:
 _EXECUTABLE = frozenset((Status.VALID, Status.GOAL_NOT_REACHED, Status.HOLDING_AT_END))
 
 
-def level_of(optimal_len: int) -> int:
-    """The level of a problem: Lk when its optimal plan has 2k steps (2k - 1 when a partial goal ends on a pick)."""
-    return (optimal_len + 1) // 2
-
-
 def optimal_length(init: State, goal: State | Goal) -> int:
     """Steps of an optimal plan (two per move, and one for a last pick a partial goal may need), computed by bwbench's planner."""
     return optimal(init, goal)[0]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from .. import __version__
-from .goal import Goal
-from .judge import Judgement, level_of
+from .goal import Goal, level_of
+from .judge import Judgement
 from .predictions import Prediction, PredictionFile
 from .score import Scorecard, Summary
 from .text import render_towers

@@ -15,9 +15,9 @@ import functools
 import json
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Iterable, Mapping
 
-from .state import Op
+from .state import Action, Op
 
 # The roles of the predicates, by their names in bwbench's shipped domain.
 ON, ON_TABLE, CLEAR, ARM_EMPTY, HOLDING = "on", "on-table", "clear", "arm-empty", "holding"
@@ -52,6 +52,20 @@ class Vocabulary:
     def __post_init__(self) -> None:
         for name in ("actions", "predicates", "objects", "action_words", "predicate_words"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    def read_action(self, text: str) -> Action:
+        """``"(feast d c)"`` → the action, in this domain's names or bwbench's; ``ValueError`` for anything else."""
+        parts = text.split(";", 1)[0].strip().strip("()").split()
+        ops = {name.lower(): op for op, name in self.actions.items()}
+        try:
+            op = ops.get(parts[0].lower()) or Op(parts[0].lower())
+            return Action(op, *parts[1:])
+        except (ValueError, IndexError, TypeError):
+            raise ValueError(f"not an action of {self.name}: {text.strip()!r}") from None
+
+    def read_plan(self, lines: Iterable[str]) -> tuple[Action, ...]:
+        """One action a line (``;`` comments and blank lines skipped); ``ValueError`` at the first that is not one."""
+        return tuple(self.read_action(ln) for ln in lines if ln.split(";", 1)[0].strip())
 
     def __hash__(self) -> int:  # the mappings are read-only views, which do not hash themselves
         return hash(json.dumps(self.to_json(), sort_keys=True))

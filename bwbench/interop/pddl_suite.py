@@ -21,13 +21,12 @@ from typing import Callable, Sequence
 from .. import __version__
 from ..benchmark.canon import problem_key
 from ..benchmark.domain import NotBlocksworld, recognise
-from ..benchmark.goal import Goal
-from ..benchmark.judge import level_of
+from ..benchmark.goal import Goal, level_of
 from ..benchmark.partial import TooLarge
 from ..benchmark.pddl import domain_name, domain_path, from_up_problem, read_domain, read_problem, read_problem_fast
 from ..benchmark.planner import BwbenchPlanner, Unsolvable
 from ..benchmark.records import read_goal
-from ..benchmark.state import Action, Op, State
+from ..benchmark.state import State
 from ..benchmark.text import INSTRUCTION, RULE, render_plan, render_towers
 from ..benchmark.validate import simulate
 from ..benchmark.vocab import Vocabulary
@@ -150,17 +149,10 @@ def read_plans(path: Path) -> dict[str, str]:
 
 def source_plan(text: str, vocab: Vocabulary, init: State, goal: Goal, where: str) -> list[str]:
     """The source's plan in bwbench's action names, checked by simulation; ``BwbenchError`` if it is not a plan."""
-    ops = {name: op for op, name in vocab.actions.items()}
-    actions = []
-    for line in (ln.strip() for ln in text.splitlines()):
-        if not line or line.startswith(";"):
-            continue
-        parts = line.strip("()").split()
-        try:
-            op = ops.get(parts[0].lower()) or Op(parts[0].lower())
-            actions.append(Action(op, *parts[1:]))
-        except (ValueError, IndexError, TypeError):
-            raise BwbenchError(f"its plan has a step that is not an action: {line!r}", where) from None
+    try:
+        actions = vocab.read_plan(text.splitlines())
+    except ValueError as exc:
+        raise BwbenchError(f"its plan has a step that is not an action: {exc}", where) from None
     verdict = simulate(init, goal, actions)
     if not verdict:
         raise BwbenchError(f"its plan does not solve the problem: {verdict.reason}", where)

@@ -33,13 +33,13 @@ otherwise and was not used for any published file.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from ..benchmark.state import TABLE, Action, Op, State
-from ..benchmark.vocab import ARITY, ARM_EMPTY, CLEAR, HOLDING, ON, ON_TABLE, PREDICATES, Vocabulary
+from ..benchmark.goal import Goal, as_goal
+from ..benchmark.state import Action, Op, State
+from ..benchmark.vocab import ARITY, ARM_EMPTY, CLEAR, HOLDING, IPC, ON, ON_TABLE, PREDICATES, Vocabulary
 
 Fact = tuple[str, ...]
 """A fact with its role first: ``("on", "b", "a")``, ``("on-table", "a")``, ``("arm-empty",)``."""
@@ -140,10 +140,7 @@ _DOMAIN_TEMPLATE = """\
                (not ({on} ?ob ?underob)) (not ({clear} ?ob)) (not ({handempty})))))"""
 
 # Role (an Op value or a predicate role) → the domain's name, for the two domains PlanBench ships.
-IPC_NAMES: Mapping[str, str] = {
-    Op.PICK_UP.value: "pick-up", Op.PUT_DOWN.value: "put-down", Op.STACK.value: "stack", Op.UNSTACK.value: "unstack",
-    ON: "on", ON_TABLE: "ontable", CLEAR: "clear", ARM_EMPTY: "handempty", HOLDING: "holding",
-}
+IPC_NAMES: Mapping[str, str] = {**{op.value: name for op, name in IPC.actions.items()}, **IPC.predicates}
 MYSTERY_NAMES: Mapping[str, str] = {
     Op.PICK_UP.value: "attack", Op.PUT_DOWN.value: "succumb", Op.STACK.value: "overcome", Op.UNSTACK.value: "feast",
     ON: "craves", ON_TABLE: "planet", CLEAR: "province", ARM_EMPTY: "harmony", HOLDING: "pain",
@@ -253,8 +250,6 @@ MYSTERY = PlanBenchConfig(
 )
 """PlanBench's Mystery Blocksworld (``configs/mystery_blocksworld.yaml``): objects ``a``..``l`` are "object a" ..."""
 
-BUILTIN = {BLOCKSWORLD.name: BLOCKSWORLD, MYSTERY.name: MYSTERY}
-
 _REQUIRED = ("domain_intro", "actions", "predicates", "encoded_objects")
 
 
@@ -336,21 +331,12 @@ def file_order(objects: Sequence[str], facts: Iterable[Fact]) -> list[Fact]:
     return sorted(facts, key=lambda f: (group[f[0]], [rank[a] for a in f[1:]], f[0]))
 
 
-def from_states(init: State, goal: State, plan: Sequence[Action] = ()) -> PlanBenchProblem:
-    """A bwbench full-configuration problem as PlanBench states one.
-
-    The init is all the facts of ``init``; the goal is the ``on``/``on-table``
-    facts of ``goal`` (one per block); ``plan`` is kept for an example.
-
-    Objects are the blocks sorted by name; both states must have the hand empty.
-    """
-    if not (init.hand_empty and goal.hand_empty):
-        raise ValueError("a full-configuration problem has the hand empty in both states")
-    if init.blocks != goal.blocks:
-        raise ValueError("the two states have different blocks")
-    objects = tuple(sorted(init.blocks))
-    goal_facts = [(ON_TABLE, b) if on == TABLE else (ON, b, on) for b, on in goal.below().items()]
-    return PlanBenchProblem(objects, frozenset(init.facts()), frozenset(goal_facts), tuple(plan))
+def problem_of(init: State, goal: State | Goal, plan: Sequence[Action] = ()) -> PlanBenchProblem:
+    """A bwbench problem as PlanBench states one: all the facts of ``init``; the goal's facts (for a
+    configuration, each block's ``on``/``on-table`` fact); ``plan`` kept for an example. Objects are sorted."""
+    if not init.hand_empty:
+        raise ValueError("PlanBench's problems start with the hand empty")
+    return PlanBenchProblem(tuple(sorted(init.blocks)), frozenset(init.facts()), frozenset(as_goal(goal).facts()), tuple(plan))
 
 
 # --------------------------------------------------------------------------- #
@@ -448,53 +434,3 @@ def oneshot_example_id(instance_id: int, *, first: int = 1) -> int:
     if instance_id <= first:
         raise ValueError(f"instance {instance_id} has no one-shot example (the first instance is {first})")
     return instance_id - 1
-
-
-# --------------------------------------------------------------------------- #
-# Reading PlanBench's PDDL
-
-_ATOM = re.compile(r"\(\s*([^\s()]+)((?:\s+[^\s()]+)*)\s*\)")
-
-
-def _roles(vocabulary: Vocabulary) -> dict[str, str]:
-    return {name: role for role, name in vocabulary.predicates.items()}
-
-
-def read_problem(text: str, config: PlanBenchConfig) -> PlanBenchProblem:
-    """A PlanBench problem file (``instance-N.pddl``) with the domain's predicate names mapped to roles."""
-    lowered = text.lower()
-    try:
-        objects = re.search(r"\(:objects([^()]*)\)", lowered).group(1).split()
-        init_at, goal_at = lowered.index("(:init"), lowered.index("(:goal")
-    except (AttributeError, ValueError):
-        raise ValueError("not a PlanBench problem file (no :objects, :init or :goal)") from None
-    roles = _roles(config.vocabulary)
-
-    def facts(section: str) -> frozenset[Fact]:
-        out = set()
-        for name, args in _ATOM.findall(section):
-            if name == "and":
-                continue
-            if name not in roles:
-                raise ValueError(f"unknown predicate {name!r} for {config.name}")
-            out.add((roles[name], *args.split()))
-        return frozenset(out)
-
-    return PlanBenchProblem(tuple(objects), facts(lowered[init_at + len("(:init"):goal_at]),
-                            facts(lowered[goal_at + len("(:goal"):]))
-
-
-def read_plan(text: str | Iterable[str], vocabulary: Vocabulary) -> tuple[Action, ...]:
-    """``(unstack b c)`` lines (or a list of them) as actions; ``;`` comments are skipped."""
-    lines = text.splitlines() if isinstance(text, str) else list(text)
-    ops = {name: op for op, name in vocabulary.actions.items()}
-    out = []
-    for line in lines:
-        line = line.split(";", 1)[0].strip().lower()
-        if not line:
-            continue
-        name, *args = line.strip("()").split()
-        if name not in ops:
-            raise ValueError(f"unknown action {name!r} for {vocabulary.name}")
-        out.append(Action(ops[name], *args))
-    return tuple(out)

@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .. import __version__
-from ..benchmark.judge import Judgement, judge, level_of
+from ..benchmark.goal import level_of
+from ..benchmark.judge import Judgement, judge
 from ..benchmark.records import Example
 from ..benchmark.score import Scorecard, aggregate
 from ..benchmark.state import Action, State
