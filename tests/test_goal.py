@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from bwbench.benchmark.goal import Goal, parse_fact
-from bwbench.benchmark.judge import judge, level_of, optimal_length
+from bwbench.benchmark.goal import Goal, level_of, parse_fact
+from bwbench.benchmark.judge import judge, optimal_length
 from bwbench.benchmark.planner import BwbenchPlanner
 from bwbench.benchmark.state import Action, Op, State
 from bwbench.benchmark.validate import Status, simulate
