@@ -157,7 +157,7 @@ def test_planbench_extracted_plans_give_planbench_verdicts_but_for_the_listed_ex
             dom = Path(tmp) / "domain.pddl"
             dom.write_text(pp.domain_pddl(config))
             plan = Path(tmp) / "plan"
-            plan.write_text("\n".join(pp.action_pddl(a, config.vocabulary) for a in r.extracted.plan) + "\n")
+            plan.write_text("\n".join(config.vocabulary.write_action(a) for a in r.extracted.plan) + "\n")
             reader = PDDLReader()
             up = reader.parse_problem(str(dom), str(problem))
             with PlanValidator(problem_kind=up.kind) as validator:

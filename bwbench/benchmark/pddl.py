@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dataclasses import dataclass
 
-from .goal import Fact, Goal, format_fact
+from .goal import Fact, Goal, as_goal, format_fact
 from .planner import PlanResult
 from .state import TABLE, Action, InvalidState, Op, State
 from .vocab import ARM_EMPTY, CLEAR, HOLDING, ON, ON_TABLE, Vocabulary
@@ -61,12 +61,8 @@ def to_up_problem(init: State, goal: State | Goal, name: str = "bw"):
     for fact in sorted(init.facts()):
         pred, *args = fact
         problem.set_initial_value(fl[pred](*(objs[a] for a in args)), True)
-    if goal.__class__ is Goal:
-        for pred, *args in goal.facts():
-            problem.add_goal(fl[pred](*(objs[a] for a in args)))
-        return problem
-    for block, on in sorted(goal.below().items()):
-        problem.add_goal(fl["on-table"](objs[block]) if on == TABLE else fl["on"](objs[block], objs[on]))
+    for pred, *args in as_goal(goal).facts():  # a configuration: each block's position, by block
+        problem.add_goal(fl[pred](*(objs[a] for a in args)))
     return problem
 
 
@@ -260,58 +256,3 @@ def solve_with_engine(problem, engine: str, name: str, vocab: Vocabulary | None 
         args = [str(p) for p in a.actual_parameters]
         actions.append(Action(ops.get(a.action.name) or Op(a.action.name), args[0], args[1] if len(args) > 1 else None))
     return PlanResult(tuple(actions), None, name)
-
-
-@dataclass(frozen=True)
-class Solved:
-    """An optimal plan for a PDDL problem file, and the plan in the domain's own action names."""
-
-    problem: PddlProblem
-    result: PlanResult
-    seconds: float
-    plan_pddl: tuple[str, ...]
-
-
-def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str = "bwbench") -> Solved:
-    """Read, recognise and solve a Blocksworld PDDL problem; ``BwbenchError`` naming the file for bad input.
-
-    Every plan is checked by bwbench's simulator before it is returned.
-    """
-    import time
-
-    from ..errors import BwbenchError
-    from .domain import NotBlocksworld, recognise
-    from .planner import PLANNERS, get_planner
-    from .validate import simulate
-
-    if planner not in PLANNERS:
-        raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
-    for f in (problem_file, domain_file):
-        if f is not None and not Path(f).is_file():
-            raise BwbenchError("no such file", str(f))
-    try:
-        up_problem = read_problem(problem_file, domain_file)
-    except ValueError as exc:
-        raise BwbenchError(str(exc), str(problem_file)) from None
-    try:
-        vocab = recognise(up_problem)
-    except NotBlocksworld as exc:
-        raise BwbenchError(f"not a Blocksworld domain: {exc}", str(domain_file or problem_file)) from None
-    try:
-        read = from_up_problem(up_problem, vocab)
-    except ValueError as exc:
-        raise BwbenchError(str(exc), str(problem_file)) from None
-    start = time.perf_counter()
-    try:
-        if planner == "bwbench":
-            result = get_planner(planner).solve(read.init, read.goal)
-        else:
-            result = solve_with_engine(up_problem, PLANNERS[planner][0], planner, vocab)
-    except (RuntimeError, ValueError) as exc:  # Unsolvable and TooLarge are ValueErrors
-        raise BwbenchError(str(exc), str(problem_file)) from None
-    seconds = time.perf_counter() - start
-    if not simulate(read.init, read.goal, result.plan):
-        raise AssertionError(f"{planner} returned a plan that does not reach the goal of {problem_file}")
-    names = vocab.actions
-    plan = tuple(f"({names[a.op]} {a.block}{'' if a.target is None else ' ' + a.target})" for a in result.plan)
-    return Solved(read, result, seconds, plan)

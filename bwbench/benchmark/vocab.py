@@ -53,13 +53,18 @@ class Vocabulary:
         for name in ("actions", "predicates", "objects", "action_words", "predicate_words"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
 
+    def write_action(self, action: Action) -> str:
+        """``(feast d c)``: ``action`` in this domain's names."""
+        args = action.block if action.target is None else f"{action.block} {action.target}"
+        return f"({self.actions[action.op]} {args})"
+
     def read_action(self, text: str) -> Action:
         """``"(feast d c)"`` → the action, in this domain's names or bwbench's; ``ValueError`` for anything else."""
         parts = text.split(";", 1)[0].strip().strip("()").split()
         ops = {name.lower(): op for op, name in self.actions.items()}
         try:
             op = ops.get(parts[0].lower()) or Op(parts[0].lower())
-            return Action(op, *parts[1:])
+            return Action(op, *(p.lower() for p in parts[1:]))  # PDDL names are case-insensitive
         except (ValueError, IndexError, TypeError):
             raise ValueError(f"not an action of {self.name}: {text.strip()!r}") from None
 

@@ -1,4 +1,5 @@
-"""``bwbench import``: anyone's Blocksworld PDDL problems (PlanBench's, IPC's) as a bwbench suite.
+"""``bwbench import`` and ``bwbench solve``: anyone's Blocksworld PDDL problems (PlanBench's, IPC's) as a bwbench
+suite, or solved one at a time.
 
 The domain is recognised by the structure of its actions (:mod:`..benchmark.domain`),
 so a renamed one such as Mystery Blocksworld imports as what it is. Every
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -23,8 +25,9 @@ from ..benchmark.canon import problem_key
 from ..benchmark.domain import NotBlocksworld, recognise
 from ..benchmark.goal import Goal, level_of
 from ..benchmark.partial import TooLarge
-from ..benchmark.pddl import domain_name, domain_path, from_up_problem, read_domain, read_problem, read_problem_fast
-from ..benchmark.planner import BwbenchPlanner, Unsolvable
+from ..benchmark.pddl import (PddlProblem, domain_name, domain_path, from_up_problem, read_domain, read_problem,
+                              read_problem_fast, solve_with_engine)
+from ..benchmark.planner import PLANNERS, BwbenchPlanner, PlanResult, Unsolvable, get_planner
 from ..benchmark.records import read_goal
 from ..benchmark.state import State
 from ..benchmark.text import INSTRUCTION, RULE, render_plan, render_towers
@@ -230,10 +233,12 @@ def import_suite(config: ImportConfig, progress: Callable[[int], None] | None = 
         records.append(import_record(path, vocab, config.domain, config.suite, plans, config.plans))
         if progress:
             progress(1)
-    ids = [r["id"] for r in records]
-    if len(set(ids)) != len(ids):
-        dup = next(i for i in ids if ids.count(i) > 1)
-        raise BwbenchError(f"two problem files make the id {dup}; import them as separate suites", "PROBLEMS")
+    seen: dict[str, Path] = {}
+    for path, r in zip(files, records):
+        if r["id"] in seen:
+            raise BwbenchError(f"and {seen[r['id']]} have the same name, so the same id {r['id']}; "
+                               "import them as separate suites", str(path))
+        seen[r["id"]] = path
     test = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
     man = manifest(config, vocab, records, test)
     from ..card import render_manifest
@@ -285,3 +290,49 @@ def manifest(config: ImportConfig, vocab: Vocabulary, records: list[dict], test:
         "counts": {"test": counts},
         "files": {"test.jsonl": {"sha256": hashlib.sha256(test).hexdigest(), "lines": test.count(b"\n")}},
     }
+
+
+@dataclass(frozen=True)
+class Solved:
+    """An optimal plan for a PDDL problem file, and the plan in the domain's own action names."""
+
+    problem: PddlProblem
+    result: PlanResult
+    seconds: float
+    plan_pddl: tuple[str, ...]
+
+
+def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str = "bwbench") -> Solved:
+    """Read, recognise and solve a Blocksworld PDDL problem; ``BwbenchError`` naming the file for bad input.
+
+    Every plan is checked by bwbench's simulator before it is returned.
+    """
+    if planner not in PLANNERS:
+        raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
+    for f in (problem_file, domain_file):
+        if f is not None and not Path(f).is_file():
+            raise BwbenchError("no such file", str(f))
+    try:
+        up_problem = read_problem(problem_file, domain_file)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(problem_file)) from None
+    try:
+        vocab = recognise(up_problem)
+    except NotBlocksworld as exc:
+        raise BwbenchError(f"not a Blocksworld domain: {exc}", str(domain_file or problem_file)) from None
+    try:
+        read = from_up_problem(up_problem, vocab)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(problem_file)) from None
+    start = time.perf_counter()
+    try:
+        if planner == "bwbench":
+            result = get_planner(planner).solve(read.init, read.goal)
+        else:
+            result = solve_with_engine(up_problem, PLANNERS[planner][0], planner, vocab)
+    except (RuntimeError, ValueError) as exc:  # Unsolvable and TooLarge are ValueErrors
+        raise BwbenchError(str(exc), str(problem_file)) from None
+    seconds = time.perf_counter() - start
+    if not simulate(read.init, read.goal, result.plan):
+        raise AssertionError(f"{planner} returned a plan that does not reach the goal of {problem_file}")
+    return Solved(read, result, seconds, tuple(vocab.write_action(a) for a in result.plan))

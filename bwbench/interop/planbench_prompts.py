@@ -361,12 +361,6 @@ def action_words(action: Action, config: PlanBenchConfig) -> str:
     return config.vocabulary.action_words[action.op].format(*(_words(config, o) for o in args))
 
 
-def action_pddl(action: Action, vocabulary: Vocabulary) -> str:
-    """``(feast b c)``: the action with the domain's names."""
-    args = action.block if action.target is None else f"{action.block} {action.target}"
-    return f"({vocabulary.actions[action.op]} {args})"
-
-
 def conjunction(parts: Sequence[str]) -> str:
     """``a, b and c``: PlanBench's list of facts."""
     if not parts:
@@ -417,7 +411,7 @@ def render_prompt(problem: PlanBenchProblem, config: PlanBenchConfig, *,
         domain = domain_pddl(config)
         if example is None:
             return f"{PDDL_ZEROSHOT_HEADER}[DOMAIN]\n{domain}\n\n[QUERY PROBLEM]\n{problem_pddl(problem, config)}\n\n\n"
-        plan = "\n".join(action_pddl(a, config.vocabulary) for a in example.plan)
+        plan = "\n".join(config.vocabulary.write_action(a) for a in example.plan)
         return (f"{PDDL_ONESHOT_HEADER}[DOMAIN]\n{domain}\n\n[PROBLEM]\n{problem_pddl(example, config)}\n\n"
                 f"[PLAN]\n{plan}\n[PLAN_END]\n\n[QUERY PROBLEM]\n{problem_pddl(problem, config)}\n\n\n")
     if example is None:

@@ -49,9 +49,9 @@ from ..benchmark.judge import Judgement, judge
 from ..benchmark.records import Example
 from ..benchmark.score import Scorecard, aggregate
 from ..benchmark.state import Action, State
-from ..benchmark.vocab import Vocabulary
+from ..benchmark.vocab import IPC, Vocabulary
 from . import planbench_prompts as pp
-from .planbench_results import FORMAT, ONESHOT, Entry, ExtractedReading, Matched, action_text, match, \
+from .planbench_results import FORMAT, ONESHOT, Entry, ExtractedReading, Matched, match, \
     read_extracted, read_results
 
 BWBENCH, PLANBENCH, UNDECIDED = "bwbench", "planbench", "undecided"
@@ -328,7 +328,7 @@ def find(row: Rescored) -> Finding:
         k = reading.verdict.failed_step
         if theirs[k] not in ours and not _quote([k], theirs, row):
             return Finding("planbench_misread", BWBENCH,
-                           f"step {k + 1} {action_text(theirs[k], vocab)} of {reader}, where its plan fails, is not a "
+                           f"step {k + 1} {(vocab or IPC).write_action(theirs[k])} of {reader}, where its plan fails, is not a "
                            f"step of the answer: no line of the answer words it (it was taken from a line that names "
                            f"the blocks in another role, such as an explanation); bwbench's reading is valid")
     if row.planbench and not j.valid and len(ours) < len(theirs) and theirs[:len(ours)] == ours:
@@ -445,7 +445,7 @@ def _dropped(short: Sequence, long: Sequence) -> list[int]:
 
 
 def _steps(indices: Sequence[int], plan: Sequence[Action], vocab: Vocabulary | None) -> str:
-    what = ", ".join(f"{i + 1} {action_text(plan[i], vocab)}" for i in indices[:6]) + (" …" if len(indices) > 6 else "")
+    what = ", ".join(f"{i + 1} {(vocab or IPC).write_action(plan[i])}" for i in indices[:6]) + (" …" if len(indices) > 6 else "")
     return f"step{'s' if len(indices) > 1 else ''} {what}"
 
 
@@ -513,8 +513,8 @@ def render_report(score: FileScore) -> str:
     lines += _section(f"DISAGREEMENTS ON THE ANSWERS: {len(score.findings)}")
     for r, f in score.findings:
         j, vocab = r.judgement, r.example.vocab
-        ours = " ".join(action_text(a, vocab) for a in resolved(r.example.init, j.plan)) or "(no steps)"
-        theirs = " ".join(action_text(a, vocab) for a in r.extracted.plan) if r.extracted and r.extracted.plan is not None \
+        ours = " ".join((vocab or IPC).write_action(a) for a in resolved(r.example.init, j.plan)) or "(no steps)"
+        theirs = " ".join((vocab or IPC).write_action(a) for a in r.extracted.plan) if r.extracted and r.extracted.plan is not None \
             else " ".join(r.entry.extracted or ()) or "(nothing)"
         lines += ["", f"[instance {r.entry.instance_id}] L{level_of(r.optimal_len)}, {len(r.example.init.blocks)} blocks: "
                       f"PlanBench {_word(r.planbench)}, bwbench {j.status.value}",

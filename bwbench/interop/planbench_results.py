@@ -43,7 +43,6 @@ from ..benchmark.state import Action
 from ..benchmark.validate import Verdict, simulate
 from ..benchmark.vocab import IPC, Vocabulary
 from ..errors import BwbenchError
-from . import planbench_prompts as pp
 
 FORMAT = "PlanBench results"
 ZEROSHOT, ONESHOT = "zeroshot", "oneshot"
@@ -306,6 +305,3 @@ def _solves(plan: Sequence[str], ex: Example) -> bool:
     return read_extracted(plan, ex).valid
 
 
-def action_text(action: Action, vocab: Vocabulary | None) -> str:
-    """``(feast a b)``: an action in the domain's own names."""
-    return pp.action_pddl(action, vocab or IPC)
