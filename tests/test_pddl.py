@@ -119,3 +119,13 @@ def test_domains_are_recognised_by_structure_not_names(tmp_path):
     (tmp_path / "q.pddl").write_text(problem.replace("free", "arm-empty").replace("floor", "on-table").replace("open", "clear"))
     with pytest.raises(NotBlocksworld, match="do not match"):
         recognise(pddl.read_problem(tmp_path / "q.pddl", tmp_path / "broken.pddl"))
+
+
+def test_partial_goals_round_trip_through_pddl_text(tmp_path):
+    init = State.of([("a", "c"), ("b",)])
+    goal = Goal.of_facts([("on", "a", "b"), ("clear", "c"), ("arm-empty",)])
+    path = tmp_path / "p.pddl"
+    path.write_text(pddl.to_pddl(init, goal, "p"))
+    read = pddl.from_up_problem(pddl.read_problem(path))
+    assert (read.init, read.goal) == (init, goal)
+    assert pddl.read_problem_fast(path.read_text(), recognise(pddl.read_problem(path))).goal == goal

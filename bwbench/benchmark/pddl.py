@@ -156,7 +156,10 @@ def read_problem_fast(text: str, vocab: Vocabulary) -> PddlProblem | None:
     if name is None or [m.group(1) for m in marks] != [":objects", ":init", ":goal"]:
         return None
     objects = text[marks[0].end():marks[1].start()].strip()
-    if not objects.endswith(")") or "(" in objects[:-1] or any(t.startswith("-") for t in objects[:-1].split()):
+    if not objects.endswith(")") or "(" in objects[:-1]:
+        return None
+    names = _untyped(objects[:-1].split())
+    if names is None:
         return None  # typed objects (a b - block): unified-planning reads them
     role = {n: r for r, n in vocab.predicates.items()}
 
@@ -174,7 +177,24 @@ def read_problem_fast(text: str, vocab: Vocabulary) -> PddlProblem | None:
     goal = atoms(text[marks[2].end():], True)
     if init is None or goal is None:
         return None
-    return problem_of_facts(name.group(1), tuple(objects[:-1].split()), init, goal)
+    return problem_of_facts(name.group(1), names, init, goal)
+
+
+def _untyped(tokens: list[str]) -> tuple[str, ...] | None:
+    """Object names, where every type given is PDDL's default ``object`` (as unified-planning writes them); else None."""
+    names: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i] == "-":
+            if i + 1 >= len(tokens) or tokens[i + 1] != "object":
+                return None
+            i += 2
+        elif tokens[i].startswith("-"):
+            return None
+        else:
+            names.append(tokens[i])
+            i += 1
+    return tuple(names)
 
 
 def state_from_facts(facts: set[tuple[str, ...]], blocks: list[str]) -> State:
