@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+from http.server import BaseHTTPRequestHandler
 from itertools import permutations
 from pathlib import Path
 
@@ -87,3 +89,23 @@ def brute_shape(init: State, goal: State):
         if best is None or enc < best:
             best = enc
     return best
+
+
+class JSONHandler(BaseHTTPRequestHandler):
+    """What the tests' OpenAI-compatible servers share: JSON answers, quiet logs, and one model to list."""
+
+    model = "oracle"
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self._send(200, {"object": "list", "data": [{"id": self.model, "object": "model", "created": 0, "owned_by": "t"}]})

@@ -8,7 +8,7 @@ can fail some requests once (the client must retry), fail some every time
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ import pytest
 from bwbench.benchmark.planner import BwbenchPlanner
 from bwbench.benchmark.text import parse_problem, render_plan
 
+from .conftest import JSONHandler
 from .test_cli import bwbench
 
 PAPER = Path(__file__).resolve().parents[1] / "data" / "paper"
@@ -32,21 +33,10 @@ class Server:
         self.lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _send(self, code, body):
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JSONHandler):
             def do_GET(self):
                 server.auth.add(self.headers.get("Authorization", ""))
-                self._send(200, {"object": "list", "data": [{"id": "oracle", "object": "model", "created": 0, "owned_by": "t"}]})
+                super().do_GET()
 
             def do_POST(self):
                 server.auth.add(self.headers.get("Authorization", ""))

@@ -330,3 +330,17 @@ def test_long_or_nested_lines_are_read_within_a_bound():
     assert len(parse_completion("1. Unstack red from blue, then put it down").steps) == 2
     nested = "1. stack red " + "(" * 5000 + "x" + ")" * 5000 + " on blue"
     assert parse_completion(nested).steps == ()
+
+
+def test_a_step_taken_back_on_its_line_is_not_a_step():
+    """Models correct themselves inside a step line; what follows "so" is the step, if it is an action."""
+    text = ("1. Unstack the red block from on top of the blue block.\n"
+            "2. Stack the red block on top of the green block is not possible now, so first put down the red block.\n"
+            "3. Pick up the blue block is not needed, as it is already clear\n"
+            "4. Stack the blue block on top of the red block is not correct, so\n"
+            "5. Pick up the green block.\n")
+    steps = parse_completion(text).steps
+    assert [str(s) for s in steps] == ["(unstack red blue)", "(put-down red)", "pick-up green"]
+    # A remark in parentheses that says a step is not needed does not take it back.
+    remark = "1. Pick up the red block\n2. Put down the red block (this is not necessary but it is valid)\n"
+    assert [str(s) for s in parse_completion(remark).steps] == ["pick-up red", "(put-down red)"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from bwbench.benchmark.judge import judge
 from bwbench.benchmark.records import read_examples
 from bwbench.evaluate import PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP
 
+from .conftest import JSONHandler
 from .test_cli import bwbench
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,20 +32,8 @@ class Replay:
         lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _send(self, code, body):
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self):
-                self._send(200, {"object": "list", "data": [{"id": "replay", "object": "model", "created": 0, "owned_by": "t"}]})
+        class Handler(JSONHandler):
+            model = "replay"
 
             def do_POST(self):
                 req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

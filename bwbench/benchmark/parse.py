@@ -12,7 +12,9 @@ An action followed by an explanation on the same line (``2. Attack object c.
 This removes ...``, ``Unstack(a, b) - because ...``) is read as that action,
 and a second action joined to it (``unstack red from blue, then put it down``)
 as a second step; a line that only describes states or effects does not start
-with a verb and is chatter. A step line that cannot be read is kept as
+with a verb and is chatter. A step the line itself takes back (``6. Stack red on
+blue is not possible, so first put down blue``) is not a step: what follows
+"so" is, if it is an action. A step line that cannot be read is kept as
 *unreadable* at its position, so the judge can tell a hole in the plan from a
 last line that was cut off.
 
@@ -105,6 +107,12 @@ _IT = re.compile(r"\bit\b", re.I)
 _INNER_NUMBER = re.compile(r"(?<=\S)\s+(?=\d{1,2}[.)]\s+\S)")
 _INNER = re.compile(r"(?<=\s\()[^()]*(?=\))")
 _REMARK = re.compile(r"\s+\([^()]*\)(?=.)")
+# A step the model takes back on its own line: "Stack red on blue is not possible, so first put down blue."
+_RETRACT = re.compile(
+    r"\s+(?:is|was|would\s+be)\s+(?:not|n't)\s+(?:correct|possible|needed|necessary|required|valid|right|allowed|"
+    r"the\s+goal)\b(?P<why>.*)$", re.I)
+_RETRACT_THEN = re.compile(r"(?:^|[,;:.]\s*|\s)(?:so|but|instead)\b[\s,:]*(?:first\s+|instead\s+|we\s+)?(?P<then>.*)$", re.I)
+_AND_THEN = re.compile(r"[\s,;.]*(?:and(?:\s+then)?)?[\s,;.:]*$", re.I)
 
 _NAME = r"[^\W_][\w-]*(?![\w-])"  # a whole word: no backtracking into it
 _PREPS = r"(?:on|onto|from|to|atop|upon|the|top|of|off|down|up|block)"
@@ -279,7 +287,18 @@ class _Reader:
                 else:
                     items.append(_CHAT)
                 continue
-            read = self.read_step(body)
+            retract = _RETRACT.search(body)
+            if retract is not None and "(" not in body[:retract.start()] and \
+                    self.read_step(body[:retract.start()]) is not None:  # not a remark: "(this is not needed ...)"
+                # The step is taken back; what the model does instead (after "so"), if anything, is the step.
+                then = _RETRACT_THEN.search(retract.group("why"))
+                instead = _AND_THEN.sub("", then.group("then")) if then is not None else ""
+                read = self.read_step(instead) if instead else None
+                if read is None:
+                    items.append(_CHAT)
+                    continue
+            else:
+                read = self.read_step(body)
             items.append((None if number is None else int(number), None if read is None else tuple(read), part[:200]))
         return _CHAT_LINE if len(items) == 1 and items[0] is _CHAT else tuple(items)
 
@@ -447,6 +466,11 @@ def parse_completion(text: str, blocks: Collection[str] | None = None, vocab: Vo
         names = {b.lower(): b for b in blocks}
         steps = [_rename(s, names) for s in steps]
     return ParsedPlan(tuple(steps), strict, tuple(unreadable), tuple(notes), blank)
+
+
+def takes_back(text: str) -> bool:
+    """Whether some line of ``text`` takes a step back ("stack red on blue is not possible, so ...")."""
+    return any(_RETRACT.search(line) is not None for line in text.splitlines())
 
 
 def fits(step: Step, blocks: Collection[str]) -> bool:

@@ -46,6 +46,7 @@ from typing import Callable, Sequence
 from .. import __version__
 from ..benchmark.goal import level_of
 from ..benchmark.judge import Judgement, judge
+from ..benchmark.parse import takes_back
 from ..benchmark.records import Example
 from ..benchmark.score import Scorecard, aggregate
 from ..benchmark.state import Action, State
@@ -313,6 +314,13 @@ def find(row: Rescored) -> Finding:
                        f"{reader} read the answer's steps again where they recur in the text (a step and its "
                        f"explanation, a summary): {len(theirs)} steps for the answer's {len(ours)}, which fail: "
                        f"{reading.describe()}")
+    if j.valid and not row.planbench and len(theirs) > len(ours) and _subsequence(ours, theirs) and \
+            takes_back(row.entry.response or ""):
+        extra = _dropped(ours, theirs)
+        return Finding("planbench_retracted", BWBENCH,
+                       f"{reader} kept {_steps(extra, theirs, vocab)}, which the answer takes back on its own line "
+                       f"(\"... is not possible, so ...\"); with {'it' if len(extra) == 1 else 'them'} the plan fails: "
+                       f"{reading.describe()}; without, bwbench's reading is valid")
     if row.planbench and not j.valid and len(theirs) < len(ours) and _subsequence(theirs, ours):
         dropped = _dropped(theirs, ours)
         return Finding("planbench_dropped_failing", BWBENCH,
