@@ -146,13 +146,13 @@ def solve(
 
 @app.command("import", epilog="Example: bwbench import ../shared/planbench-reference/instances/blocksworld/generated_basic "
              "--domain ../shared/planbench-reference/instances/blocksworld/generated_domain.pddl "
-             "--names ../shared/planbench-reference/configs/blocksworld.yaml --out data/planbench-bw")
+             "--names ../shared/planbench-reference/configs/blocksworld.yaml --out suites/planbench-bw")
 def import_(
     problems: List[Path] = typer.Argument(..., help="PDDL problem files, or directories of them (*.pddl, in natural order)."),
     domain: Optional[Path] = typer.Option(None, "--domain", help="Their PDDL domain: Blocksworld under any names, e.g. Mystery (default: the shipped blocksworld.pddl)."),
     names: Optional[Path] = typer.Option(None, "--names", help="A PlanBench config YAML: words for the objects and actions (encoded_objects, actions, predicates); a directory then gives the config's instances."),
     plans: Optional[Path] = typer.Option(None, "--plans", help="The source's own plans (PlanBench's info.json), checked and kept as source_plan: a one-shot PlanBench prompt shows them."),
-    out_dir: Path = typer.Option(..., "--out", help="Suite directory to write (test.jsonl, manifest.json, README.md); an earlier suite there is replaced whole."),
+    out_dir: Path = typer.Option(..., "--out", help="Suite directory to write (test.jsonl, manifest.json, README.md); an earlier import there is replaced whole, anything else refused."),
     suite: Optional[str] = typer.Option(None, "--suite", help="Suite name, used in ids (default: the --out directory's name)."),
 ) -> None:
     """Import anyone's Blocksworld PDDL problems as a suite, each solved optimally (partial goals included)."""
