@@ -9,6 +9,16 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; ``BwbenchError`` naming it when it cannot be read."""
+    from .errors import BwbenchError
+
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path`` and rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)

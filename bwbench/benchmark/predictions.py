@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import BwbenchError
+from ..fileio import read_bytes
 from .judge import Judgement, judge
 from .records import json_object, to_example
 from .goal import Goal
@@ -58,10 +59,7 @@ class PredictionFile:
 def read_predictions(path: str | Path) -> PredictionFile:
     """Read a predictions file; ``BwbenchError`` naming the file and line at the first bad record."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+    data = read_bytes(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

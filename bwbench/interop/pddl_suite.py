@@ -34,7 +34,7 @@ from ..benchmark.text import INSTRUCTION, RULE, render_plan, render_towers
 from ..benchmark.validate import simulate
 from ..benchmark.vocab import Vocabulary
 from ..errors import BwbenchError
-from ..fileio import replace_dir
+from ..fileio import read_bytes, replace_dir
 
 SEMANTICS = ("IPC 4-operator Blocksworld (under the domain's own names); towers unordered; goals are the problem "
              "files' facts (a plan is valid when every step applies and every goal fact holds at the end; the hand "
@@ -139,9 +139,7 @@ def check_names(vocab: Vocabulary, config, where: Path) -> Vocabulary:
 def read_plans(path: Path) -> dict[str, str]:
     """The source's own plans, PlanBench's ``info.json`` form: ``{"instance-1.pddl": {"plan": "(unstack b c)\\n..."}}``."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+        data = json.loads(read_bytes(path))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BwbenchError(f"not JSON ({exc})", str(path)) from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) and isinstance(v.get("plan"), str) for v in data.values()):

@@ -43,6 +43,7 @@ from ..benchmark.state import Action
 from ..benchmark.validate import Verdict, simulate
 from ..benchmark.vocab import IPC, Vocabulary
 from ..errors import BwbenchError
+from ..fileio import read_bytes
 
 FORMAT = "PlanBench results"
 ZEROSHOT, ONESHOT = "zeroshot", "oneshot"
@@ -129,10 +130,7 @@ def looks_like_results(path: str | Path) -> bool:
 def read_results(path: str | Path) -> ResultsFile:
     """Read a results file in any of PlanBench's variants; ``BwbenchError`` naming the file (and instance) otherwise."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+    data = read_bytes(path)
     try:
         doc = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError):
