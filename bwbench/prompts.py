@@ -20,7 +20,8 @@ from typing import Sequence
 
 from .adapters.base import Query
 from .benchmark.records import Example
-from .benchmark.state import Action, parse_action
+from .benchmark.state import Action
+from .benchmark.vocab import IPC
 from .benchmark.text import INSTRUCTION, NLStep, render_input, render_plan
 from .errors import BwbenchError
 
@@ -111,7 +112,7 @@ def example_plan(ex: Example) -> tuple[Action, ...]:
     """The plan a one-shot prompt shows: the source's own (``source_plan``, PlanBench's), else the gold plan."""
     rec = ex.record
     if isinstance(rec.get("source_plan"), list):
-        return tuple(parse_action(a) for a in rec["source_plan"])  # bwbench's names, as import keeps them
+        return IPC.read_plan(rec["source_plan"])  # bwbench's names, as import keeps them
     state, out = ex.init, []
     for step in ex.gold or ():
         action = step.resolve(state) if step.__class__ is NLStep else step

@@ -14,7 +14,8 @@ import pytest
 
 from bwbench.benchmark.goal import Goal, parse_fact
 from bwbench.benchmark.records import read_examples
-from bwbench.benchmark.state import State, parse_action
+from bwbench.benchmark.state import State
+from bwbench.benchmark.vocab import IPC
 from bwbench.benchmark.validate import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +155,7 @@ def test_records_keep_source_and_sha256():
         path = base / PUBLISHED["planbench-mystery"][0] / rec["source"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == rec["source_sha256"]
         assert rec["vocabulary"]["actions"]["pick-up"] == "attack" and rec["vocabulary"]["objects"]["a"] == "object a"
-        assert simulate(ex.init, ex.goal, [parse_action(a) for a in rec["source_plan"]])  # PlanBench's own plan, kept
+        assert simulate(ex.init, ex.goal, IPC.read_plan(rec["source_plan"]))  # PlanBench's own plan, kept
 
 
 def test_gold_plans_pass_unified_planning_validator():

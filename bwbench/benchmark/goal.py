@@ -139,8 +139,13 @@ class Goal:
             return None
         return state
 
-    def holds(self, state: State) -> bool:
-        return self.count_true(state.below(), state.clear(), state.holding) == self.n_facts
+    def missing(self, state: State) -> list[Fact]:
+        """The goal facts that do not hold in ``state``, in :meth:`facts` order."""
+        below, clear = state.below(), state.clear()
+        return [f for f in self.facts()
+                if not ((f[0] == ON_TABLE and below.get(f[1]) == TABLE) or (f[0] == ON and below.get(f[1]) == f[2])
+                        or (f[0] == CLEAR and f[1] in clear) or (f[0] == ARM_EMPTY and state.holding is None)
+                        or (f[0] == HOLDING and state.holding == f[1]))]
 
     def count_true(self, on: Mapping[str, str], clear, holding: str | None) -> int:
         """How many goal facts hold where each block stands on ``on[b]``, ``clear`` are clear and the hand holds ``holding``."""

@@ -135,9 +135,3 @@ def _first_path(layers: list[dict[Below, int]], ends: set[Below], neighbours) ->
         move, s = next((m, t) for m, t in moves(s) if t in good[k])
         path.append(move)
     return path
-
-
-def optimal_partial(init: State, goal: Goal) -> tuple[int, int]:
-    """Steps of an optimal plan and how many optimal plans there are."""
-    result = solve_partial(init, goal)
-    return result.length, result.n_optimal

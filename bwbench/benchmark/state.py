@@ -194,16 +194,6 @@ class State:
         return frozenset(out)
 
 
-def parse_action(text: str) -> Action:
-    """``"(unstack d a)"`` → the action; ``ValueError`` for anything that is not one PDDL action of the domain."""
-    parts = text.strip().strip("()").split()
-    try:
-        op = Op(parts[0].lower())
-        return Action(op, *parts[1:])
-    except (ValueError, IndexError, TypeError):
-        raise ValueError(f"not a Blocksworld action: {text!r}") from None
-
-
 def resolve(verb: str, block: str, dest: str | None, below: Mapping[str, str]) -> Action:
     """Turn a two-verb NL step into the 4-operator action it means, given what each block is on.
 

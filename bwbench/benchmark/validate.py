@@ -161,11 +161,7 @@ def _share(on: dict[str, str], want: dict[str, str]) -> float:
 
 
 def _fact_gap(goal: Goal, state: State) -> str:
-    below, clear = state.below(), state.clear()
-    missing = []
-    for fact in goal.facts():
-        if not goal.__class__.of_facts([fact]).count_true(below, clear, state.holding):
-            missing.append(format_fact(fact))
+    missing = [format_fact(f) for f in goal.missing(state)]
     more = f" (and {len(missing) - 1} more goal facts)" if len(missing) > 1 else ""
     return f"goal not reached: {missing[0]} does not hold at the end{more}"
 
