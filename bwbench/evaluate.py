@@ -32,7 +32,7 @@ from .benchmark.report import render_report
 from .benchmark.score import METRICS, Metric, Tally, aggregate, wilson
 from .errors import BwbenchError
 from .fileio import atomic_write
-from .prompts import PLANBENCH, PromptConfig, answer_text, build, choose_shots, planbench_example, prompt_hash
+from .prompts import PLANBENCH, PromptConfig, answer_text, build, choose_shots, planbench_examples, prompt_hash
 
 IDENTITY = ("model", "model_options", "prompt", "generation", "suite")
 CARRIED = ("source", "vocabulary")  # fields of an imported problem that its prediction lines keep
@@ -252,7 +252,7 @@ def _planbench_examples(config: EvalConfig, suite: SuiteView, todo: list[Task]) 
         return {}
     pool = [ex for ex in read_examples(suite.file) if ex.split in (None, config.split)] if suite.file else \
         [t.example for t in suite.tasks]
-    return {t.id: planbench_example(t.example, pool) for t in todo}
+    return dict(zip((t.id for t in todo), planbench_examples([t.example for t in todo], pool)))
 
 
 def _shots_pool(config: EvalConfig, suite: SuiteView) -> list[Example]:

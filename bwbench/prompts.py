@@ -21,8 +21,8 @@ from typing import Sequence
 from .adapters.base import Query
 from .benchmark.records import Example
 from .benchmark.state import Action
+from .benchmark.text import INSTRUCTION, as_actions, render_input, render_plan
 from .benchmark.vocab import IPC
-from .benchmark.text import INSTRUCTION, NLStep, render_input, render_plan
 from .errors import BwbenchError
 
 TEMPLATES = ("seed", "chat", "plain", "planbench", "planbench-1shot")
@@ -113,29 +113,31 @@ def example_plan(ex: Example) -> tuple[Action, ...]:
     rec = ex.record
     if isinstance(rec.get("source_plan"), list):
         return IPC.read_plan(rec["source_plan"])  # bwbench's names, as import keeps them
-    state, out = ex.init, []
-    for step in ex.gold or ():
-        action = step.resolve(state) if step.__class__ is NLStep else step
-        out.append(action)
-        state = state.apply(action)
-    return tuple(out)
+    return as_actions(ex.init, ex.gold or ())
 
 
 def planbench_example(ex: Example, suite: Sequence[Example]) -> Example:
-    """The solved problem PlanBench shows before ``ex``: the instance numbered one less (``instance-11.pddl`` before
-    ``instance-12.pddl``) when the suite has it, else the problem before it in the suite (the last, for the first)."""
+    """The solved problem PlanBench shows before ``ex`` (see :func:`planbench_examples`)."""
+    return planbench_examples([ex], suite)[0]
+
+
+def planbench_examples(exs: Sequence[Example], suite: Sequence[Example]) -> list[Example]:
+    """The solved problem PlanBench shows before each of ``exs``: the instance numbered one less (``instance-11.pddl``
+    before ``instance-12.pddl``) when the suite has it, else the problem before it in the suite (the last, for the first)."""
     import re
 
     from .interop.planbench_prompts import oneshot_example_id
 
-    by_source = {e.record.get("source"): e for e in suite if e.record.get("source")}
-    m = re.fullmatch(r"(.*?)(\d+)(\.pddl)", str(ex.record.get("source") or ""))
-    if m is not None and int(m.group(2)) > 0:
-        prev = by_source.get(f"{m.group(1)}{oneshot_example_id(int(m.group(2)), first=0)}{m.group(3)}")
-        if prev is not None:
-            return prev
     if len(suite) < 2:
         raise BwbenchError("planbench-1shot shows another problem of the suite first, and this suite has one problem",
                            "--template")
-    i = next(i for i, e in enumerate(suite) if e is ex or (e.path == ex.path and e.line == ex.line))
-    return suite[i - 1]
+    by_source = {e.record.get("source"): e for e in suite if e.record.get("source")}
+    position = {(e.path, e.line): i for i, e in enumerate(suite)}
+    out = []
+    for ex in exs:
+        m = re.fullmatch(r"(.*?)(\d+)(\.pddl)", str(ex.record.get("source") or ""))
+        prev = None
+        if m is not None and int(m.group(2)) > 0:
+            prev = by_source.get(f"{m.group(1)}{oneshot_example_id(int(m.group(2)), first=0)}{m.group(3)}")
+        out.append(prev if prev is not None else suite[position[(ex.path, ex.line)] - 1])
+    return out

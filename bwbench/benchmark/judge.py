@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .parse import ParsedPlan, Step, fits, parse_completion
 from .goal import Goal
+from .parse import ParsedPlan, Step, fits, parse_completion
 from .planner import configuration, optimal
 from .state import State
 from .validate import Status, Verdict, simulate_from
@@ -99,7 +99,7 @@ def judge(init: State, goal: State | Goal, completion: str, gold: str | None = N
     """
     if optimal_len is None:
         optimal_len = optimal_length(init, goal)
-    full = goal if goal.__class__ is State else configuration(init, goal)
+    full = configuration(init, goal)
     partial = None if full is not None else goal
     below, want = init.below(), (full.below() if full is not None else goal.want)
     blocks = below.keys() if init.holding is None else set(below) | {init.holding}

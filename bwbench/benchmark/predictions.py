@@ -19,12 +19,12 @@ from typing import Callable
 
 from ..errors import BwbenchError
 from ..fileio import read_bytes
+from .goal import Goal
 from .judge import Judgement, judge
 from .records import json_object, to_example
-from .goal import Goal
 from .state import State
-from .vocab import Vocabulary
 from .text import render_plan
+from .vocab import Vocabulary
 
 BWBENCH = "bwbench"
 SEED_RESULTS = "seed results"

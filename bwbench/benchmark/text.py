@@ -43,6 +43,22 @@ class NLStep:
         return f"stack {self.block} on-top-of {self.dest}"
 
 
+def as_actions(init: State, steps: Sequence[Action | NLStep]) -> tuple[Action, ...]:
+    """Steps as read (4-operator actions, or the seed's two verbs) as 4-operator actions, resolved along the way.
+
+    Past a step that does not apply, the rest is resolved in the last state reached.
+    """
+    state, out = init, []
+    for step in steps:
+        action = step if step.__class__ is Action else step.resolve(state)
+        out.append(action)
+        try:
+            state = state.apply(action)
+        except ValueError:
+            pass
+    return tuple(out)
+
+
 def render_towers(towers: Sequence[Tower]) -> str:
     return "\n".join("<" + " on ".join(reversed(t)) + ">" for t in towers)
 

@@ -49,7 +49,8 @@ from ..benchmark.judge import Judgement, judge
 from ..benchmark.parse import takes_back
 from ..benchmark.records import Example
 from ..benchmark.score import Scorecard, aggregate
-from ..benchmark.state import Action, State
+from ..benchmark.state import Action
+from ..benchmark.text import as_actions
 from ..benchmark.vocab import IPC, Vocabulary
 from . import planbench_prompts as pp
 from .planbench_results import FORMAT, ONESHOT, Entry, ExtractedReading, Matched, match, \
@@ -280,7 +281,7 @@ def find(row: Rescored) -> Finding:
                            f"{reader} gave no plan VAL can read ({reading.problem}), so PlanBench counted it incorrect; "
                            f"the answer's plan, as bwbench reads it, is valid")
         return Finding("planbench_unreadable", UNDECIDED, f"{reader} gave no plan VAL can read ({reading.problem})")
-    ours, theirs = resolved(ex.init, j.plan), list(reading.plan)
+    ours, theirs = list(as_actions(ex.init, j.plan)), list(reading.plan)
     vocab = ex.vocab
     if ours == theirs:
         return Finding("same_reading", BWBENCH,
@@ -292,7 +293,7 @@ def find(row: Rescored) -> Finding:
     text = row.entry.response or ""
     if "[STATEMENT]" in text and ours != theirs:
         before = judge(ex.init, ex.goal, text[:text.index("[STATEMENT]")], None, row.optimal_len, ex.vocab)
-        if resolved(ex.init, before.plan) == ours:
+        if list(as_actions(ex.init, before.plan)) == ours:
             return Finding("invented_statement", BWBENCH,
                            f"the answer goes on past its plan into a [STATEMENT] of its own (a new problem); bwbench "
                            f"reads the plan before it, {reader} a plan from further on ({reading.describe()})")
@@ -348,19 +349,6 @@ def find(row: Rescored) -> Finding:
                    f"{'valid' if j.valid else j.reason or j.status.value}, PlanBench's {reading.describe()}")
 
 
-def resolved(init: State, steps: Sequence) -> list[Action]:
-    """Steps as read (4-operator actions, or the seed's two verbs) as 4-operator actions, resolved along the way."""
-    state, out = init, []
-    for step in steps:
-        action = step if step.__class__ is Action else step.resolve(state)
-        out.append(action)
-        try:
-            state = state.apply(action)
-        except ValueError:
-            pass  # past a failing step the rest is resolved in the last state it reached
-    return out
-
-
 _NUMBERED = re.compile(r"^\s*(?:[-*•>#]+\s*)*(?:\*\*)?\s*(?:step\s*)?(\d{1,3})\s*[.):]", re.IGNORECASE)
 # Words with which an answer replaces the plan it has just given by the next one.
 _REPLACES = re.compile(r"\b(?:redo|re-do|not correct|incorrect|can't be correct|cannot be correct|mistake|wrong|wait|"
@@ -399,7 +387,7 @@ def answer_lists(row: Rescored) -> list[AnswerList]:
     ex, out = row.example, []
     for i, chunk in enumerate(chunks):
         j = judge(ex.init, ex.goal, "\n".join(chunk), None, row.optimal_len, ex.vocab)
-        out.append(AnswerList(tuple(resolved(ex.init, j.plan)), "\n".join(leads[i]) if i else ""))
+        out.append(AnswerList(tuple(as_actions(ex.init, j.plan)), "\n".join(leads[i]) if i else ""))
     return out
 
 
@@ -521,7 +509,7 @@ def render_report(score: FileScore) -> str:
     lines += _section(f"DISAGREEMENTS ON THE ANSWERS: {len(score.findings)}")
     for r, f in score.findings:
         j, vocab = r.judgement, r.example.vocab
-        ours = " ".join((vocab or IPC).write_action(a) for a in resolved(r.example.init, j.plan)) or "(no steps)"
+        ours = " ".join((vocab or IPC).write_action(a) for a in as_actions(r.example.init, j.plan)) or "(no steps)"
         theirs = " ".join((vocab or IPC).write_action(a) for a in r.extracted.plan) if r.extracted and r.extracted.plan is not None \
             else " ".join(r.entry.extracted or ()) or "(nothing)"
         lines += ["", f"[instance {r.entry.instance_id}] L{level_of(r.optimal_len)}, {len(r.example.init.blocks)} blocks: "
