@@ -16,8 +16,6 @@ from itertools import permutations
 from .state import Op
 from .vocab import ARITY, ARM_EMPTY, CLEAR, HOLDING, ON, ON_TABLE, Vocabulary
 
-RoleFact = tuple  # (role, parameter index, ...)
-
 # Each operator as (parameters, preconditions, add effects, delete effects) over roles and parameter indices.
 SCHEMAS: dict[Op, tuple[int, frozenset, frozenset, frozenset]] = {
     Op.PICK_UP: (1, frozenset({(CLEAR, 0), (ON_TABLE, 0), (ARM_EMPTY,)}), frozenset({(HOLDING, 0)}),

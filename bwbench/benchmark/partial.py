@@ -22,7 +22,7 @@ import functools
 
 from .goal import Goal
 from .planner import Below, PlanResult, Unsolvable, _below, _neighbours, moves, moves_to_actions
-from .state import Action, Op, State
+from .state import TABLE, Action, Op, State
 
 MAX_BLOCKS = 8
 """The search visits up to every state: 394,353 for 8 blocks (seconds), ten times more for each block beyond."""
@@ -38,7 +38,7 @@ class _Test:
     """The goal on ``below`` tuples of block indices."""
 
     def __init__(self, goal: Goal, index: dict[str, int]):
-        self.want = tuple((index[b], -1 if s == "table" else index[s]) for b, s in goal.below)
+        self.want = tuple((index[b], -1 if s == TABLE else index[s]) for b, s in goal.below)
         self.clear = tuple(index[c] for c in sorted(goal.clear))
         self.holding = None if goal.holding is None else index[goal.holding]
         # A last pick can only help when the goal wants a block held, or one uncovered without a hand-empty fact.

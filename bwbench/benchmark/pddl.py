@@ -2,8 +2,9 @@
 
 unified-planning parses and writes the PDDL, and this module maps between its
 problems and bwbench states; plain STRIPS problem files (PlanBench's, IPC's) are
-also read directly (:func:`read_problem_fast`), a few thousand times faster. It is imported lazily (unified-planning takes a
-moment to import), so the generator's hot path never pays for it.
+also read directly (:func:`read_problem_fast`), a few thousand times faster.
+unified-planning is imported lazily (it takes a moment to import), so the
+generator's hot path never pays for it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import functools
 import io
 import re
 from contextlib import redirect_stdout
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 
 from .goal import Fact, Goal, as_goal, format_fact
 from .planner import PlanResult
@@ -235,8 +235,7 @@ def read_problem(problem_file: str | Path, domain_file: str | Path | None = None
             return PDDLReader().parse_problem_string(_ipc_domain(), text)
         except Exception:  # not the IPC's names either: report the first error
             pass
-    message = str(first).strip().splitlines()[0] if str(first).strip() else type(first).__name__
-    raise ValueError(f"cannot read PDDL: {message}") from first
+    raise _unreadable(first) from first
 
 
 def read_domain(domain_file: str | Path):
@@ -247,8 +246,13 @@ def read_domain(domain_file: str | Path):
     try:
         return PDDLReader().parse_problem(str(domain_file))
     except Exception as exc:  # the reader raises many types; all mean "cannot read this PDDL"
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"cannot read PDDL: {message}") from exc
+        raise _unreadable(exc) from exc
+
+
+def _unreadable(exc: Exception) -> ValueError:
+    """unified-planning's error as one line."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ValueError(f"cannot read PDDL: {message}")
 
 
 def _ipc_domain() -> str:
