@@ -14,7 +14,8 @@ from bwbench.benchmark.state import Action, Op
 from bwbench.benchmark.vocab import IPC
 from bwbench.interop import planbench_prompts as pp
 from bwbench.interop.planbench_rescore import BWBENCH, score_files
-from bwbench.interop.planbench_results import parse_extracted, render_query
+from bwbench.interop.planbench_results import parse_extracted
+from bwbench.prompts import planbench_prompt
 
 from .test_cli import bwbench
 
@@ -94,7 +95,7 @@ def test_a_results_file_made_here_is_rescored(tmp_path):
     instances = []
     for n, response in [(1, "plain"), (2, "twice"), (3, None)]:
         ex = by_source[f"instance-{n}.pddl"]
-        entry = {"instance_id": n, "query": render_query(ex, None), "ground_truth_plan": "\n".join(ex.record["source_plan"])}
+        entry = {"instance_id": n, "query": planbench_prompt(ex), "ground_truth_plan": "\n".join(ex.record["source_plan"])}
         if response is not None:
             entry["llm_raw_response"] = answer(ex, response == "twice")
             gold = [a.pddl() for a in _gold(ex)]

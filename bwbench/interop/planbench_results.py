@@ -256,19 +256,19 @@ class Matched:
 
 def match(rf: ResultsFile, examples: Sequence[Example], suite: str) -> Matched:
     """Place each entry of ``rf`` on a record of ``examples`` (a suite's test split, named ``suite`` in errors)."""
-    from ..prompts import planbench_example
+    from ..prompts import planbench_examples, planbench_prompt
 
     by_source = {ex.record.get("source"): ex for ex in examples if ex.record.get("source")}
     if not by_source:
         raise BwbenchError("is not a suite imported from PlanBench (its records have no 'source' problem file)", suite)
-    pairs, outside, exact, statement_only = [], [], 0, 0
-    for e in rf.entries:
-        ex = by_source.get(e.source)
-        if ex is None:
-            outside.append(e)
-            continue
-        shown = planbench_example(ex, examples) if rf.prompt_type == ONESHOT else None
-        rendered = render_query(ex, shown, pddl="\n[QUERY PROBLEM]\n" in e.query)
+    found = [(e, by_source[e.source]) for e in rf.entries if e.source in by_source]
+    outside = [e for e in rf.entries if e.source not in by_source]
+    if not found:
+        raise BwbenchError(f"none of its instances is a problem of {suite} (instance-N.pddl sources)", rf.path)
+    shown = planbench_examples([ex for _, ex in found], examples) if rf.prompt_type == ONESHOT else [None] * len(found)
+    exact, statement_only = 0, 0
+    for (e, ex), example in zip(found, shown):
+        rendered = planbench_prompt(ex, example, pddl="\n[QUERY PROBLEM]\n" in e.query)
         if e.query == rendered:
             exact += 1
         elif _same_statements(e.query, rendered) and _solves(e.ground_truth, ex):
@@ -276,19 +276,9 @@ def match(rf: ResultsFile, examples: Sequence[Example], suite: str) -> Matched:
         else:
             raise BwbenchError(f"instance {e.instance_id}: the query is not the PlanBench prompt of {suite}'s "
                                f"{e.source} ({rf.prompt_type}); a results file for another suite?", rf.path)
-        pairs.append((e, ex))
-    if not pairs:
-        raise BwbenchError(f"none of its instances is a problem of {suite} (instance-N.pddl sources)", rf.path)
-    have = {e.source for e, _ in pairs}
+    have = {e.source for e, _ in found}
     absent = tuple(ex for ex in examples if ex.record.get("source") not in have)
-    return Matched(rf, tuple(pairs), tuple(outside), absent, exact, statement_only)
-
-
-def render_query(ex: Example, shown: Example | None, pddl: bool = False) -> str:
-    """bwbench's rendering of PlanBench's prompt for ``ex`` (after the solved ``shown``), in words or in PDDL."""
-    from ..prompts import planbench_prompt
-
-    return planbench_prompt(ex, shown, pddl)
+    return Matched(rf, tuple(found), tuple(outside), absent, exact, statement_only)
 
 
 def _same_statements(query: str, rendered: str) -> bool:
