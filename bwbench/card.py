@@ -121,15 +121,17 @@ def _imported(m: dict) -> list[str]:
     imp = m["imported"]
     dom = imp["domain"]
     names = f", words from `{imp['names']['file']}` (sha256 `{imp['names']['sha256'][:12]}…`)" if imp.get("names") else ""
-    return [f"- Imported with `{imp['command']}`" + names + ".",
-            f"- Domain `{dom['file']}` (sha256 `{dom['sha256'][:12]}…`), recognised as the 4-operator Blocksworld by its "
-            "action schemas: " + ", ".join(f"{a} = {op}" for op, a in dom["actions"].items()) + ".",
-            f"- {imp['problems']} problems; {imp['unique_optimal']} have exactly one optimal plan; "
-            f"{imp['repeated_problems']} repeat an earlier problem of the suite (kept, as in the source).",
-            "- Gold plans, optimal lengths and plan counts were computed by bwbench's planner, not taken from the source."] \
-        + ([f"- The source's own plans (`{imp['plans']['file']}`, sha256 `{imp['plans']['sha256'][:12]}…`) are kept as "
-        f"`source_plan`, each checked by simulation; {imp['plans']['longer_than_optimal']} are longer than optimal."]
-       if imp.get("plans") else [])
+    out = [f"- Imported with `{imp['command']}`" + names + ".",
+           f"- Domain `{dom['file']}` (sha256 `{dom['sha256'][:12]}…`), recognised as the 4-operator Blocksworld by its "
+           "action schemas: " + ", ".join(f"{a} = {op}" for op, a in dom["actions"].items()) + ".",
+           f"- {imp['problems']} problems; {imp['unique_optimal']} have exactly one optimal plan; "
+           f"{imp['repeated_problems']} repeat an earlier problem of the suite (kept, as in the source).",
+           "- Gold plans, optimal lengths and plan counts were computed by bwbench's planner, not taken from the source."]
+    plans = imp.get("plans")
+    if plans:
+        out.append(f"- The source's own plans (`{plans['file']}`, sha256 `{plans['sha256'][:12]}…`) are kept as "
+                   f"`source_plan`, each checked by simulation; {plans['longer_than_optimal']} are longer than optimal.")
+    return out
 
 
 def write(suite: Path) -> Path:

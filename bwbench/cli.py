@@ -128,8 +128,8 @@ def solve(
     planner: str = typer.Option("bwbench", "--planner", help="bwbench, pyperplan or fast-downward."),
 ) -> None:
     """Print an optimal plan for a PDDL problem, as PDDL actions and in the seed's NL form."""
-    from .interop.pddl_suite import solve_file
     from .benchmark.text import render_plan
+    from .interop.pddl_suite import solve_file
 
     try:
         solved = solve_file(problem, domain, planner)
