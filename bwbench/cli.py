@@ -14,22 +14,64 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .errors import BwbenchError
+from .errors import BwbenchError, Interrupted
 
-app = typer.Typer(
-    name="bwbench",
-    help="Blocksworld planning benchmark for LLMs: generate, solve, audit, score, eval, train, leaderboard, card, export, runs.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 out = Console()
 err = Console(stderr=True)
 
 
-def _fail(exc: BwbenchError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+class _Commands(typer.core.TyperGroup):
+    """Runs a command and reports what went wrong: the one place where errors become one line and an exit code.
+
+    Bad input (``BwbenchError``) and the file system refusing (a read-only
+    directory, a file where a directory should be) exit 2; Ctrl-C exits 130,
+    saying what was kept when the command knows (``Interrupted``). Writers
+    write to temporary names and rename, so nothing is left half-written.
+    """
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except BwbenchError as exc:
+            _say("error", str(exc))
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            where = ": ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+            _say("error", f"{where}: {exc.strerror}" if where and exc.strerror else str(exc))
+            raise typer.Exit(2) from None
+        except Interrupted as exc:
+            _say("interrupted", str(exc))
+            raise typer.Exit(130) from None
+        except KeyboardInterrupt:
+            _say("interrupted", "nothing was written half-way; run the same command again")
+            raise typer.Exit(130) from None
+
+
+def _say(label: str, message: str) -> None:
+    err.print(f"[bold red]{label}:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+
+
+def _version(show: bool) -> None:
+    if show:
+        from . import __version__
+
+        out.print(f"bwbench {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    name="bwbench",
+    cls=_Commands,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                        help="Print the version and exit.")) -> None:
+    """Blocksworld planning benchmark for LLMs: generate, solve, import, audit, score, eval, train, leaderboard, card, export, runs."""
 
 
 def _progress(*extra: TextColumn) -> Progress:
@@ -69,47 +111,41 @@ def generate(
     from .benchmark.planner import PLANNERS
     from .benchmark.text import SEED_PALETTE
 
-    try:
-        palette = SEED_PALETTE
-        if colors is not None:
-            palette = tuple(c.strip() for c in colors.split(",") if c.strip())
-            bad = [c for c in palette if not c.replace("-", "").replace("_", "").isalnum() or c == "table"]
-            if bad or len(set(palette)) != len(palette):
-                raise BwbenchError(f"colours must be distinct single words (not 'table'): {', '.join(bad) or 'duplicates'}", "--colors")
-        if planner not in PLANNERS:
-            raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
-        if preset is not None:
-            if preset not in g.PRESETS:
-                raise BwbenchError(f"unknown preset {preset!r}; choose one of: {', '.join(g.PRESETS)}", "--preset")
-            if level or levels:
-                raise BwbenchError("a preset fixes the levels; drop --level/--levels", "--preset")
-            cells = g.PRESETS[preset][1]()
-        else:
-            try:
-                lv = [g.parse_level(x) for x in (levels or level or "L3").split(",")]
-            except ValueError as exc:
-                raise BwbenchError(str(exc), "--levels" if levels else "--level") from None
-            try:
-                bl = g.parse_blocks(blocks)
-            except ValueError as exc:
-                raise BwbenchError(str(exc), "--blocks") from None
-            cells = g.spread(lv, bl, n, "test") + g.spread(lv, bl, train, "train")
-        if not cells:
-            raise BwbenchError("nothing to generate: --n and --train are both 0", "--n")
-        name = suite or preset or "custom"
-        cfg = g.GenerateConfig(
-            suite=name, cells=tuple(cells), seed=seed, colors=palette, max_towers=max_towers,
-            planner=planner, disjoint_renaming=disjoint_renaming, preset=preset,
-        )
-        target = out_dir or Path(name)
-        total = sum(c.count for c in cells)
-        start = time.perf_counter()
-        with _progress() as bar:
-            task = bar.add_task(f"generating {name}", total=total)
-            result = g.generate(cfg, jobs=jobs, progress=lambda k: bar.advance(task, k))
-        man = g.write_suite(result, target, pddl)
-    except BwbenchError as exc:
-        _fail(exc)
+    palette = SEED_PALETTE
+    if colors is not None:
+        palette = tuple(c.strip() for c in colors.split(",") if c.strip())
+        bad = [c for c in palette if not c.replace("-", "").replace("_", "").isalnum() or c == "table"]
+        if bad or len(set(palette)) != len(palette):
+            raise BwbenchError(f"colours must be distinct single words (not 'table'): {', '.join(bad) or 'duplicates'}", "--colors")
+    if planner not in PLANNERS:
+        raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
+    if preset is not None:
+        if preset not in g.PRESETS:
+            raise BwbenchError(f"unknown preset {preset!r}; choose one of: {', '.join(g.PRESETS)}", "--preset")
+        if level or levels:
+            raise BwbenchError("a preset fixes the levels; drop --level/--levels", "--preset")
+        cells = g.PRESETS[preset][1]()
+    else:
+        lv = g.parse_levels(level, levels) or [3]
+        try:
+            bl = g.parse_blocks(blocks)
+        except ValueError as exc:
+            raise BwbenchError(str(exc), "--blocks") from None
+        cells = g.spread(lv, bl, n, "test") + g.spread(lv, bl, train, "train")
+    if not cells:
+        raise BwbenchError("nothing to generate: --n and --train are both 0", "--n")
+    name = suite or preset or "custom"
+    cfg = g.GenerateConfig(
+        suite=name, cells=tuple(cells), seed=seed, colors=palette, max_towers=max_towers,
+        planner=planner, disjoint_renaming=disjoint_renaming, preset=preset,
+    )
+    target = out_dir or Path(name)
+    total = sum(c.count for c in cells)
+    start = time.perf_counter()
+    with _progress() as bar:
+        task = bar.add_task(f"generating {name}", total=total)
+        result = g.generate(cfg, jobs=jobs, progress=lambda k: bar.advance(task, k))
+    man = g.write_suite(result, target, pddl)
     secs = time.perf_counter() - start
     table = Table(title=f"{name}: {total:,} problems in {secs:.1f}s → {target}", title_justify="left")
     table.add_column("split")
@@ -131,10 +167,7 @@ def solve(
     from .benchmark.text import render_plan
     from .interop.pddl_suite import solve_file
 
-    try:
-        solved = solve_file(problem, domain, planner)
-    except BwbenchError as exc:
-        _fail(exc)
+    solved = solve_file(problem, domain, planner)
     result = solved.result
     out.print(f"; {result.length} step{'' if result.length == 1 else 's'}, planner {result.planner}, {solved.seconds * 1000:.1f} ms"
               + (f", {result.n_optimal} optimal plan(s)" if result.n_optimal is not None else ""), highlight=False)
@@ -160,13 +193,10 @@ def import_(
 
     config = ImportConfig(tuple(problems), out_dir, suite or out_dir.name, domain, names, plans, _command())
     start = time.perf_counter()
-    try:
-        with _progress() as bar:
-            task = bar.add_task(f"importing into {config.suite}", total=None)
-            man = import_suite(config, progress=lambda k: bar.advance(task, k),
-                               on_total=lambda n: bar.update(task, total=n))
-    except BwbenchError as exc:
-        _fail(exc)
+    with _progress() as bar:
+        task = bar.add_task(f"importing into {config.suite}", total=None)
+        man = import_suite(config, progress=lambda k: bar.advance(task, k),
+                           on_total=lambda n: bar.update(task, total=n))
     imp = man["imported"]
     levels = "  ".join(f"{lvl}: {sum(c.values())}" for lvl, c in man["counts"]["test"].items())
     out.print(f"{config.suite}: {imp['problems']} problems ({imp['domain']['name']}: "
@@ -183,12 +213,9 @@ def audit(
     from .benchmark.audit import KEYS
     from .benchmark.audit import audit as run_audit
 
-    try:
-        with _progress() as bar:
-            task = bar.add_task("auditing", total=None)
-            report = run_audit(files, on_line=lambda: bar.advance(task))
-    except BwbenchError as exc:
-        _fail(exc)
+    with _progress() as bar:
+        task = bar.add_task("auditing", total=None)
+        report = run_audit(files, on_line=lambda: bar.advance(task))
     data = report.to_json()
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
@@ -233,35 +260,29 @@ def score(
     kinds = [looks_like_results(p) for p in files]
     if any(kinds):
         if not all(kinds):
-            _fail(BwbenchError("PlanBench results files and other predictions cannot be scored in one command", "FILE"))
+            raise BwbenchError("PlanBench results files and other predictions cannot be scored in one command", "FILE")
         return _score_planbench(files, suite, as_json, report, results_file, results_dir, model_name)
     scored = []
-    try:
-        if by not in GROUPS:
-            raise BwbenchError(f"unknown breakdown {by!r}; choose one of: {', '.join(GROUPS)}", "--by")
-        if results_dir is not None:
-            raise BwbenchError("--results-dir is for PlanBench results files; use --results OUT.json", "--results-dir")
-        if results_file is not None and (suite is None or not model_name or len(files) != 1):
-            raise BwbenchError("--results takes one predictions FILE, with --suite and --model", "--results")
-        with _progress() as bar:
-            for path in files:
-                pfile = read_predictions(path)
-                task = bar.add_task(f"judging {path.name}", total=len(pfile.predictions))
-                judgements = judge_all(pfile.predictions, progress=lambda k: bar.advance(task, k))
-                scored.append((pfile, judgements, aggregate(judgements, by=(by,))))
-        if results_file is not None:
-            from .evaluate import rescored_results
+    if by not in GROUPS:
+        raise BwbenchError(f"unknown breakdown {by!r}; choose one of: {', '.join(GROUPS)}", "--by")
+    if results_dir is not None:
+        raise BwbenchError("--results-dir is for PlanBench results files; use --results OUT.json", "--results-dir")
+    if results_file is not None and (suite is None or not model_name or len(files) != 1):
+        raise BwbenchError("--results takes one predictions FILE, with --suite and --model", "--results")
+    with _progress() as bar:
+        for path in files:
+            pfile = read_predictions(path)
+            task = bar.add_task(f"judging {path.name}", total=len(pfile.predictions))
+            judgements = judge_all(pfile.predictions, progress=lambda k: bar.advance(task, k))
+            scored.append((pfile, judgements, aggregate(judgements, by=(by,))))
+    if results_file is not None:
+        from .evaluate import rescored_results
 
-            record = rescored_results(scored[0][0], scored[0][1], str(suite), model_name)
-            atomic_write(results_file, (json.dumps(record, indent=2) + "\n").encode())
-        if report is not None:
-            text = "\n\n".join(render_report(p, j, c) for p, j, c in scored)
-            try:
-                atomic_write(report, text.encode("utf-8"))
-            except OSError as exc:
-                raise BwbenchError(f"cannot write: {exc.strerror}", str(report)) from None
-    except BwbenchError as exc:
-        _fail(exc)
+        record = rescored_results(scored[0][0], scored[0][1], str(suite), model_name)
+        atomic_write(results_file, (json.dumps(record, indent=2) + "\n").encode())
+    if report is not None:
+        text = "\n\n".join(render_report(p, j, c) for p, j, c in scored)
+        atomic_write(report, text.encode("utf-8"))
     if as_json:
         objs = [{"file": p.path, "format": p.format, **card.to_json()} for p, _, card in scored]
         sys.stdout.write(json.dumps(objs[0] if len(objs) == 1 else {"files": objs}, indent=2) + "\n")
@@ -276,20 +297,17 @@ def _score_planbench(files: List[Path], suite: Optional[Path], as_json: bool, re
     from .fileio import write_all
     from .interop.planbench_rescore import outputs, score_files
 
-    try:
-        if suite is None:
-            raise BwbenchError(f"{files[0]} is a PlanBench results file: name the suite it was run on "
-                               "(e.g. --suite data/planbench-bw)", "--suite")
-        if results_file is not None and len(files) != 1:
-            raise BwbenchError("--results takes one FILE; for several, --results-dir DIR", "--results")
-        if model_name is not None and len(files) != 1:
-            raise BwbenchError("--model names one file's model; with several files each is named by its engine", "--model")
-        with _progress() as bar:
-            task = bar.add_task("rescoring PlanBench results", total=len(files))
-            scores = score_files(files, suite, progress=lambda _: bar.advance(task))
-        write_all(outputs(scores, results_file, results_dir, report, model_name))
-    except BwbenchError as exc:
-        _fail(exc)
+    if suite is None:
+        raise BwbenchError(f"{files[0]} is a PlanBench results file: name the suite it was run on "
+                           "(e.g. --suite data/planbench-bw)", "--suite")
+    if results_file is not None and len(files) != 1:
+        raise BwbenchError("--results takes one FILE; for several, --results-dir DIR", "--results")
+    if model_name is not None and len(files) != 1:
+        raise BwbenchError("--model names one file's model; with several files each is named by its engine", "--model")
+    with _progress() as bar:
+        task = bar.add_task("rescoring PlanBench results", total=len(files))
+        scores = score_files(files, suite, progress=lambda _: bar.advance(task))
+    write_all(outputs(scores, results_file, results_dir, report, model_name))
     if as_json:
         objs = [s.to_json() for s in scores]
         sys.stdout.write(json.dumps(objs[0] if len(objs) == 1 else {"files": objs}, indent=2) + "\n")
@@ -381,52 +399,49 @@ def eval_(
     from .benchmark.generate import parse_level
     from .prompts import TEMPLATES, PromptConfig
 
+    scheme, _ = adapters.parse_spec(model)
+    if template not in TEMPLATES:
+        raise BwbenchError(f"unknown template {template!r}; choose one of: {', '.join(TEMPLATES)}", "--template")
+    if backend not in ("local", "modal"):
+        raise BwbenchError(f"unknown backend {backend!r}; choose local or modal", "--backend")
     try:
-        scheme, _ = adapters.parse_spec(model)
-        if template not in TEMPLATES:
-            raise BwbenchError(f"unknown template {template!r}; choose one of: {', '.join(TEMPLATES)}", "--template")
-        if backend not in ("local", "modal"):
-            raise BwbenchError(f"unknown backend {backend!r}; choose local or modal", "--backend")
-        try:
-            lvl = parse_level(level) if level else None
-        except ValueError as exc:
-            raise BwbenchError(str(exc), "--level") from None
-        options = {
-            "lora": str(lora) if lora else None, "revision": revision, "dtype": dtype, "device": device,
-            "trust_remote_code": trust_remote_code, "api": api, "served_model": served_model,
-            "concurrency": concurrency, "timeout": timeout, "retries": retries,
-        }
-        options = adapters.options_for(scheme, options, backend)
-        view = ev.load_suite(suite, split, lvl, limit)
-        budget, stop = ev.default_generation(template, view.tasks)
-        gen = GenerationConfig(max_new_tokens=max_new_tokens or budget, temperature=temperature, samples=samples,
-                               seed=seed, stop=stop)
-        name = re.sub(r"[^\w.-]+", "_", model.split(":", 1)[-1].rstrip("/").split("/")[-1] or scheme)
-        who = scheme if name == scheme else f"{scheme}-{name}"
-        target = out_dir or Path("results") / f"{who}-{view.name}-{split}{'-L' + str(lvl) if lvl else ''}"
-        config = ev.EvalConfig(
-            model=model, suite=str(suite), out=target, split=split, level=lvl, limit=limit,
-            prompt=PromptConfig(template, shots, seed), generation=gen, batch_size=batch_size,
-            single_step=single_step and scheme in ("hf", "bwbench-tiny"), shots_from=str(shots_from) if shots_from else None,
-            model_options={k: v for k, v in options.items() if v is not None},
-        )
-        if backend == "modal":
-            from .modal_app import RemoteVLLM
+        lvl = parse_level(level) if level else None
+    except ValueError as exc:
+        raise BwbenchError(str(exc), "--level") from None
+    options = {
+        "lora": str(lora) if lora else None, "revision": revision, "dtype": dtype, "device": device,
+        "trust_remote_code": trust_remote_code, "api": api, "served_model": served_model,
+        "concurrency": concurrency, "timeout": timeout, "retries": retries,
+    }
+    options = adapters.options_for(scheme, options, backend)
+    view = ev.load_suite(suite, split, lvl, limit)
+    budget, stop = ev.default_generation(template, view.tasks)
+    gen = GenerationConfig(max_new_tokens=max_new_tokens or budget, temperature=temperature, samples=samples,
+                           seed=seed, stop=stop)
+    name = re.sub(r"[^\w.-]+", "_", model.split(":", 1)[-1].rstrip("/").split("/")[-1] or scheme)
+    who = scheme if name == scheme else f"{scheme}-{name}"
+    target = out_dir or Path("results") / f"{who}-{view.name}-{split}{'-L' + str(lvl) if lvl else ''}"
+    config = ev.EvalConfig(
+        model=model, suite=str(suite), out=target, split=split, level=lvl, limit=limit,
+        prompt=PromptConfig(template, shots, seed), generation=gen, batch_size=batch_size,
+        single_step=single_step and scheme in ("hf", "bwbench-tiny"), shots_from=str(shots_from) if shots_from else None,
+        model_options={k: v for k, v in options.items() if v is not None},
+    )
+    if backend == "modal":
+        from .modal_app import RemoteVLLM
 
-            adapter = RemoteVLLM(model, gpu=gpu, **options)
-        else:
-            with err.status(f"loading {model}"):
-                adapter = adapters.load(model, **options)
-        start = time.perf_counter()
-        with _progress(TextColumn("{task.fields[valid]}")) as bar:
-            task = bar.add_task(f"{model} on {view.name}", total=len(view.tasks), valid="")
+        adapter = RemoteVLLM(model, gpu=gpu, **options)
+    else:
+        with err.status(f"loading {model}"):
+            adapter = adapters.load(model, **options)
+    start = time.perf_counter()
+    with _progress(TextColumn("{task.fields[valid]}")) as bar:
+        task = bar.add_task(f"{model} on {view.name}", total=len(view.tasks), valid="")
 
-            def show(p: ev.Progress) -> None:
-                bar.update(task, total=p.total, completed=p.done, valid=f"valid {100 * p.valid_rate:.1f}%" if p.judged else "")
+        def show(p: ev.Progress) -> None:
+            bar.update(task, total=p.total, completed=p.done, valid=f"valid {100 * p.valid_rate:.1f}%" if p.judged else "")
 
-            results = ev.run(config, adapter, on_progress=show, suite=view)
-    except BwbenchError as exc:
-        _fail(exc)
+        results = ev.run(config, adapter, on_progress=show, suite=view)
     secs = time.perf_counter() - start
     overall = results["metrics"]["overall"]
     out.print(f"{model} on {view.name} ({split}{', L' + str(lvl) if lvl else ''}): {results['n_examples']:,} problems "
@@ -458,46 +473,43 @@ def train(
     from .training.config import TrainConfig, load_file, parse_sets
 
     command = _command()
-    try:
-        values = load_file(config) if config else {}
-        extra = parse_sets(sets)
-        values["axolotl"] = {**values.get("axolotl", {}), **extra.pop("axolotl", {})}
-        values.update(extra)
-        name = out_dir or Path("runs") / f"{adapter}-{suite.name}"
-        cfg = TrainConfig(**{**values, "adapter": adapter, "backend": backend, "suite": str(suite),
-                             "base_model": base_model or values.get("base_model"), "out": str(name),
-                             "wandb": wandb or bool(values.get("wandb"))})
-        cfg.resolved().check()
-        if dry_run and backend == "local":
-            raise BwbenchError("--dry-run goes with --backend axolotl or modal", "--dry-run")
-        if dry_run and backend == "modal":
-            from .training.axolotl import dry_run_modal
+    values = load_file(config) if config else {}
+    extra = parse_sets(sets)
+    values["axolotl"] = {**values.get("axolotl", {}), **extra.pop("axolotl", {})}
+    values.update(extra)
+    name = out_dir or Path("runs") / f"{adapter}-{suite.name}"
+    cfg = TrainConfig(**{**values, "adapter": adapter, "backend": backend, "suite": str(suite),
+                         "base_model": base_model or values.get("base_model"), "out": str(name),
+                         "wandb": wandb or bool(values.get("wandb"))})
+    cfg.resolved().check()
+    if dry_run and backend == "local":
+        raise BwbenchError("--dry-run goes with --backend axolotl or modal", "--dry-run")
+    if dry_run and backend == "modal":
+        from .training.axolotl import dry_run_modal
 
-            record = dry_run_modal(cfg, command)
-            version = record["versions"]["axolotl"]
-            out.print(f"{name / 'axolotl.yml'}: " + (f"valid for Axolotl {version}" if version else
-                      "rendered (no local Axolotl to validate it; the Modal image does before training)")
-                      + f" ({record['examples']:,} examples in {name / 'data.jsonl'})", highlight=False)
+        record = dry_run_modal(cfg, command)
+        version = record["versions"]["axolotl"]
+        out.print(f"{name / 'axolotl.yml'}: " + (f"valid for Axolotl {version}" if version else
+                  "rendered (no local Axolotl to validate it; the Modal image does before training)")
+                  + f" ({record['examples']:,} examples in {name / 'data.jsonl'})", highlight=False)
+        return
+    if backend == "axolotl":
+        from .training.axolotl import train as run_axolotl
+
+        record = run_axolotl(cfg, command, dry_run=dry_run)
+        if dry_run:
+            out.print(f"{name / 'axolotl.yml'}: valid for Axolotl {record['versions']['axolotl']} "
+                      f"({record['examples']:,} examples in {name / 'data.jsonl'})", highlight=False)
             return
-        if backend == "axolotl":
-            from .training.axolotl import train as run_axolotl
+    elif backend == "modal":
+        from .training.remote import train as run_modal
 
-            record = run_axolotl(cfg, command, dry_run=dry_run)
-            if dry_run:
-                out.print(f"{name / 'axolotl.yml'}: valid for Axolotl {record['versions']['axolotl']} "
-                          f"({record['examples']:,} examples in {name / 'data.jsonl'})", highlight=False)
-                return
-        elif backend == "modal":
-            from .training.remote import train as run_modal
+        record = run_modal(cfg, command, announce=lambda n: out.print(
+            f"Modal run [bold]{n}[/] (saved in {name / 'modal.json'}; fetch it with: bwbench runs pull {n})"))
+    else:
+        from .training.local import train as run_local
 
-            record = run_modal(cfg, command, announce=lambda n: out.print(
-                f"Modal run [bold]{n}[/] (saved in {name / 'modal.json'}; fetch it with: bwbench runs pull {n})"))
-        else:
-            from .training.local import train as run_local
-
-            record = run_local(cfg)
-    except BwbenchError as exc:
-        _fail(exc)
+        record = run_local(cfg)
     if backend != "local":
         out.print(f"{adapter} run → {name} ({backend}), {record['wall_s']:.0f}s", highlight=False)
         where = name if backend == "axolotl" else "<pulled run dir>"
@@ -523,15 +535,12 @@ def leaderboard(
     from . import leaderboard as lb
 
     if reference is not None and reference not in lb.REFERENCES:
-        _fail(BwbenchError(f"unknown reference set {reference!r}; choose: {', '.join(lb.REFERENCES)}", "--reference"))
+        raise BwbenchError(f"unknown reference set {reference!r}; choose: {', '.join(lb.REFERENCES)}", "--reference")
     board = lb.collect(results)
     if not board.tables:
-        _fail(BwbenchError("no usable results: " + "; ".join(f"{f}: {why}" for f, why in board.skipped), "RESULTS"))
+        raise BwbenchError("no usable results: " + "; ".join(f"{f}: {why}" for f, why in board.skipped), "RESULTS")
     command = _command()
-    try:
-        lb.write(board, out_file, command, title, reference, plot_file)
-    except BwbenchError as exc:
-        _fail(exc)
+    lb.write(board, out_file, command, title, reference, plot_file)
     for f, why in sorted(board.skipped):
         err.print(f"[yellow]left out[/] {f}: {why}", highlight=False)
     rows = sum(len(r) for r in board.tables.values())
@@ -544,10 +553,7 @@ def card(suites: List[Path] = typer.Argument(..., help="Suite directories (with 
     from .card import write
 
     for suite in suites:
-        try:
-            target = write(suite)
-        except BwbenchError as exc:
-            _fail(exc)
+        target = write(suite)
         out.print(f"→ {target}", highlight=False)
 
 
@@ -561,22 +567,16 @@ def export_lm_eval(
     suite: Path = typer.Option(..., "--suite", help="A suite directory (uses <split>.jsonl) or any dataset file, ours or the seed's."),
     out_dir: Path = typer.Option(..., "--out", help="Task directory to write (an earlier export there is replaced)."),
     split: str = typer.Option("test", "--split", help="Which split of a suite directory."),
-    level: Optional[str] = typer.Option(None, "--levels", "--level", help="Only these true levels, e.g. L3 or L1,L2 (default: every level present)."),
+    level: Optional[str] = typer.Option(None, "--level", help="Only this true level, e.g. L3 (default: every level present)."),
+    levels: Optional[str] = typer.Option(None, "--levels", help="Only these true levels, e.g. L1,L2."),
     name: str = typer.Option("bwbench", "--name", help="Group name; the tasks are <name>_l1, <name>_l2, ..."),
     template: str = typer.Option("seed", "--template", help="Prompt: seed (\\[INST] ... \\[/INST]), plain, or chat (then run lm_eval with --apply_chat_template)."),
 ) -> None:
     """Write an lm-evaluation-harness task directory whose metrics come from bwbench's judge."""
-    from .benchmark.generate import parse_level
+    from .benchmark.generate import parse_levels
     from .export import export_lm_eval as export
 
-    try:
-        try:
-            levels = [parse_level(x.strip()) for x in level.split(",")] if level else None
-        except ValueError as exc:
-            raise BwbenchError(str(exc), "--levels") from None
-        meta = export(suite, out_dir, split, name, template, levels)
-    except BwbenchError as exc:
-        _fail(exc)
+    meta = export(suite, out_dir, split, name, template, parse_levels(level, levels))
     tasks = ", ".join(f"{t} ({i['n']})" for t, i in meta["tasks"].items())
     out.print(f"{tasks} → {out_dir}", highlight=False)
     chat = " --apply_chat_template" if template == "chat" else ""
@@ -593,10 +593,7 @@ def runs_list() -> None:
     """List the runs on the bwbench-runs volume, newest first."""
     from .training.remote import list_runs
 
-    try:
-        rows = list_runs()
-    except BwbenchError as exc:
-        _fail(exc)
+    rows = list_runs()
     if not rows:
         err.print("no runs on the volume yet")
         return
@@ -616,12 +613,9 @@ def runs_pull(
     from .training.remote import pull
 
     target = dest or Path("runs") / name
-    try:
-        with _progress() as bar:
-            task = bar.add_task(f"pulling {name}", total=None)
-            n = pull(name, target, everything, progress=lambda i, total: bar.update(task, completed=i, total=total))
-    except BwbenchError as exc:
-        _fail(exc)
+    with _progress() as bar:
+        task = bar.add_task(f"pulling {name}", total=None)
+        n = pull(name, target, everything, progress=lambda i, total: bar.update(task, completed=i, total=total))
     out.print(f"{n} files → {target}", highlight=False)
 
 

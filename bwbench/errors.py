@@ -13,3 +13,7 @@ class BwbenchError(Exception):
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a command that keeps what it did: the message says what was kept and how to go on."""

@@ -20,14 +20,11 @@ def read_bytes(path: Path) -> bytes:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write to a temporary file beside ``path`` and rename it into place.
+
+    ``BwbenchError`` naming ``path`` (never the temporary) when the file system refuses.
+    """
+    write_all({Path(path): data})
 
 
 def replace_dir(out: Path, files: Mapping[str, bytes], is_ours: Callable[[Path], bool]) -> None:

@@ -75,6 +75,22 @@ def parse_level(text: str) -> int:
     return int(t[1:])
 
 
+def parse_levels(level: str | None, levels: str | None) -> list[int] | None:
+    """The levels asked for by ``--level L3`` or ``--levels L1,L2`` (``None``: neither given).
+
+    Both at once is refused rather than one silently dropped; ``BwbenchError`` names the option.
+    """
+    if level is not None and levels is not None:
+        raise BwbenchError("give --level or --levels, not both", "--levels")
+    text, option = (levels, "--levels") if levels is not None else (level, "--level")
+    if text is None:
+        return None
+    try:
+        return [parse_level(x) for x in text.split(",")]
+    except ValueError as exc:
+        raise BwbenchError(str(exc), option) from None
+
+
 def parse_blocks(text: str) -> tuple[int, ...]:
     lo, _, hi = text.partition("-")
     try:
