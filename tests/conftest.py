@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
 from http.server import BaseHTTPRequestHandler
 from itertools import permutations
 from pathlib import Path
@@ -32,6 +34,39 @@ def seed_data() -> Path:
     if not (SEED / "data").is_dir():
         pytest.skip("../shared/seed-reference is not beside this checkout")
     return SEED / "data"
+
+
+@pytest.fixture
+def readonly_dir(tmp_path):
+    """A directory nobody may write into, this process included (``chattr +i`` when running as root).
+
+    Yields a function that makes a given directory read-only; everything is made writable again afterwards.
+    """
+    frozen: list[Path] = []
+
+    def freeze(path: Path) -> Path:
+        path.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+            if done.returncode != 0:
+                pytest.skip(f"cannot make a directory read-only as root here: {done.stderr.strip()}")
+        else:
+            path.chmod(0o555)
+        frozen.append(path)
+        probe = path / ".probe"
+        try:
+            probe.write_bytes(b"")
+        except OSError:
+            return path
+        probe.unlink()
+        pytest.skip("this file system lets us write into a read-only directory")
+
+    yield freeze
+    for path in frozen:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=False)
+        else:
+            path.chmod(0o755)
 
 
 def random_state(rng: random.Random, blocks: list[str]) -> State:
