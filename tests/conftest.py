@@ -14,7 +14,20 @@ import pytest
 
 from bwbench.benchmark.state import State
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed-reference"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEED = SHARED / "seed-reference"
+
+
+def need_shared(path: Path) -> Path:
+    """``path`` (under ``../shared``) if it is there; else the test is skipped, or fails where
+    ``BWBENCH_REQUIRE_SHARED`` is set (CI has ``../shared`` beside the checkout, so nothing may skip silently)."""
+    if path.exists():
+        return path
+    where = path.relative_to(SHARED.parent) if path.is_relative_to(SHARED.parent) else path
+    message = f"../{where} is not beside this checkout"
+    if os.environ.get("BWBENCH_REQUIRE_SHARED"):
+        pytest.fail(f"{message} (BWBENCH_REQUIRE_SHARED is set)")
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -31,9 +44,7 @@ def tiny_base(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def seed_data() -> Path:
-    if not (SEED / "data").is_dir():
-        pytest.skip("../shared/seed-reference is not beside this checkout")
-    return SEED / "data"
+    return need_shared(SEED / "data")
 
 
 @pytest.fixture

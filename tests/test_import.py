@@ -18,6 +18,8 @@ from bwbench.benchmark.state import State
 from bwbench.benchmark.vocab import IPC
 from bwbench.benchmark.validate import simulate
 
+from .conftest import need_shared
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "planbench-reference"
 DATA = ROOT / "data"
@@ -33,9 +35,7 @@ PUBLISHED = {  # suite → (problems, domain, names config, plans), as the suite
 
 
 def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared/planbench-reference is not beside this checkout")
-    return SHARED
+    return need_shared(SHARED)
 
 
 def bwbench(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -287,10 +287,9 @@ def test_solve_reads_ipc_problems_with_their_own_domain(tmp_path):
     assert r.returncode == 0 and r.stdout.splitlines()[0].startswith("; 6 steps, planner pyperplan"), r.stderr
     r = bwbench("solve", "p.pddl", cwd=tmp_path)  # no --domain: the shipped one, under the IPC's names
     assert r.returncode == 0 and r.stdout.splitlines()[0].startswith("; 6 steps, planner bwbench"), r.stderr
-    if SHARED.is_dir():
-        mystery = SHARED / "instances/blocksworld/mystery"
-        r = bwbench("solve", str(mystery / "generated_basic/instance-12.pddl"), "--domain", str(mystery / "generated_domain.pddl"))
-        assert r.returncode == 0 and "(feast b d)" in r.stdout, r.stderr
+    mystery = shared() / "instances/blocksworld/mystery"
+    r = bwbench("solve", str(mystery / "generated_basic/instance-12.pddl"), "--domain", str(mystery / "generated_domain.pddl"))
+    assert r.returncode == 0 and "(feast b d)" in r.stdout, r.stderr
 
 
 def pddl_domain_text() -> str:

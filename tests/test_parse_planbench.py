@@ -24,10 +24,16 @@ from bwbench.benchmark.state import TABLE, Action, Op
 from bwbench.benchmark.text import NLStep
 from bwbench.benchmark.vocab import IPC, Vocabulary
 
+from .conftest import need_shared
+
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "planbench-reference"
 RESULTS = REFERENCE / "results"
 
-pytestmark = pytest.mark.skipif(not RESULTS.is_dir(), reason="../shared/planbench-reference is absent")
+
+
+@pytest.fixture(autouse=True)
+def _results_beside():
+    need_shared(RESULTS)
 
 # Mystery Blocksworld is Blocksworld renamed (the reference README): its action names, and the IPC names.
 MYSTERY_ACTIONS = {Op.PICK_UP: "attack", Op.PUT_DOWN: "succumb", Op.STACK: "overcome", Op.UNSTACK: "feast"}
@@ -155,8 +161,7 @@ AGREEMENT = {
 
 @pytest.mark.parametrize("name", sorted(AGREEMENT))
 def test_agreement_with_planbench_per_file(name):
-    if not (RESULTS / name).is_file():
-        pytest.skip(f"{name} is absent")
+    need_shared(RESULTS / name)
     rows = readings(name)
     agree = sum(mine == theirs for _, mine, theirs in rows) / len(rows)
     assert agree >= AGREEMENT[name], f"{name}: {agree:.1%} agree with PlanBench's reading"
@@ -239,8 +244,7 @@ def plan(text: str) -> tuple[tuple, ...]:
      "(feast b c) (overcome b d) (feast d b) (overcome c b)", "objectless steps"),
 ])
 def test_what_models_wrote(name, instance_id, expected, why):
-    if not (RESULTS / name).is_file():
-        pytest.skip(f"{name} is absent")
+    need_shared(RESULTS / name)
     parsed = parse_completion(instance(name, instance_id)["llm_raw_response"], vocab=vocabulary(name.split("/")[0]))
     assert ours(parsed.steps) == plan(expected), why
 
@@ -248,8 +252,7 @@ def test_what_models_wrote(name, instance_id, expected, why):
 def test_steps_without_objects_are_unreadable():
     """gpt-4 zero-shot Mystery answers "1. Attack object" ...: no plan, and no block named "object"."""
     name = "mystery_blocksworld/gpt-4_chat/task_1_plan_generation_zero_shot.json"
-    if not (RESULTS / name).is_file():
-        pytest.skip(f"{name} is absent")
+    need_shared(RESULTS / name)
     parsed = parse_completion(instance(name, 1)["llm_raw_response"], vocab=vocabulary("mystery_blocksworld"))
     assert parsed.steps == () and len(parsed.unreadable) == 4
 

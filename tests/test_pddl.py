@@ -9,7 +9,7 @@ from bwbench.benchmark.domain import recognise
 from bwbench.benchmark.goal import Goal
 from bwbench.benchmark.state import State
 
-from .conftest import random_state
+from .conftest import need_shared, random_state
 
 
 def test_states_round_trip_through_pddl_text(tmp_path):
@@ -58,8 +58,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "planbench-reference" 
     ("blocksworld_hard/generated", "blocksworld_hard/generated_domain.pddl"),
 ])
 def test_fast_reader_reads_what_unified_planning_reads(problems, domain):
-    if not SHARED.is_dir():
-        pytest.skip("../shared/planbench-reference is not beside this checkout")
+    need_shared(SHARED)
     files = sorted((SHARED / problems).glob("*.pddl"))[::25]
     vocab = recognise(pddl.read_problem(files[0], SHARED / domain))
     for f in files:

@@ -15,7 +15,7 @@ from bwbench.benchmark.judge import judge
 from bwbench.benchmark.records import read_examples
 from bwbench.evaluate import PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP
 
-from .conftest import JSONHandler
+from .conftest import JSONHandler, need_shared
 from .test_cli import bwbench
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,8 +59,7 @@ class Replay:
 
 def _results(rel: str) -> dict:
     path = RESULTS / rel
-    if not path.is_file():
-        pytest.skip("../shared/planbench-reference is not beside this checkout")
+    need_shared(path)
     return json.loads(path.read_text())
 
 
@@ -108,8 +107,7 @@ def test_templates_render_every_published_query_from_the_suites():
     """Through bwbench's own path (suite record → prompts.build), every natural-language query of every shared file."""
     from bwbench.prompts import PromptConfig, build, planbench_example
 
-    if not RESULTS.is_dir():
-        pytest.skip("../shared/planbench-reference is not beside this checkout")
+    need_shared(RESULTS)
     checked = 0
     for domain, suite in (("blocksworld", "planbench-bw"), ("mystery_blocksworld", "planbench-mystery")):
         examples = list(read_examples(ROOT / "data" / suite / "test.jsonl"))

@@ -13,6 +13,8 @@ from bwbench.benchmark.pddl import read_problem_fast
 from bwbench.benchmark.vocab import IPC
 from bwbench.interop import planbench_prompts as pp
 
+from .conftest import need_shared
+
 REF = Path(__file__).resolve().parents[2] / "shared" / "planbench-reference"
 RESULTS = sorted(REF.glob("results/*/*/task_1_plan_generation*.json")) if REF.is_dir() else []
 
@@ -31,9 +33,7 @@ PASTED = {("blocksworld/gpt-4_chat/task_1_plan_generation.json", 12): "---------
 
 
 def _shared() -> Path:
-    if not REF.is_dir():
-        pytest.skip("../shared/planbench-reference is not beside this checkout")
-    return REF
+    return need_shared(REF)
 
 
 @functools.cache

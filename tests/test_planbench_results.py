@@ -7,7 +7,6 @@ import json
 import tempfile
 from pathlib import Path
 
-import pytest
 
 from bwbench.benchmark.records import read_examples
 from bwbench.benchmark.state import Action, Op
@@ -18,6 +17,7 @@ from bwbench.interop.planbench_results import parse_extracted
 from bwbench.prompts import planbench_prompt
 
 from .test_cli import bwbench
+from .conftest import need_shared
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = Path(__file__).resolve().parents[2] / "shared" / "planbench-reference"
@@ -40,9 +40,7 @@ EXCEPTIONS = {
 
 
 def _shared() -> Path:
-    if not REF.is_dir():
-        pytest.skip("../shared/planbench-reference is not beside this checkout")
-    return REF
+    return need_shared(REF)
 
 
 def _files(domain: str) -> list[Path]:

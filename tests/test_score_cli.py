@@ -8,7 +8,7 @@ import pytest
 from bwbench.benchmark.state import State
 from bwbench.benchmark.text import parse_input
 
-from .conftest import SEED, reference_optimal
+from .conftest import SEED, need_shared, reference_optimal
 from .test_cli import bwbench
 
 SEED_RUNS = ["lora_2025-11-17-09-14-09-9bf6.json", "full_2025-11-17-12-42-41-3911.json"]
@@ -47,8 +47,7 @@ def _independent_verdict(input_text: str, completion: str) -> tuple[bool, int]:
 @pytest.mark.parametrize("run", SEED_RUNS)
 def test_rescoring_the_seeds_published_predictions(run, tmp_path):
     path = SEED / "results" / run
-    if not path.is_file():
-        pytest.skip("../shared/seed-reference is not beside this checkout")
+    need_shared(path)
     doc = json.loads(path.read_text())
     r = bwbench("score", path, "--json", "--report", tmp_path / "report.txt")
     assert r.returncode == 0, r.stderr
