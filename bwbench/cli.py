@@ -11,7 +11,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import TextColumn
 from rich.table import Table
 
 from .errors import BwbenchError, Interrupted
@@ -74,11 +74,11 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """Blocksworld planning benchmark for LLMs: generate, solve, import, audit, score, eval, train, leaderboard, card, export, runs."""
 
 
-def _progress(*extra: TextColumn) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), *extra,
-        console=err, transient=True, disable=not err.is_terminal,
-    )
+def _progress(*extra: TextColumn):
+    """A bar on a terminal; plain lines every few seconds in logs (see ``bwbench.progress``)."""
+    from .progress import progress
+
+    return progress(err, *extra)
 
 
 def _command() -> str:
