@@ -81,6 +81,16 @@ def _progress(*extra: TextColumn):
     return progress(err, *extra)
 
 
+FROM_ROOT = "from the repository root"
+
+
+def _examples(*commands: str, needs: str | None = None) -> str:
+    """A command's epilog. Examples run as pasted from the repository root (tests/test_help_examples.py runs
+    every one), except where ``needs`` says what they need that a fresh checkout lacks."""
+    label = "Example" if len(commands) == 1 else "Examples"
+    return f"{label} ({f'needs {needs}' if needs else FROM_ROOT}):\n\n" + "\n\n".join(commands)
+
+
 def _command() -> str:
     """This invocation as a shell command, for records that say how to redo them."""
     import shlex
@@ -88,7 +98,7 @@ def _command() -> str:
     return "bwbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
-@app.command(epilog="Example: bwbench generate --level L3 --n 200 --out suites/l3")
+@app.command(epilog=_examples("bwbench generate --level L3 --n 200 --out suites/l3"))
 def generate(
     level: Optional[str] = typer.Option(None, "--level", help="One level, e.g. L3 (Lk = optimal plans of 2k steps)."),
     levels: Optional[str] = typer.Option(None, "--levels", help="Several levels, e.g. L1,L2,L3."),
@@ -157,7 +167,8 @@ def generate(
     out.print(table)
 
 
-@app.command(epilog="Example: bwbench solve problem.pddl --domain domain.pddl --planner pyperplan")
+@app.command(epilog=_examples("bwbench solve ../shared/planbench-reference/instances/blocksworld/generated_basic/instance-12.pddl "
+                             "--domain ../shared/planbench-reference/instances/blocksworld/generated_domain.pddl --planner pyperplan"))
 def solve(
     problem: Path = typer.Argument(..., help="PDDL problem file (a full configuration or a partial goal)."),
     domain: Optional[Path] = typer.Option(None, "--domain", help="PDDL domain file: Blocksworld under any names (default: the shipped blocksworld.pddl)."),
@@ -177,9 +188,9 @@ def solve(
     out.print(render_plan(result.plan), highlight=False)
 
 
-@app.command("import", epilog="Example: bwbench import ../shared/planbench-reference/instances/blocksworld/generated_basic "
-             "--domain ../shared/planbench-reference/instances/blocksworld/generated_domain.pddl "
-             "--names ../shared/planbench-reference/configs/blocksworld.yaml --out suites/planbench-bw")
+@app.command("import", epilog=_examples("bwbench import ../shared/planbench-reference/instances/blocksworld/generated_basic "
+                                         "--domain ../shared/planbench-reference/instances/blocksworld/generated_domain.pddl "
+                                         "--names ../shared/planbench-reference/configs/blocksworld.yaml --out suites/planbench-bw"))
 def import_(
     problems: List[Path] = typer.Argument(..., help="PDDL problem files, or directories of them (*.pddl, in natural order)."),
     domain: Optional[Path] = typer.Option(None, "--domain", help="Their PDDL domain: Blocksworld under any names, e.g. Mystery (default: the shipped blocksworld.pddl)."),
@@ -204,7 +215,7 @@ def import_(
     out.print(levels, highlight=False)
 
 
-@app.command(epilog="Example: bwbench audit data/paper/train.jsonl data/paper/test.jsonl --json")
+@app.command(epilog=_examples("bwbench audit data/paper/train.jsonl data/paper/test.jsonl --json"))
 def audit(
     files: List[Path] = typer.Argument(..., help="JSONL datasets (bwbench's format or the seed's)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object of counts instead of a table."),
@@ -238,8 +249,9 @@ def audit(
     out.print(table)
 
 
-@app.command(epilog="Example: bwbench score ../shared/seed-reference/results/lora_2025-11-17-09-14-09-9bf6.json --report lora.txt  "
-             "# PlanBench's results: bwbench score ../shared/planbench-reference/results/blocksworld/*/*.json --suite data/planbench-bw")
+@app.command(epilog=_examples("bwbench score ../shared/seed-reference/results/lora_2025-11-17-09-14-09-9bf6.json --report lora.txt",
+                              "bwbench score ../shared/planbench-reference/results/blocksworld/*/*.json --suite data/planbench-bw  "
+                              "# PlanBench's results"))
 def score(
     files: List[Path] = typer.Argument(..., help="Predictions: bwbench JSONL (a problem and a raw 'completion' per line), the seed's results JSON, or PlanBench's results files (all for the suite given by --suite)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (rates as fractions, 95% Wilson intervals) instead of a table."),
@@ -362,7 +374,7 @@ def _score_table(pfile, card, by: str) -> Table:
     return table
 
 
-@app.command("eval", epilog="Example: bwbench eval --model planner --suite data/paper --level L3")
+@app.command("eval", epilog=_examples("bwbench eval --model planner --suite data/paper --level L3"))
 def eval_(
     model: str = typer.Option(..., "--model", help="planner, random, bwbench-tiny, hf:<dir or hub id>, vllm:<dir or id>, openai:<base url>."),
     suite: Path = typer.Option(..., "--suite", help="A suite directory (uses <split>.jsonl) or any dataset file, ours or the seed's."),
@@ -457,7 +469,8 @@ def eval_(
                   f"(see {target / 'errors.jsonl'}); run the same command again to retry them", highlight=False)
 
 
-@app.command(epilog="Example: bwbench train --adapter lora --base-model meta-llama/Llama-2-7b-chat-hf --suite data/paper --out runs/lora")
+@app.command(epilog=_examples("bwbench train --adapter lora --base-model models/bwbench-tiny --suite data/paper --set max_steps=20 --out runs/lora-tiny  "
+                              "# a quick try on the shipped model; the paper's: --base-model meta-llama/Llama-2-7b-chat-hf"))
 def train(
     adapter: str = typer.Option("lora", "--adapter", help="lora, full, or scratch (a small Llama from random weights)."),
     backend: str = typer.Option("local", "--backend", help="local (transformers Trainer, CPU or GPU), axolotl (Axolotl on this machine, in its own environment), or modal (Axolotl on Modal GPUs)."),
@@ -523,7 +536,7 @@ def train(
     out.print(f"evaluate it: bwbench eval --model hf:{name} --suite {suite}", highlight=False)
 
 
-@app.command(epilog="Example: bwbench leaderboard results/*/results.json --out leaderboards/mine.md --reference paper")
+@app.command(epilog=_examples("bwbench leaderboard results/*/results.json --out leaderboards/mine.md --reference paper"))
 def leaderboard(
     results: List[Path] = typer.Argument(..., help="results.json files written by bwbench eval."),
     out_file: Path = typer.Option(..., "--out", help="Markdown file to write (atomically)."),
@@ -547,7 +560,7 @@ def leaderboard(
     out.print(f"{rows} runs in {len(board.tables)} table(s) → {out_file}", highlight=False)
 
 
-@app.command(epilog="Example: bwbench card data/standard")
+@app.command(epilog=_examples("bwbench card data/standard"))
 def card(suites: List[Path] = typer.Argument(..., help="Suite directories (with manifest.json).")) -> None:
     """Write each suite's dataset card (README.md, Hugging Face style) from its manifest."""
     from .card import write
@@ -561,8 +574,8 @@ export_app = typer.Typer(help="A suite in another evaluation framework's format.
 app.add_typer(export_app, name="export")
 
 
-@export_app.command("lm-eval", epilog="Example: bwbench export lm-eval --suite data/standard --out tasks/bwbench  "
-                    "# then: lm_eval --include_path tasks/bwbench --tasks bwbench_l3 --model hf --model_args pretrained=MODEL")
+@export_app.command("lm-eval", epilog=_examples("bwbench export lm-eval --suite data/standard --out tasks/bwbench  "
+                                                "# then: lm_eval --include_path tasks/bwbench --tasks bwbench_l3 --model hf --model_args pretrained=MODEL"))
 def export_lm_eval(
     suite: Path = typer.Option(..., "--suite", help="A suite directory (uses <split>.jsonl) or any dataset file, ours or the seed's."),
     out_dir: Path = typer.Option(..., "--out", help="Task directory to write (an earlier export there is replaced)."),
@@ -588,7 +601,7 @@ runs_app = typer.Typer(help="Training runs on Modal's runs volume: list them, do
 app.add_typer(runs_app, name="runs")
 
 
-@runs_app.command("list", epilog="Example: bwbench runs list")
+@runs_app.command("list", epilog=_examples("bwbench runs list", needs="Modal credentials (modal token new)"))
 def runs_list() -> None:
     """List the runs on the bwbench-runs volume, newest first."""
     from .training.remote import list_runs
@@ -603,7 +616,8 @@ def runs_list() -> None:
     out.print(table)
 
 
-@runs_app.command("pull", epilog="Example: bwbench runs pull bwbench-lora-20261127-101500-3f2a --out runs/lora")
+@runs_app.command("pull", epilog=_examples("bwbench runs pull bwbench-lora-20261127-101500-3f2a --out runs/lora",
+                                            needs="Modal credentials and a run of that name"))
 def runs_pull(
     name: str = typer.Argument(..., help="Run name, as `bwbench runs list` shows it."),
     dest: Optional[Path] = typer.Option(None, "--out", help="Where to put it (default: runs/<name>)."),
