@@ -47,6 +47,7 @@ def replace_dir(out: Path, files: Mapping[str, bytes], is_ours: Callable[[Path],
     try:
         os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's directory is private; ours are not
         for rel, data in files.items():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp / rel).write_bytes(data)
         old = None
         if out.exists():

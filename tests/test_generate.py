@@ -1,5 +1,7 @@
+import json
 import random
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from bwbench.benchmark.validate import simulate
 from bwbench.errors import BwbenchError
 
 from .conftest import brute_shape, random_state, reference_optimal
+from .test_cli import bwbench
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +135,105 @@ def test_pddl_export(tmp_path):
     for r in suite.records["test"]:
         read = pddl.from_up_problem(pddl.read_problem(tmp_path / "pddl" / f"{r['id']}.pddl"))
         assert (read.init, read.goal.to_state(read.init.blocks)) == (State.of(r["init"]), State.of(r["goal"]))
+
+
+# --------------------------------------------------------------------------- options and the suite directory
+
+def _tree(path: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def _small(out, *extra):
+    return bwbench("generate", "--level", "L2", "--blocks", "4", "--n", "4", "--out", out, *extra)
+
+
+def test_regenerating_replaces_the_suite_whole(tmp_path):
+    from bwbench.card import render
+
+    s = tmp_path / "s"
+    r = _small(s, "--train", "3", "--pddl", s / "pddl")
+    assert r.returncode == 0, r.stderr
+    assert {"train.jsonl", "test.jsonl", "manifest.json"} <= set(_tree(s)) and len(list((s / "pddl").iterdir())) == 7
+    # Without --train the old train.jsonl must go (an evaluation would pick it up), and so must stale .pddl files.
+    r = _small(s, "--n", "2", "--pddl", s / "pddl")
+    assert r.returncode == 0, r.stderr
+    files = _tree(s)
+    assert set(files) == {"test.jsonl", "manifest.json", "pddl/custom-test-L2-00000.pddl", "pddl/custom-test-L2-00001.pddl"}
+    man = json.loads(files["manifest.json"])
+    assert set(man["files"]) == {"test.jsonl"} and files["test.jsonl"].count(b"\n") == 2
+    # A dataset card is rewritten for the new suite, as `bwbench card` would write it; without --pddl the .pddl files go.
+    assert bwbench("card", s).returncode == 0
+    old_card = (s / "README.md").read_text()
+    r = _small(s, "--seed", "5")
+    assert r.returncode == 0, r.stderr
+    assert set(_tree(s)) == {"test.jsonl", "manifest.json", "README.md"}
+    assert (s / "README.md").read_text() == render(s) != old_card
+    assert not list(tmp_path.glob(".s*"))  # no temporary left beside it
+
+
+def test_generate_writes_only_into_an_empty_directory_or_its_own_suite(tmp_path, readonly_dir):
+    import shutil
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("keep me\n")
+    imported = tmp_path / "imported"
+    shutil.copytree(data / "planbench-bw3", imported)
+    a_file = tmp_path / "file"
+    a_file.write_text("x\n")
+    for out, why in [(notes, "not a suite written by bwbench generate"), (imported, "not a suite written by bwbench generate"),
+                     (a_file, "not a directory")]:
+        before = _tree(tmp_path)
+        r = _small(out, "--pddl", tmp_path / "pddl")
+        assert r.returncode == 2 and r.stderr.startswith(f"error: {out}: ") and why in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+        assert _tree(tmp_path) == before and not (tmp_path / "pddl").exists()
+    frozen = readonly_dir(tmp_path / "ro")
+    r = _small(frozen / "s")
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {frozen / 's'}: ") and len(r.stderr.strip().splitlines()) == 1
+    assert not any(frozen.iterdir())
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _small(empty).returncode == 0 and (empty / "test.jsonl").is_file()
+
+
+@pytest.mark.parametrize("extra, given", [
+    (["--n", "50"], {"n": 50}), (["--train", "10"], {"train": 10}), (["--blocks", "4-6"], {"blocks": "4-6"}),
+    (["--level", "L3"], {"level": "L3"}), (["--levels", "L1,L2"], {"levels": "L1,L2"}),
+    (["--n", "100", "--train", "0"], {"n": 100, "train": 0}),  # even the values the preset itself has
+])
+def test_a_preset_refuses_the_options_it_fixes(tmp_path, extra, given):
+    r = bwbench("generate", "--preset", "paper", *extra, "--out", tmp_path / "p")
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {extra[0]}: --preset paper fixes"), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "p").exists()
+    with pytest.raises(BwbenchError) as exc:
+        g.suite_cells("standard", **given)
+    assert exc.value.where == extra[0] and "drop " + ", ".join(o for o in extra if o.startswith("--")) in exc.value.message
+
+
+def test_a_preset_takes_the_options_it_uses(tmp_path):
+    assert g.suite_cells("paper") == g.paper_cells()
+    assert g.suite_cells(level="L2", n=4, blocks="4") == [g.Cell("test", 2, 4, 4)]
+    assert g.suite_cells() == g.spread((3,), (4, 5, 6), 100, "test")
+    # Accepted with a preset: these get as far as the --out check (a cheap refusal, not a 30 s generation).
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "x").write_text("")
+    r = bwbench("generate", "--preset", "paper", "--seed", "3", "--max-towers", "3", "--disjoint-renaming",
+                "--colors", "a,b,c,d,e,f,g", "--planner", "bwbench", "--suite", "p", "--jobs", "2",
+                "--pddl", tmp_path / "pddl", "--out", taken)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {taken}: not empty"), r.stderr
+
+
+@pytest.mark.slow
+def test_a_published_suite_regenerates_in_place_byte_for_byte(tmp_path):
+    """The command README.md records for data/ood-L3-7b, run over a copy of it, gives every file back, its card included."""
+    import shutil
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    shutil.copytree(data / "ood-L3-7b", tmp_path / "data" / "ood-L3-7b")
+    r = bwbench("generate", "--level", "L3", "--blocks", "7", "--n", "200", "--seed", "7", "--suite", "ood-L3-7b",
+                "--out", "data/ood-L3-7b", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert _tree(tmp_path / "data") == {f"ood-L3-7b/{k}": v for k, v in _tree(data / "ood-L3-7b").items()}

@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import BwbenchError
-from ..fileio import atomic_write
+from ..fileio import replace_dir, write_all
 from .canon import problem_key, shape_key
 from .planner import decode, distance_and_count, first_optimal_moves, get_planner, moves_to_actions
 from .state import State
@@ -134,6 +134,44 @@ PRESETS: dict[str, tuple[str, Callable[[], list[Cell]]]] = {
         + spread((3,), (4, 5, 6), 12000, "train"),
     ),
 }
+
+
+# What ``bwbench generate`` draws when an option is not given (and there is no preset).
+DEFAULT_LEVELS = (3,)
+DEFAULT_N = 100
+DEFAULT_TRAIN = 0
+DEFAULT_BLOCKS = "4-6"
+PRESET_FIXES = ("--level", "--levels", "--n", "--train", "--blocks")  # what a preset decides itself
+
+
+def suite_cells(preset: str | None = None, level: str | None = None, levels: str | None = None,
+                n: int | None = None, train: int | None = None, blocks: str | None = None) -> list[Cell]:
+    """The cells asked for: a preset's, or ``n`` test and ``train`` train problems per level spread over ``blocks``.
+
+    ``None`` means the option was not given. A preset fixes the levels, block
+    counts and problem counts (``PRESET_FIXES``), so any of those given with it
+    is refused, naming the option, rather than silently ignored.
+    """
+    if preset is not None:
+        if preset not in PRESETS:
+            raise BwbenchError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}", "--preset")
+        given = dict(zip(PRESET_FIXES, (level, levels, n, train, blocks)))
+        extra = [option for option, value in given.items() if value is not None]
+        if extra:
+            raise BwbenchError(f"--preset {preset} fixes the levels, block counts and problem counts; "
+                               f"drop {', '.join(extra)}", extra[0])
+        return PRESETS[preset][1]()
+    lv = parse_levels(level, levels) or list(DEFAULT_LEVELS)
+    try:
+        bl = parse_blocks(DEFAULT_BLOCKS if blocks is None else blocks)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), "--blocks") from None
+    n = DEFAULT_N if n is None else n
+    train = DEFAULT_TRAIN if train is None else train
+    cells = spread(lv, bl, n, "test") + spread(lv, bl, train, "train")
+    if not cells:
+        raise BwbenchError("nothing to generate: --n and --train are both 0", "--n")
+    return cells
 
 
 # --------------------------------------------------------------------------- sampling
@@ -409,22 +447,62 @@ def manifest(suite: Suite, files: dict[str, bytes]) -> dict:
     }
 
 
+def is_generated_suite(path: Path) -> bool:
+    """A directory written by ``bwbench generate`` (its manifest says so): the only one it may replace.
+
+    An imported suite (``bwbench import``) is not one, as a generated suite is not one for an import.
+    """
+    try:
+        man = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(man, dict) and "cells" in man and "imported" not in man
+
+
+def check_out(out: Path) -> None:
+    """Refuse (``BwbenchError`` naming ``out``) anything but a missing or empty directory or an earlier generated suite."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise BwbenchError("exists and is not a directory; choose another --out", str(out))
+    if any(out.iterdir()) and not is_generated_suite(out):
+        raise BwbenchError("not empty and not a suite written by bwbench generate; choose another --out", str(out))
+
+
 def write_suite(suite: Suite, out: Path, pddl_dir: Path | None = None) -> dict:
-    """Write ``<split>.jsonl`` and ``manifest.json`` (each atomically, manifest last)."""
+    """Write the suite to ``out`` whole; returns the manifest.
+
+    ``<split>.jsonl`` and ``manifest.json`` are written into a fresh directory
+    beside ``out`` and swapped in, so an earlier suite there is replaced with
+    nothing of it left over (an old ``train.jsonl`` included). If that suite
+    had a dataset card (``README.md``), the new one gets a card rendered from
+    the new manifest, as ``bwbench card`` would. ``pddl_dir`` inside ``out`` is
+    written in the same swap; one elsewhere gets its files afterwards.
+    ``out`` must pass :func:`check_out`; nothing is written when it does not.
+    """
+    check_out(out)
     files = {f"{split}.jsonl": dump_jsonl(recs) for split, recs in suite.records.items()}
     man = manifest(suite, files)
-    if pddl_dir is not None:
-        write_pddl(suite, pddl_dir)
-    for name, data in files.items():
-        atomic_write(out / name, data)
-    atomic_write(out / "manifest.json", (json.dumps(man, indent=2) + "\n").encode())
+    files["manifest.json"] = (json.dumps(man, indent=2) + "\n").encode()
+    if (out / "README.md").is_file():
+        from ..card import render_manifest
+
+        first = next(recs[0] for split in ("train", "test") for recs in [suite.records.get(split)] if recs)
+        files["README.md"] = render_manifest(man, first).encode("utf-8")
+    pddl = pddl_files(suite)
+    inside = pddl_dir is not None and Path(pddl_dir).resolve().is_relative_to(out.resolve())
+    if inside:
+        rel = Path(pddl_dir).resolve().relative_to(out.resolve())
+        files.update({str(rel / name): data for name, data in pddl.items()})
+    replace_dir(out, files, is_ours=is_generated_suite)
+    if pddl_dir is not None and not inside:
+        write_all({Path(pddl_dir) / name: data for name, data in pddl.items()})
     return man
 
 
-def write_pddl(suite: Suite, pddl_dir: Path) -> None:
+def pddl_files(suite: Suite) -> dict[str, bytes]:
+    """``<id>.pddl`` for every problem of the suite."""
     from .pddl import to_pddl
 
-    for records in suite.records.values():
-        for r in records:
-            init, goal = State.of(r["init"]), State.of(r["goal"])
-            atomic_write(pddl_dir / f"{r['id']}.pddl", to_pddl(init, goal, r["id"]).encode())
+    return {f"{r['id']}.pddl": to_pddl(State.of(r["init"]), State.of(r["goal"]), r["id"]).encode()
+            for records in suite.records.values() for r in records}
