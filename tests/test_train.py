@@ -67,6 +67,35 @@ def test_scratch_training_continues_from_an_earlier_run(tmp_path):
     assert r.returncode == 2 and "init_from: not a model directory" in r.stderr
 
 
+@pytest.mark.slow
+def test_a_resumed_run_reports_the_tokens_and_time_of_its_own_session(tmp_path):
+    """16 examples, 4 a step: 2 steps, stopped, then resumed to 4 is one pass, so the two sessions' token counts
+    add up to every token of every example; each session's tokens_per_s is its own tokens over its own time."""
+    from bwbench.tiny import word_tokenizer
+
+    out = tmp_path / "run"
+    args = ["train", "--adapter", "scratch", "--suite", PAPER, "--out", out, "--set", "problems=16",
+            "--set", "val_split=0", "--set", "micro_batch_size=4", "--set", "hidden=32", "--set", "layers=1",
+            "--set", "heads=2"]
+    runs = []
+    for steps in (2, 4):
+        r = bwbench(*args, "--set", f"max_steps={steps}")
+        assert r.returncode == 0, r.stderr
+        runs.append(json.loads((out / "run.json").read_text()))
+    first, resumed = runs
+    assert first["resumed_from"] is None and resumed["resumed_from"].endswith("checkpoint-2")
+    assert first["session"]["steps"] == resumed["session"]["steps"] == 2
+    tok = word_tokenizer()
+    pairs = generated_pairs(16, "1,2,3", "4-6", held_out_keys(PAPER), seed=0, template="seed")
+    every = sum(len(tok(p.prompt)["input_ids"]) + len(tok(p.completion, add_special_tokens=False)["input_ids"]) + 1
+                for p in pairs)
+    assert first["session"]["tokens"] + resumed["session"]["tokens"] == every
+    assert 0 < resumed["session"]["tokens"] < every
+    for run in runs:
+        assert run["session"]["seconds"] == pytest.approx(run["metrics"]["train_runtime"], abs=1e-3)
+        assert run["tokens_per_s"] == round(run["session"]["tokens"] / run["session"]["seconds"], 1)
+
+
 def test_scratch_data_leaves_out_every_test_problem():
     keep_out = held_out_keys(PAPER)
     pairs = generated_pairs(300, "1,2", "4", keep_out, seed=3, template="seed")
@@ -91,6 +120,33 @@ def test_scratch_data_follows_level_and_block_weights():
     assert (blocks.count(4), blocks.count(6)) == (60, 120)
     with pytest.raises(Exception, match="levels/blocks"):
         generated_pairs(10, "1:0", "4", set(), seed=5, template="seed")
+
+
+@pytest.mark.parametrize("total, levels, blocks", [
+    (40_000, "1:1,2:2,3:6", "4-6"),  # 39,999 when each cell was rounded on its own
+    (40_000, "1,2,3", "4-6"), (100_000, "1:1,2:2,3:7", "4:1,5:2,6:3"), (7, "1,2,3", "4-6"), (1, "1:1,3:3", "4:1,6:2"),
+    (1001, "1:0.3,2:0.3,3:0.4", "5"), (12_345, "2", "4:1,5:1,6:1,7:1"),
+])
+def test_scratch_problems_are_apportioned_exactly(total, levels, blocks):
+    from fractions import Fraction
+
+    from bwbench.benchmark.generate import parse_blocks
+    from bwbench.training.data import apportion, level_weights
+
+    lw = level_weights(levels)
+    bw = level_weights(blocks) if ":" in blocks else dict.fromkeys(parse_blocks(blocks), 1.0)
+    weights = [lw[lv] * bw[nb] for lv in lw for nb in bw]
+    counts = apportion(total, weights)
+    assert sum(counts) == total and len(counts) == len(weights)
+    for count, w in zip(counts, weights):  # each share is its quota rounded down or up, never further off
+        quota = total * Fraction(w) / sum(Fraction(x) for x in weights)
+        assert quota - 1 < count < quota + 1
+
+
+def test_scratch_data_has_exactly_the_problems_asked_for():
+    for n in (4, 10):  # 9 cells: fewer problems than cells, and a total the cells do not divide
+        pairs = generated_pairs(n, "1,2,3", "4-6", set(), seed=2, template="seed")
+        assert len(pairs) == n
 
 
 def test_the_word_tokenizer_is_lossless_and_short():

@@ -9,8 +9,10 @@ not hide one).
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
@@ -70,6 +72,23 @@ def level_weights(levels: str) -> dict[int, float]:
     return out
 
 
+def apportion(total: int, weights: list[float]) -> list[int]:
+    """``total`` split in proportion to ``weights``, summing to exactly ``total`` (largest remainder).
+
+    Each share gets the whole part of its quota, and the units left over go to
+    the largest fractional parts (ties: the earlier share). Computed exactly, so
+    the split never depends on floating-point rounding.
+    """
+    exact = [Fraction(w) for w in weights]
+    whole = sum(exact)
+    quotas = [total * w / whole for w in exact]
+    counts = [math.floor(q) for q in quotas]
+    by_remainder = sorted(range(len(quotas)), key=lambda i: -(quotas[i] - counts[i]))
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
 def generated_pairs(n: int, levels: str, blocks: str, exclude: set, seed: int, template: str,
                     on_problem: Callable[[], None] | None = None) -> list[Pair]:
     """``n`` fresh problems spread over ``levels`` (by weight) and ``blocks``, none of them in ``exclude``."""
@@ -78,9 +97,9 @@ def generated_pairs(n: int, levels: str, blocks: str, exclude: set, seed: int, t
         sizes = level_weights(blocks) if ":" in blocks else dict.fromkeys(parse_blocks(blocks), 1.0)
     except ValueError as exc:
         raise BwbenchError(f"levels/blocks: {exc}", "--set") from None
-    total, size_total = sum(weights.values()), sum(sizes.values())
-    cells = [Cell("train", lv, nb, max(1, round(n * w / total * ws / size_total)))
-             for lv, w in weights.items() for nb, ws in sizes.items()]
+    keys = [(lv, nb) for lv in weights for nb in sizes]
+    counts = apportion(n, [weights[lv] * sizes[nb] for lv, nb in keys])
+    cells = [Cell("train", lv, nb, count) for (lv, nb), count in zip(keys, counts) if count]
     frozen = frozenset(exclude)
     pairs = []
     for cell in cells:

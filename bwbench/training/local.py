@@ -75,13 +75,14 @@ def train(cfg: TrainConfig) -> dict:
         report_to=["wandb"] if cfg.wandb else "none", seed=cfg.seed, use_cpu=device_cpu,
         remove_unused_columns=False, dataloader_num_workers=0, disable_tqdm=False,
     )
-    trainer_cls = _CurriculumTrainer if cfg.adapter == "scratch" and cfg.curriculum else Trainer
+    trainer_cls = _counting(_CurriculumTrainer if cfg.adapter == "scratch" and cfg.curriculum else Trainer)
     tokenizer.padding_side = "right"
     trainer = trainer_cls(
         model=model, args=args, train_dataset=train_set, eval_dataset=val_set or None,
         data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
     )
     last = get_last_checkpoint(str(out / "checkpoints")) if (out / "checkpoints").is_dir() else None
+    first_step = _checkpoint_step(last)
     result = trainer.train(resume_from_checkpoint=last)
     metrics = dict(result.metrics)
     if val_set:
@@ -89,8 +90,9 @@ def train(cfg: TrainConfig) -> dict:
     tokenizer.padding_side = "left"
     trainer.model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    tokens = sum(len(x["input_ids"]) for x in train_set)
-    runtime = metrics.get("train_runtime") or (time.time() - started)
+    # What this session trained (a resumed run's earlier steps were trained, and timed, before it).
+    session = {"steps": trainer.state.global_step - first_step, "tokens": trainer.tokens_trained,
+               "seconds": round(metrics.get("train_runtime") or (time.time() - started), 3)}
     record = {
         "config": cfg.to_json(), "bwbench_version": __version__,
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": _peft_version()},
@@ -99,9 +101,9 @@ def train(cfg: TrainConfig) -> dict:
         "resumed_from": last, "initialised_from": _init_record(cfg.init_from), "parameters": sum(p.numel() for p in model.parameters()),
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))},
-        # Tokens the optimiser saw (steps × batch × mean example length), per second of training.
-        "tokens_per_s": round(trainer.state.global_step * cfg.micro_batch_size * cfg.gradient_accumulation
-                              * tokens / len(train_set) / runtime, 1),
+        "session": session,
+        # Tokens trained in this session (padding left out), per second of this session's training.
+        "tokens_per_s": round(session["tokens"] / session["seconds"], 1) if session["seconds"] else 0.0,
         "wall_s": round(time.time() - started, 1),
         "device": "cpu" if device_cpu else "cuda",
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -203,6 +205,31 @@ def _curriculum_sampler(n: int, seed: int):
             return iter(order)
 
     return Sampler()
+
+
+def _checkpoint_step(checkpoint: str | None) -> int:
+    """The optimiser step a checkpoint was saved at (0 without one): where a resumed session starts."""
+    if checkpoint is None:
+        return 0
+    return int(json.loads((Path(checkpoint) / "trainer_state.json").read_text())["global_step"])
+
+
+def _counting(trainer_cls):
+    """``trainer_cls`` counting the tokens (not padding) of every batch it trains on, in ``tokens_trained``.
+
+    Counted where the loss is computed for training, so batches skipped while
+    resuming and evaluation batches are left out.
+    """
+
+    class Counting(trainer_cls):
+        tokens_trained = 0
+
+        def compute_loss(self, model, inputs, *args, **kwargs):
+            if model.training:
+                self.tokens_trained += int(inputs["attention_mask"].sum())
+            return super().compute_loss(model, inputs, *args, **kwargs)
+
+    return Counting
 
 
 def _trainer_base():
