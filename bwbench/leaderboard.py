@@ -1,12 +1,16 @@
-"""Leaderboards from eval results: one markdown table per suite, every figure taken from a results.json.
+"""Leaderboards from eval results: one markdown table per set of problems, every figure taken from a results.json.
 
-Results are grouped by the suite's sha256, so runs on different suites never
-share a table. Within a suite, only runs of one bwbench version are compared
-(the newest present), and a run repeated with the same model, prompt and
-generation settings counts once (the latest). Everything left out is reported
-with the reason. Numbers from the literature are never table rows: they sit
-in their own section, marked as reported, with their source. The output
-depends only on the inputs, so the same results give a byte-identical file.
+A table holds only runs that measured the same problems: the same suite (by its
+sha256), split, level(s) and limit, which its heading states ("test split, L3
+only, 1,000 problems"). Within a table, only runs of one bwbench version are
+compared (the newest present), and a run repeated with the same model, prompt
+and generation settings counts once (the latest). Each results.json is read
+once, by :func:`parse`, into a :class:`Run` holding everything the page shows;
+a file that lacks a field or has one of the wrong type is left out with the
+reason (:class:`ResultsError`), like everything else left out. Numbers from the
+literature are never table rows: they sit in their own section, marked as
+reported, with their source. The output depends only on the inputs, so the same
+results give a byte-identical file.
 
 Tables of runs with PlanBench's prompts (rescored PlanBench results files, and
 bwbench's own runs with ``--template planbench``) have their own columns: the
@@ -19,12 +23,14 @@ resumed, so an incomplete one is shown, marked, rather than left out.
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BwbenchError
-from .fileio import atomic_write
+from .fileio import write_all
 
 # Reported, not measured here: complete-plan success on the paper's L3 test (Men et al., EMNLP 2024).
 REFERENCES = {
@@ -34,90 +40,301 @@ REFERENCES = {
     ],
 }
 REQUIRED = ("model", "suite", "bwbench_version", "metrics", "finished", "n_examples")
+LEVEL = "L(?:0|[1-9][0-9]*)"  # a level's name: L0, L1, ..., L12
+RATES = ("valid", "optimal", "exact", "executable")  # in every block of metrics; single_step only where measured
 
 
-@dataclass
+class ResultsError(Exception):
+    """A results.json the page cannot show; the message is the reason, as the page lists it."""
+
+
+@dataclass(frozen=True)
+class Problems:
+    """Which problems a run measured. Only runs with equal ``Problems`` share a table.
+
+    ``level`` is None (every level), ``"L3"`` or ``"L1,L2"``; ``limit`` is None
+    when the run took every problem of its split and level (a limit above their
+    number took them all too); ``n`` is how many problems that is.
+    """
+
+    sha256: str
+    split: str
+    level: str | None
+    limit: int | None
+    n: int
+
+    def order(self) -> tuple:
+        return self.sha256, self.split, self.level or "", self.limit or 0, self.n
+
+    def describe(self) -> str:
+        """``test split, L3 only, the first 3 problems``."""
+        if self.level is None:
+            levels = "all levels"
+        else:
+            names = self.level.split(",")
+            levels = (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]) + " only"
+        if self.limit is None:
+            count = f"{self.n:,} problem" + ("s" if self.n != 1 else "")
+        else:
+            count = "the first problem" if self.n == 1 else f"the first {self.n:,} problems"
+        return f"{self.split} split, {levels}, {count}"
+
+
+@dataclass(frozen=True)
+class Rates:
+    """One block of a results.json's metrics (overall, or one level): the rates the page shows, as fractions."""
+
+    n: int
+    valid: float | None
+    optimal: float | None
+    exact: float | None
+    executable: float | None
+    single_step: float | None
+    valid_ci95: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
 class Run:
+    """A results.json as the page reads it."""
+
     file: str
-    data: dict
-
-    @property
-    def suite_sha(self) -> str:
-        return self.data["suite"]["sha256"]
-
-    @property
-    def identity(self) -> str:
-        d = self.data
-        return json.dumps([d["model"], d.get("adapter", {}).get("lora"), d.get("prompt"), d.get("generation"),
-                           d["suite"].get("split"), d["suite"].get("level"), d["suite"].get("limit")], sort_keys=True)
+    model: str
+    suite_name: str
+    problems: Problems
+    n_examples: int
+    complete: bool
+    bwbench_version: str
+    finished: str
+    overall: Rates
+    by_level: dict[str, Rates]
+    lora: str | None
+    rescored_from: str | None
+    template: str | None
+    prompt_label: str | None
+    pddl: bool
+    planbench: tuple[int, int] | None  # PlanBench's own count: correct answers, of n
+    no_response: int  # problems PlanBench's file has no answer for
+    identity: str  # equal for a repeat of the same run (model, adapter, prompt, generation, problems)
 
 
 @dataclass
 class Board:
-    tables: dict[str, list[Run]] = field(default_factory=dict)
+    tables: dict[Problems, list[Run]] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read(path: Path) -> Run:
+    """One results.json file, parsed; ``ResultsError`` with the reason when the page cannot show it."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ResultsError(f"not a readable results.json ({type(exc).__name__})") from None
+    return parse(str(path), data)
+
+
+def parse(file: str, data: object) -> Run:
+    """A results.json's content as a :class:`Run`; ``ResultsError`` naming the first field missing or of the wrong kind."""
+    if not isinstance(data, dict):
+        raise ResultsError(f"the file holds {_kind(data)}, not an object")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise ResultsError(f"missing {', '.join(missing)}")
+    suite = _take(data, "", "suite", dict)
+    adapter = _take(data, "", "adapter", dict, absent=True) or {}
+    prompt = _take(data, "", "prompt", dict, absent=True, null=True) or {}
+    metrics = _take(data, "", "metrics", dict)
+    by_level = _take(metrics, "metrics", "by_level", dict)
+    for key in by_level:
+        if not re.fullmatch(LEVEL, key):
+            raise ResultsError(f"metrics.by_level has {key!r}, not a level (L0, L1, ...)")
+    problems = _problems(suite)
+    n_examples = _count(data, "", "n_examples")
+    if n_examples > problems.n:
+        raise ResultsError(f"n_examples ({n_examples}) is more than suite.n ({problems.n})")
+    finished = _take(data, "", "finished", str)
+    if not re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", finished):
+        raise ResultsError(f"finished is {finished!r}, not a date (YYYY-MM-DD...)")
+    model = _take(data, "", "model", str)
+    lora = _take(adapter, "adapter", "lora", str, absent=True, null=True)
+    planbench = _take(data, "", "planbench", dict, absent=True, null=True) or {}
+    pb_n = _take(planbench, "planbench", "n", int, absent=True, null=True)
+    pb_correct = _count(planbench, "planbench", "correct") if pb_n else None
+    if pb_correct is not None and pb_n is not None and not 0 <= pb_correct <= pb_n:
+        raise ResultsError(f"planbench.correct ({pb_correct}) is not between 0 and planbench.n ({pb_n})")
+    absent = _take(data, "", "missing", dict, absent=True, null=True) or {}
+    return Run(
+        file=file,
+        model=model,
+        suite_name=_take(suite, "suite", "name", str),
+        problems=problems,
+        n_examples=n_examples,
+        complete=_take(data, "", "complete", bool, absent=True) is not False,
+        bwbench_version=_take(data, "", "bwbench_version", str),
+        finished=finished,
+        overall=_rates(_take(metrics, "metrics", "overall", dict), "metrics.overall"),
+        by_level={k: _rates(_take(by_level, "metrics.by_level", k, dict), f"metrics.by_level.{k}") for k in by_level},
+        lora=lora,
+        rescored_from=_take(adapter, "adapter", "rescored_from", str, absent=True, null=True),
+        template=_take(prompt, "prompt", "template", str, absent=True, null=True),
+        prompt_label=_take(prompt, "prompt", "label", str, absent=True, null=True),
+        pddl=bool(_take(prompt, "prompt", "pddl", bool, absent=True, null=True)),
+        planbench=(pb_correct, pb_n) if pb_n and pb_correct is not None else None,
+        no_response=len(_take(absent, "missing", "no_response", list, absent=True, null=True) or []),
+        identity=json.dumps([model, lora, data.get("prompt"), data.get("generation"), problems.split, problems.level,
+                             problems.limit], sort_keys=True),
+    )
+
+
+def _problems(suite: dict) -> Problems:
+    sha = _take(suite, "suite", "sha256", str)
+    if not re.fullmatch(r"[0-9a-f]{64}", sha):
+        raise ResultsError("suite.sha256 is not a sha256 (64 hex digits)")
+    split = _take(suite, "suite", "split", str)
+    if not split:
+        raise ResultsError("suite.split is empty")
+    level = _take(suite, "suite", "level", str, null=True)
+    if level is not None:
+        if not re.fullmatch(f"{LEVEL}(,{LEVEL})*", level):
+            raise ResultsError(f"suite.level is {level!r}, not a level or levels (L3, L1,L2)")
+        level = ",".join(sorted(set(level.split(",")), key=lambda lv: int(lv[1:])))
+    n = _count(suite, "suite", "n")
+    if n == 0:
+        raise ResultsError("suite.n is 0: no problems were measured")
+    limit = _take(suite, "suite", "limit", int, null=True)
+    if limit is not None:
+        if limit < 1:
+            raise ResultsError(f"suite.limit is {limit}, not a positive number of problems")
+        if n > limit:
+            raise ResultsError(f"suite.n ({n}) is more than suite.limit ({limit})")
+        if n < limit:
+            limit = None  # the limit was not reached: every problem was taken
+    return Problems(sha, split, level, limit, n)
+
+
+def _rates(block: dict, where: str) -> Rates:
+    for key in RATES:
+        if key not in block:
+            raise ResultsError(f"missing {where}.{key}")
+    ci95 = _take(block, where, "ci95", dict, absent=True) or {}
+    pair = _take(ci95, f"{where}.ci95", "valid", list, absent=True, null=True)
+    if pair is not None:
+        if len(pair) != 2:
+            raise ResultsError(f"{where}.ci95.valid has {len(pair)} items, not 2 (low, high)")
+        pair = tuple(_share(x, f"{where}.ci95.valid", null=False) for x in pair)
+        if pair[0] > pair[1]:
+            raise ResultsError(f"{where}.ci95.valid's low end is above its high end")
+    return Rates(n=_count(block, where, "n"), single_step=_share(block.get("single_step"), f"{where}.single_step"),
+                 valid_ci95=pair, **{k: _share(block[k], f"{where}.{k}") for k in RATES})
+
+
+KINDS = {dict: "an object", list: "a list", str: "a string", int: "a whole number", float: "a number",
+         bool: "true or false"}
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    return next(name for t, name in KINDS.items() if isinstance(value, t))
+
+
+def _take(obj: dict, where: str, key: str, want: type, *, absent: bool = False, null: bool = False):
+    """``obj[key]`` when it is a ``want`` (an int is never a boolean); None where it may be ``absent`` or ``null`` and is."""
+    name = f"{where}.{key}" if where else key
+    if key not in obj:
+        if absent:
+            return None
+        raise ResultsError(f"missing {name}")
+    value = obj[key]
+    if value is None and null:
+        return None
+    if not isinstance(value, want) or (want is int and isinstance(value, bool)):
+        raise ResultsError(f"{name} is {_kind(value)}, not {KINDS[want]}")
+    return value
+
+
+def _count(obj: dict, where: str, key: str) -> int:
+    value = _take(obj, where, key, int)
+    if value < 0:
+        raise ResultsError(f"{where + '.' if where else ''}{key} is {value}, not a count")
+    return value
+
+
+def _share(value: object, name: str, null: bool = True) -> float | None:
+    """A rate as a fraction in [0, 1], or None (not measured) where ``null`` may stand for one."""
+    if value is None and null:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ResultsError(f"{name} is {_kind(value)}, not a number")
+    if not 0 <= value <= 1:
+        raise ResultsError(f"{name} is {value}, not a rate between 0 and 1")
+    return float(value)
 
 
 def collect(files: list[Path]) -> Board:
     """Read results files and decide what goes in which table, and what is skipped and why."""
-    board = Board()
     runs: list[Run] = []
+    unreadable: list[tuple[str, str]] = []
     for f in files:
         try:
-            data = json.loads(Path(f).read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            board.skipped.append((str(f), f"not a readable results.json ({type(exc).__name__})"))
-            continue
-        missing = [k for k in REQUIRED if not isinstance(data, dict) or k not in data]
-        if not missing and not (isinstance(data["suite"], dict) and data["suite"].get("sha256")):
-            missing = ["suite.sha256"]
-        if missing:
-            board.skipped.append((str(f), f"missing {', '.join(missing)}"))
-            continue
-        if not data.get("complete", True) and not _rescored(data):
-            board.skipped.append((str(f), "the run is not complete (resume it with the same bwbench eval command)"))
-            continue
-        runs.append(Run(str(f), data))
-    by_suite: dict[str, list[Run]] = {}
+            runs.append(read(Path(f)))
+        except ResultsError as exc:
+            unreadable.append((str(f), str(exc)))
+    board = arrange(runs)
+    board.skipped += unreadable
+    return board
+
+
+def arrange(runs: list[Run]) -> Board:
+    """Put runs in tables by the problems they measured, each ranked; list the runs left out and why."""
+    board = Board()
+    by_problems: dict[Problems, list[Run]] = {}
     for run in runs:
-        by_suite.setdefault(run.suite_sha, []).append(run)
-    for sha, group in sorted(by_suite.items()):
-        newest = max((r.data["bwbench_version"] for r in group), key=_version_key)
+        if not run.complete and not run.rescored_from:
+            board.skipped.append((run.file, "the run is not complete (resume it with the same bwbench eval command)"))
+            continue
+        by_problems.setdefault(run.problems, []).append(run)
+    for problems in sorted(by_problems, key=Problems.order):
+        group = by_problems[problems]
+        newest = max((r.bwbench_version for r in group), key=_version_key)
         kept: dict[str, Run] = {}
-        for run in sorted(group, key=lambda r: (r.data["finished"], r.file)):
-            if run.data["bwbench_version"] != newest:
-                board.skipped.append((run.file, f"bwbench {run.data['bwbench_version']}; this table compares "
+        for run in sorted(group, key=lambda r: (r.finished, r.file)):
+            if run.bwbench_version != newest:
+                board.skipped.append((run.file, f"bwbench {run.bwbench_version}; this table compares "
                                                  f"bwbench {newest} runs only"))
                 continue
             if run.identity in kept:
                 board.skipped.append((kept[run.identity].file, f"a duplicate of the later run {run.file}"))
             kept[run.identity] = run
-        measured = [lv for lv in _levels(list(kept.values()))
-                    if any(lv in r.data["metrics"].get("by_level", {}) for r in kept.values())]
+        measured = [lv for lv in _levels(list(kept.values())) if any(lv in r.by_level for r in kept.values())]
         ranked_by = "L3" if "L3" in measured or not measured else measured[-1]
         if is_planbench(list(kept.values())):
             ranked_by = "overall"  # PlanBench's suites mix levels L1-L8 as PlanBench drew them: rank by the whole
-        board.tables[sha] = sorted(kept.values(), key=lambda r: _rank(r, ranked_by))
+        board.tables[problems] = sorted(kept.values(), key=lambda r: _rank(r, ranked_by))
     return board
 
 
 def is_planbench(runs: list[Run]) -> bool:
     """A table of runs all with PlanBench's prompts (rescored PlanBench files or ``--template planbench`` runs)."""
-    return all(str((r.data.get("prompt") or {}).get("template", "")).startswith("planbench") for r in runs)
-
-
-def _rescored(d: dict) -> bool:
-    return bool((d.get("adapter") or {}).get("rescored_from"))
+    return all((r.template or "").startswith("planbench") for r in runs)
 
 
 def _levels(runs: list[Run]) -> list[str]:
     """L1-L3 always, and any higher level a run was measured on (L0, already solved problems, is left out)."""
-    seen = {k for r in runs for k in r.data["metrics"].get("by_level", {}) if k.startswith("L") and k[1:].isdigit()}
+    seen = {k for r in runs for k in r.by_level}
     return sorted({"L1", "L2", "L3"} | {k for k in seen if int(k[1:]) > 3}, key=lambda k: int(k[1:]))
 
 
+def heading(problems: Problems, runs: list[Run]) -> str:
+    """``standard, test split, all levels, 3,000 problems (suite sha256 `65557a6dc8d94697`)``."""
+    return f"{runs[0].suite_name}, {problems.describe()} (suite sha256 `{problems.sha256[:16]}`)"
+
+
 def plot(board: Board) -> bytes:
-    """Valid rate by level for each model, with 95% intervals, one panel per suite: PNG bytes (no timestamp)."""
+    """Valid rate by level for each model, with 95% intervals, one panel per table: PNG bytes (no timestamp)."""
     import io
 
     try:
@@ -128,24 +345,24 @@ def plot(board: Board) -> bytes:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(board.tables), 1, figsize=(10, 3.2 * len(board.tables)), squeeze=False)
-    for ax, (sha, runs) in zip(axes[:, 0], board.tables.items()):
+    for ax, (problems, runs) in zip(axes[:, 0], board.tables.items()):
         width = 0.8 / max(1, len(runs))
         levels = _levels(runs)
         for i, run in enumerate(runs):
             xs, ys, lo, hi = [], [], [], []
             for k, lv in enumerate(levels, 1):
-                d = run.data["metrics"].get("by_level", {}).get(lv)
-                if d and d.get("valid") is not None:
-                    a, b = d["ci95"]["valid"]
+                rates = run.by_level.get(lv)
+                if rates and rates.valid is not None:
+                    a, b = rates.valid_ci95 or (rates.valid, rates.valid)
                     xs.append(k + (i - (len(runs) - 1) / 2) * width)
-                    ys.append(100 * d["valid"])
-                    lo.append(100 * (d["valid"] - a))
-                    hi.append(100 * (b - d["valid"]))
-            ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=_model(run.data))
+                    ys.append(100 * rates.valid)
+                    lo.append(100 * max(0.0, rates.valid - a))
+                    hi.append(100 * max(0.0, b - rates.valid))
+            ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=_model(run))
         ax.set_xticks(range(1, len(levels) + 1), levels)
         ax.set_ylim(0, 105)
         ax.set_ylabel("valid plans (%)")
-        ax.set_title(f"{runs[0].data['suite'].get('name', '?')} ({sha[:16]})", fontsize=10)
+        ax.set_title(heading(problems, runs).replace("`", ""), fontsize=10)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     buf = io.BytesIO()
@@ -162,9 +379,8 @@ def render(board: Board, command: str, title: str, references: str | None = None
         lines += ["Valid: the plan reaches the goal when simulated. Optimal: valid and as short as the optimum. "
                   "Exact: the gold plan's text. Brackets: 95% Wilson intervals. Levels are true levels (optimal "
                   "plan length). Every figure comes from the results file named under its table.", ""]
-    for sha, runs in board.tables.items():
-        suite = runs[0].data["suite"]
-        lines += [f"## {suite.get('name', '?')} (suite sha256 `{sha[:16]}`)", ""]
+    for problems, runs in board.tables.items():
+        lines += [f"## {heading(problems, runs)}", ""]
         if is_planbench(runs):
             lines += _planbench_table(runs)
             continue
@@ -173,11 +389,9 @@ def render(board: Board, command: str, title: str, references: str | None = None
                   + " | optimal | exact | single-step | n | date | bwbench |",
                   "|---|---|" + "---|" * len(levels) + "---|---|---|---|---|---|"]
         for run in runs:
-            d, m = run.data, run.data["metrics"]
-            overall = m.get("overall", {})
-            cells = [_model(d), _adapter(d)] + [_rate(m.get("by_level", {}).get(lv), "valid") for lv in levels]
-            cells += [_rate(overall, "optimal", ci=False), _rate(overall, "exact", ci=False),
-                      _rate(overall, "single_step", ci=False), str(d["n_examples"]), d["finished"][:10], d["bwbench_version"]]
+            cells = [_model(run), _adapter(run)] + [_rate(run.by_level.get(lv), "valid") for lv in levels]
+            cells += [_rate(run.overall, "optimal", ci=False), _rate(run.overall, "exact", ci=False),
+                      _rate(run.overall, "single_step", ci=False), _n(run), run.finished[:10], run.bwbench_version]
             lines.append("| " + " | ".join(cells) + " |")
         lines += ["", "Results: " + ", ".join(f"`{r.file}`" for r in runs), ""]
     if image:
@@ -190,8 +404,6 @@ def render(board: Board, command: str, title: str, references: str | None = None
     if board.skipped:
         lines += ["## Left out", ""] + [f"- `{f}`: {why}" for f, why in sorted(board.skipped)] + [""]
     return "\n".join(lines)
-
-
 PLANBENCH_INTRO = (
     "Models' answers to PlanBench's plan-generation prompts (task 1), judged by bwbench: each answer is read "
     "(in words, or in PDDL for the PDDL prompts) and simulated. Valid: every step applies and every goal fact holds "
@@ -207,106 +419,106 @@ PLANBENCH_INTRO = (
 
 
 def _planbench_table(runs: list[Run]) -> list[str]:
-    levels = [lv for lv in _levels(runs) if any(lv in r.data["metrics"].get("by_level", {}) for r in runs)]
+    levels = [lv for lv in _levels(runs) if any(lv in r.by_level for r in runs)]
     lines = ["| model | prompt | valid | optimal | executable | " + " | ".join(f"{lv} valid" for lv in levels)
              + " | n | PlanBench's figure | date | bwbench |",
              "|---|---|---|---|---|" + "---|" * len(levels) + "---|---|---|---|"]
     notes = []
     for run in runs:
-        d, m = run.data, run.data["metrics"]
-        overall = m.get("overall", {})
-        cells = [_model(d), _prompt(d), _rate(overall, "valid"), _rate(overall, "optimal", ci=False),
-                 _rate(overall, "executable", ci=False)]
-        cells += [_rate(m.get("by_level", {}).get(lv), "valid", ci=False) for lv in levels]
-        total = d["suite"].get("n")
-        n = str(d["n_examples"]) if total in (None, d["n_examples"]) else f"{d['n_examples']} of {total}"
-        cells += [n, _planbench_figure(d), d["finished"][:10], d["bwbench_version"]]
+        cells = [_model(run), _prompt(run), _rate(run.overall, "valid"), _rate(run.overall, "optimal", ci=False),
+                 _rate(run.overall, "executable", ci=False)]
+        cells += [_rate(run.by_level.get(lv), "valid", ci=False) for lv in levels]
+        cells += [_n(run), _planbench_figure(run), run.finished[:10], run.bwbench_version]
         lines.append("| " + " | ".join(cells) + " |")
-        lacking = len((d.get("missing") or {}).get("no_response") or [])
-        if lacking:
-            notes.append(f"- {_model(d)}, {_prompt(d)}: PlanBench's file has no answer for {lacking} of the "
-                         f"suite's problems (`{run.file}`)")
-    sizes = {}
-    for run in runs:
-        for lv in levels:
-            n = (run.data["metrics"].get("by_level", {}).get(lv) or {}).get("n", 0)
-            sizes[lv] = max(sizes.get(lv, 0), n)
+        if run.no_response:
+            notes.append(f"- {_model(run)}, {_prompt(run)}: PlanBench's file has no answer for {run.no_response} of "
+                         f"the suite's problems (`{run.file}`)")
+    sizes = {lv: max((r.by_level[lv].n if lv in r.by_level else 0) for r in runs) for lv in levels}
     lines += ["", "Problems per level: " + ", ".join(f"{lv} {sizes[lv]}" for lv in levels) + "."]
     lines += ["", "By optimal plan length (Lk: 2k steps), valid / optimal / executable, in percent:", "",
               "| model | prompt | " + " | ".join(levels) + " |", "|---|---|" + "---|" * len(levels)]
     for run in runs:
-        by_level = run.data["metrics"].get("by_level", {})
-        lines.append(f"| {_model(run.data)} | {_prompt(run.data)} | "
-                     + " | ".join(_three(by_level.get(lv)) for lv in levels) + " |")
+        lines.append(f"| {_model(run)} | {_prompt(run)} | "
+                     + " | ".join(_three(run.by_level.get(lv)) for lv in levels) + " |")
     if notes:
         lines += ["", "Incomplete runs:", ""] + notes
     lines += ["", "Results: " + ", ".join(f"`{r.file}`" for r in runs), ""]
     return lines
 
 
-def _three(m: dict | None) -> str:
+def _three(rates: Rates | None) -> str:
     """``61 / 40 / 63``: valid, optimal and executable rates of one level, in whole percents."""
-    if not m:
+    if not rates:
         return "–"
-    return " / ".join("–" if m.get(k) is None else f"{100 * m[k]:.0f}" for k in ("valid", "optimal", "executable"))
+    values = (rates.valid, rates.optimal, rates.executable)
+    return " / ".join("–" if v is None else f"{100 * v:.0f}" for v in values)
 
 
-def _prompt(d: dict) -> str:
-    p = d.get("prompt") or {}
-    if d["model"] in ("planner", "random"):
-        return "— (" + ("optimal planner" if d["model"] == "planner" else "random legal actions") + ")"
-    if p.get("label"):
-        return str(p["label"]).replace("|", "\\|")
-    label = "one-shot" if p.get("template") == "planbench-1shot" else "zero-shot"
-    return label + (" (PDDL)" if p.get("pddl") else "")
+def _n(run: Run) -> str:
+    """Problems judged; ``499 of 500`` where the run did not judge every problem of its table."""
+    total = run.problems.n
+    return str(run.n_examples) if run.n_examples == total else f"{run.n_examples} of {total}"
 
 
-def _planbench_figure(d: dict) -> str:
-    pb = d.get("planbench")
-    if not pb or not pb.get("n"):
+def _prompt(run: Run) -> str:
+    if run.model in ("planner", "random"):
+        return "— (" + ("optimal planner" if run.model == "planner" else "random legal actions") + ")"
+    if run.prompt_label:
+        return run.prompt_label.replace("|", "\\|")
+    label = "one-shot" if run.template == "planbench-1shot" else "zero-shot"
+    return label + (" (PDDL)" if run.pddl else "")
+
+
+def _planbench_figure(run: Run) -> str:
+    if run.planbench is None:
         return "—"
-    return f"{100 * pb['correct'] / pb['n']:.1f}% ({pb['correct']}/{pb['n']})"
+    correct, n = run.planbench
+    return f"{100 * correct / n:.1f}% ({correct}/{n})"
 
 
 def write(board: Board, out: Path, command: str, title: str, references: str | None = None,
           plot_file: Path | None = None) -> None:
-    """The page (and its plot, written first), each atomically."""
+    """The page and its plot, together: both are written, or neither (``BwbenchError`` naming the path refused)."""
+    files: dict[Path, bytes] = {}
     image = None
     if plot_file is not None:
-        atomic_write(plot_file, plot(board))
-        image = os.path.relpath(plot_file.resolve(), out.resolve().parent).replace(os.sep, "/")
-    atomic_write(out, render(board, command, title, references, image).encode("utf-8"))
+        if Path(plot_file).resolve() == Path(out).resolve():
+            raise BwbenchError("is the page's own file (--out); choose another", "--plot")
+        files[Path(plot_file)] = plot(board)
+        image = os.path.relpath(Path(plot_file).resolve(), Path(out).resolve().parent).replace(os.sep, "/")
+    files = {Path(out): render(board, command, title, references, image).encode("utf-8"), **files}
+    write_all(files)
 
 
 def _rank(run: Run, level: str):
-    m = run.data["metrics"]
-    d = m.get("overall") if level == "overall" else m.get("by_level", {}).get(level)
-    return (-(d["valid"] if d else -1.0), _model(run.data), run.file)
+    rates = run.overall if level == "overall" else run.by_level.get(level)
+    valid = rates.valid if rates and rates.valid is not None else -1.0
+    return (-valid, _model(run), run.file)
 
 
-def _model(d: dict) -> str:
-    return str(d["model"]).replace("|", "\\|")
+def _model(run: Run) -> str:
+    return run.model.replace("|", "\\|")
 
 
-def _adapter(d: dict) -> str:
-    a = d.get("adapter") or {}
-    if a.get("rescored_from"):
-        return f"predictions rescored (`{Path(str(a['rescored_from'])).name}`)"
-    if a.get("lora"):
-        return f"LoRA `{Path(str(a['lora'])).name}`"
-    if d["model"] in ("planner", "random"):
-        return "ceiling (optimal planner)" if d["model"] == "planner" else "floor (random legal actions)"
-    if d["model"] == "bwbench-tiny":
+def _adapter(run: Run) -> str:
+    if run.rescored_from:
+        return f"predictions rescored (`{Path(run.rescored_from).name}`)"
+    if run.lora:
+        return f"LoRA `{Path(run.lora).name}`"
+    if run.model in ("planner", "random"):
+        return "ceiling (optimal planner)" if run.model == "planner" else "floor (random legal actions)"
+    if run.model == "bwbench-tiny":
         return "trained from scratch (shipped)"
     return "as loaded"
 
 
-def _rate(d: dict | None, key: str, ci: bool = True) -> str:
-    if not d or d.get(key) is None:
+def _rate(rates: Rates | None, key: str, ci: bool = True) -> str:
+    value = getattr(rates, key) if rates else None
+    if value is None:
         return "—"
-    text = f"{100 * d[key]:.1f}%"
-    if ci and d.get("ci95", {}).get(key):
-        lo, hi = d["ci95"][key]
+    text = f"{100 * value:.1f}%"
+    if ci and key == "valid" and rates.valid_ci95:
+        lo, hi = rates.valid_ci95
         text += f" [{100 * lo:.1f}, {100 * hi:.1f}]"
     return text
 

@@ -24,11 +24,14 @@ def runs(tmp_path_factory):
     return root
 
 
-def _table_rows(text: str, run: Path) -> list[list[str]]:
-    """The rows of the table of the suite ``run`` was made on (tables are headed by the suite's sha256)."""
+def _table_rows(text: str, run: Path, problems: str | None = None) -> list[list[str]]:
+    """The rows of the table of the suite ``run`` was made on (tables are headed by the suite's sha256), and of
+    ``problems`` (e.g. "test split, L3 only, 6 problems") where the page has several tables of that suite."""
     sha = json.loads((run / "results.json").read_text())["suite"]["sha256"][:16]
-    part = text.split(f"(suite sha256 `{sha}`)")[1].split("\n## ")[0]
-    rows = [ln for ln in part.splitlines() if ln.startswith("| ") and not ln.startswith("| model")]
+    parts = [p for p in text.split("\n## ")[1:] if p.splitlines()[0].endswith(f"(suite sha256 `{sha}`)")
+             and (problems is None or f", {problems} (suite sha256" in p.splitlines()[0])]
+    assert len(parts) == 1, [p.splitlines()[0] for p in parts]
+    rows = [ln for ln in parts[0].splitlines() if ln.startswith("| ") and not ln.startswith("| model")]
     return [[c.strip() for c in ln.strip("|").split("|")] for ln in rows]
 
 
@@ -146,3 +149,98 @@ def test_a_table_without_l3_gets_the_measured_level_and_ranks_by_it():
     assert "| L4 valid |" in header
     rows = [ln.split("|")[1].strip() for ln in page.splitlines() if ln.startswith("| ") and not ln.startswith("| model")]
     assert rows[0] == "planner" and set(rows) == {"planner", "random", "bwbench-tiny"}
+
+
+@pytest.fixture(scope="module")
+def subsets(tmp_path_factory):
+    """One suite with a train split, and runs on different problems of it: all of the test split, its first 3
+    problems, its L3 problems, the train split, and a limit above the number of problems (so all of them)."""
+    root = tmp_path_factory.mktemp("subsets")
+    r = bwbench("generate", "--levels", "L1,L2,L3", "--n", "6", "--train", "6", "--blocks", "4-5", "--seed", "3",
+                "--suite", "s", "--out", root / "s")
+    assert r.returncode == 0, r.stderr
+    for out, model, *options in [("planner", "planner"), ("random", "random"),
+                                 ("planner-first3", "planner", "--limit", "3"),
+                                 ("random-L3", "random", "--level", "L3"),
+                                 ("planner-train", "planner", "--split", "train"),
+                                 ("random-train", "random", "--split", "train"),
+                                 ("random-limit1000", "random", "--limit", "1000", "--seed", "1")]:
+        r = bwbench("eval", "--model", model, "--suite", root / "s", "--out", root / out, *options)
+        assert r.returncode == 0, r.stderr
+    return root
+
+
+def test_a_table_holds_only_runs_on_the_same_problems(subsets, tmp_path):
+    """Runs on the train split, on the first 3 problems or on L3 alone used to share the suite's table and be ranked
+    against the whole-split runs (the planner on 3 problems, with no L3 figure, below random)."""
+    out = tmp_path / "lb.md"
+    names = ["planner-first3", "random", "random-L3", "planner", "random-train", "planner-train"]
+    r = bwbench("leaderboard", *(subsets / n / "results.json" for n in names), "--out", out)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    headings = [ln for ln in text.splitlines() if ln.startswith("## ")]
+    sha = json.loads((subsets / "planner" / "results.json").read_text())["suite"]["sha256"][:16]
+    assert headings == [f"## s, {p} (suite sha256 `{sha}`)" for p in (
+        "test split, all levels, 18 problems", "test split, all levels, the first 3 problems",
+        "test split, L3 only, 6 problems", "train split, all levels, 18 problems")]
+    whole = _table_rows(text, subsets / "planner", "test split, all levels, 18 problems")
+    assert [row[0] for row in whole] == ["planner", "random"] and [row[8] for row in whole] == ["18", "18"]
+    assert [row[0] for row in _table_rows(text, subsets / "planner", "the first 3 problems")] == ["planner"]
+    assert [row[0] for row in _table_rows(text, subsets / "planner", "L3 only, 6 problems")] == ["random"]
+    train = _table_rows(text, subsets / "planner", "train split, all levels, 18 problems")
+    assert [row[0] for row in train] == ["planner", "random"]
+    assert "Results: `" + str(subsets / "planner-train" / "results.json") in text.split("train split")[1]
+    assert "## Left out" not in text
+
+
+def test_a_limit_above_the_number_of_problems_measured_them_all(subsets, tmp_path):
+    out = tmp_path / "lb.md"
+    r = bwbench("leaderboard", subsets / "planner" / "results.json", subsets / "random-limit1000" / "results.json",
+                "--out", out)
+    assert r.returncode == 0, r.stderr
+    rows = _table_rows(out.read_text(), subsets / "planner", "test split, all levels, 18 problems")
+    assert [row[0] for row in rows] == ["planner", "random"]
+
+
+def test_runs_missing_answers_share_the_table_of_their_problems():
+    """A rescored run that PlanBench left incomplete measured the suite's problems: it stays in their table, marked."""
+    page = (PUBLISHED / "planbench-mystery.md").read_text()
+    assert page.count("\n## ") == 1 and "## planbench-mystery, test split, all levels, 500 problems" in page
+    row = next(ln for ln in page.splitlines() if ln.startswith("| o1-preview_chat | zero-shot · run2 |"))
+    assert "| 300 of 500 |" in row and "| 499 of 500 |" in page
+
+
+def _refused(r, *paths: Path) -> None:
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert r.stderr.startswith("error: ") and "Traceback" not in r.stderr
+    assert not any(p.exists() for p in paths), [p for p in paths if p.exists()]
+
+
+def test_the_page_and_its_plot_are_written_together_or_not_at_all(runs, tmp_path, readonly_dir):
+    result = runs / "planner-a" / "results.json"
+    (tmp_path / "dir.md").mkdir()
+    r = bwbench("leaderboard", result, "--out", tmp_path / "dir.md", "--plot", tmp_path / "plots" / "p.png")
+    _refused(r, tmp_path / "plots")  # no plot, and not the directory made for it
+    assert "dir.md: cannot write: Is a directory" in r.stderr
+    frozen = readonly_dir(tmp_path / "frozen")
+    r = bwbench("leaderboard", result, "--out", frozen / "lb.md", "--plot", tmp_path / "p.png")
+    _refused(r, frozen / "lb.md", tmp_path / "p.png")
+    assert f"{frozen / 'lb.md'}: cannot write" in r.stderr
+    r = bwbench("leaderboard", result, "--out", tmp_path / "lb.md", "--plot", frozen / "p.png")
+    _refused(r, tmp_path / "lb.md", frozen / "p.png")
+    assert f"{frozen / 'p.png'}: cannot write" in r.stderr
+    r = bwbench("leaderboard", result, "--out", tmp_path / "lb.md", "--plot", tmp_path / "lb.md")
+    _refused(r, tmp_path / "lb.md")
+    assert "--plot: is the page's own file" in r.stderr
+
+
+def test_a_page_that_cannot_be_replaced_whole_is_kept_as_it_was(runs, tmp_path, readonly_dir):
+    """An earlier page and plot stay untouched when the new plot cannot be written."""
+    page, png = tmp_path / "lb.md", tmp_path / "frozen" / "lb.png"
+    r = bwbench("leaderboard", runs / "planner-a" / "results.json", "--out", page, "--plot", png)
+    assert r.returncode == 0, r.stderr
+    before = page.read_bytes(), png.read_bytes()
+    readonly_dir(tmp_path / "frozen")
+    r = bwbench("leaderboard", runs / "random-a" / "results.json", "--out", page, "--plot", png)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert (page.read_bytes(), png.read_bytes()) == before
