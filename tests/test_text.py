@@ -1,10 +1,13 @@
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bwbench.benchmark.goal import Goal
 from bwbench.benchmark.state import State
-from bwbench.benchmark.text import parse_input, parse_plan, render_input, render_plan
+from bwbench.benchmark.text import check_names, parse_input, parse_plan, render_input, render_plan, stated_problem
+from bwbench.interop.pddl_suite import render_input_facts
 
 from .conftest import random_state
 
@@ -30,3 +33,24 @@ def test_render_parse_round_trip(rng, n):
     a, b = random_state(rng, blocks), random_state(rng, blocks)
     init, goal = parse_input(render_input(a.sorted_towers(), b.sorted_towers()))
     assert State.of(init) == a and State.of(goal) == b
+
+
+def test_goal_facts_read_back_as_written():
+    init = State.of([("a", "b"), ("c",), ("d",)])
+    for facts in (["(on c b)"], ["(on-table a)", "(clear d)", "(arm-empty)"], ["(holding c)", "(on a d)"]):
+        goal = Goal.from_json(facts)
+        towers, said = stated_problem(render_input_facts(init, goal))
+        assert State.of(towers) == init and said == goal
+
+
+def test_only_bwbench_wording_is_read_as_a_problem():
+    assert stated_problem("[STATEMENT]\nAs initial conditions I have that, the red block is clear") is None
+    with pytest.raises(ValueError, match="not a goal fact"):
+        stated_problem("Init state:\n<a>\n\nGoal (these facts must hold at the end):\na under b")
+
+
+def test_names_that_plans_can_name():
+    check_names(["red", "light-blue", "b_2", "a", "L3", "é"])
+    for bad in (["red block"], ["a.b"], ["-a"], ["a-"], ["a--b"], ["TABLE"], ["x", "X"], [""]):
+        with pytest.raises(ValueError):
+            check_names(bad)

@@ -1,21 +1,57 @@
 """Reading datasets, in bwbench's JSONL format or the seed's (``instruction``/``input``/``output``).
 
 Every error names the file and line. A record here is the problem, the gold
-plan and where it came from; nothing is judged in this module.
+plan and where it came from; nothing is judged in this module, and nothing a
+record says about its problem is believed without checking:
+
+- the optimal plan length is computed by bwbench's planner (once per distinct
+  problem), and a record's ``optimal_len``, ``n_optimal_plans`` or ``level``
+  that disagrees with it is refused (:class:`WrongClaim`; the audit counts them
+  instead, as it exists to find such lines);
+- an ``input`` text worded as bwbench words problems (the seed's towers, or
+  towers and goal facts) must state the record's own ``init`` and ``goal``:
+  it is what a prompt shows the model. Text worded otherwise (PlanBench's) is
+  not read;
+- block names must be ones a plan can name back (:func:`.text.check_names`);
+- the split is the record's ``split`` field, else the file's (:func:`file_split`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from ..errors import BwbenchError
-from .goal import Goal, check_goal
+from .goal import Goal, as_goal, check_goal, format_fact, level_of
+from .planner import optimal
 from .state import InvalidState, State
-from .text import NLStep, parse_plan, parse_problem
+from .text import NLStep, check_names, parse_plan, parse_problem, render_towers, stated_problem
 from .vocab import Vocabulary, vocabulary_of
+
+SPLITS = ("train", "test", "validation")
+CLAIMS = ("optimal_len", "n_optimal_plans", "level")
+"""The numbers a record may state about its problem, each checked against the planner."""
+
+
+@dataclass(frozen=True, slots=True)
+class WrongClaim:
+    """A number a record states about its problem (``field``) that the planner contradicts."""
+
+    field: str
+    claimed: int
+    true: int
+    optimal_len: int  # the optimal plan's steps, which the level is computed from
+
+    @property
+    def message(self) -> str:
+        if self.field == "optimal_len":
+            return f"claims optimal_len {self.claimed}, but its optimal plan has {self.true} steps"
+        if self.field == "n_optimal_plans":
+            return f"claims n_optimal_plans {self.claimed}, but it has {self.true} optimal plans"
+        return f"claims level {self.claimed}, but its optimal plan has {self.optimal_len} steps (level {self.true})"
 
 
 @dataclass(frozen=True)
@@ -27,6 +63,9 @@ class Example:
     goal: State | Goal  # a configuration (towers), or a partial goal (facts)
     gold: tuple[NLStep, ...] | None  # None when the line has no gold plan
     record: dict
+    optimal_len: int  # steps of an optimal plan, computed by bwbench's planner (never read from the record)
+    n_optimal: int  # how many optimal plans there are, computed likewise
+    wrong_claims: tuple[WrongClaim, ...] = ()  # what the record claims wrongly (read with refuse_wrong_claims=False)
 
     @property
     def vocab(self) -> Vocabulary | None:
@@ -34,28 +73,55 @@ class Example:
         return vocabulary_of(self.record)
 
     @property
+    def level(self) -> int:
+        """The true level, from the optimal plan's length."""
+        return level_of(self.optimal_len)
+
+    @property
     def where(self) -> str:
         return f"{self.path}:{self.line}"
 
 
-def split_of(path: Path, record: dict) -> str | None:
-    """The record's ``split`` field, else ``train``/``test`` from the file name."""
-    if record.get("split") in ("train", "test", "validation"):
-        return record["split"]
-    name = path.name.lower()
-    for split in ("train", "test"):
-        if split in name:
+def file_split(path: Path) -> str | None:
+    """The split a file holds by where it is and what it is called, or None when that says nothing.
+
+    In a suite directory (a ``manifest.json`` beside it that lists the file
+    under ``files`` and counts its name's stem under ``counts``, as ``bwbench
+    generate`` writes), the stem: ``test.jsonl`` holds ``test``. Otherwise the
+    name decides only when it is a split's name exactly or ends in ``_`` and
+    one, as the seed's files are named (``test.jsonl``,
+    ``blocksworld_train.jsonl``, ``blocksworld_L3_test.jsonl``):
+    ``constraints.jsonl`` or ``contest.jsonl`` hold no known split.
+    """
+    manifest = path.parent / "manifest.json"
+    if manifest.is_file():
+        try:
+            man = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            man = None
+        if isinstance(man, dict) and isinstance(man.get("files"), dict) and isinstance(man.get("counts"), dict):
+            if path.name in man["files"] and path.stem in man["counts"]:
+                return path.stem
+    stem = path.name.lower().removesuffix(".jsonl")
+    for split in SPLITS:
+        if stem == split or stem.endswith("_" + split):
             return split
     return None
 
 
-def read_examples(path: str | Path) -> Iterator[Example]:
-    """Examples of one JSONL file; ``BwbenchError`` at the first line that is not one."""
+def read_examples(path: str | Path, refuse_wrong_claims: bool = True) -> Iterator[Example]:
+    """Examples of one JSONL file; ``BwbenchError`` at the first line that is not one.
+
+    With ``refuse_wrong_claims`` false, a line whose ``optimal_len``,
+    ``n_optimal_plans`` or ``level`` is wrong is read, the wrong numbers listed
+    in its ``wrong_claims``.
+    """
     path = Path(path)
     try:
         fh = path.open("rb")  # decoded line by line, so a bad byte is reported on its own line
     except OSError as exc:
         raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+    split = file_split(path)
     with fh:
         for lineno, raw in enumerate(fh, 1):
             where = f"{path}:{lineno}"
@@ -65,7 +131,7 @@ def read_examples(path: str | Path) -> Iterator[Example]:
                 raise BwbenchError("not UTF-8 text", where) from None
             if not line.strip():
                 continue
-            yield to_example(path, lineno, json_object(line, where), where)
+            yield to_example(path, lineno, json_object(line, where), where, split, refuse_wrong_claims)
 
 
 def json_object(line: str, where: str) -> dict:
@@ -88,8 +154,12 @@ def read_goal(value: object) -> State | Goal:
     return State.of(value)
 
 
-def to_example(path: Path, lineno: int, record: dict, where: str) -> Example:
-    """The problem and gold plan of one record; ``BwbenchError`` naming ``where`` when it has none."""
+def to_example(path: Path, lineno: int, record: dict, where: str, split: str | None = None,
+               refuse_wrong_claims: bool = True) -> Example:
+    """The problem and gold plan of one record; ``BwbenchError`` naming ``where`` when it is not one.
+
+    ``split`` is the file's (:func:`file_split`); the record's own ``split`` field comes first.
+    """
     try:
         if "init" in record and "goal" in record:
             init, goal = State.of(record["init"]), read_goal(record["goal"])
@@ -98,6 +168,9 @@ def to_example(path: Path, lineno: int, record: dict, where: str) -> Example:
             init, goal = parse_problem(str(record["input"]))
         else:
             raise ValueError("no problem: needs 'init' and 'goal', or a seed-format 'input'")
+        _check_names(init.blocks)
+        if "init" in record and isinstance(record.get("input"), str):
+            check_input(record["input"], init, goal)
         vocabulary_of(record)
     except (ValueError, TypeError, InvalidState) as exc:
         raise BwbenchError(str(exc), where) from None
@@ -109,4 +182,67 @@ def to_example(path: Path, lineno: int, record: dict, where: str) -> Example:
             gold = tuple(parse_plan(record["output"]))
     except ValueError as exc:
         raise BwbenchError(f"gold plan: {exc}", where) from None
-    return Example(str(path), lineno, split_of(path, record), init, goal, gold, record)
+    try:
+        length, count = _optimal(init, goal)
+    except ValueError as exc:  # no plan, or a partial goal too large for the exact search
+        raise BwbenchError(str(exc), where) from None
+    wrong = wrong_claims(record, length, count, where)
+    if wrong and refuse_wrong_claims:
+        raise BwbenchError(wrong[0].message, where)
+    own = record.get("split")
+    return Example(str(path), lineno, own if own in SPLITS else split, init, goal, gold, record, length, count, wrong)
+
+
+@functools.lru_cache(maxsize=16384)
+def _optimal(init: State, goal: State | Goal) -> tuple[int, int]:
+    """The planner's optimal length and number of optimal plans, once per distinct problem (files repeat problems)."""
+    return optimal(init, goal)
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_names(blocks: frozenset[str]) -> None:
+    check_names(blocks)
+
+
+def wrong_claims(record: dict, length: int, count: int, where: str) -> tuple[WrongClaim, ...]:
+    """The record's claims (:data:`CLAIMS`) that the planner's ``length`` and ``count`` contradict;
+    ``BwbenchError`` naming ``where`` for a claim that is not a count at all."""
+    true = {"optimal_len": length, "n_optimal_plans": count, "level": level_of(length)}
+    wrong = []
+    for field in CLAIMS:
+        if field not in record or record[field] is None:
+            continue
+        value = record[field]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise BwbenchError(f"{field} must be a whole number, not {value!r}", where)
+        if value != true[field]:
+            wrong.append(WrongClaim(field, value, true[field], length))
+    return tuple(wrong)
+
+
+def check_input(text: str, init: State, goal: State | Goal) -> None:
+    """``ValueError`` saying what differs when ``text`` (a record's ``input``) states another problem than
+    ``init`` and ``goal``; text not worded as bwbench words problems is not read (:func:`.text.stated_problem`)."""
+    try:
+        stated = stated_problem(text)
+        if stated is None:
+            return
+        towers, goal_part = stated
+        said_init = State.of(towers)
+        said_goal = goal_part if goal_part.__class__ is Goal else State.of(goal_part)
+    except ValueError as exc:
+        raise ValueError(f"input: {exc}") from None
+    if said_init != init:
+        raise ValueError(f"the input text states another problem: its init state is {_show(said_init)}, "
+                         f"but init is {_show(init)}")
+    same = said_goal == goal if said_goal.__class__ is goal.__class__ is State else as_goal(said_goal) == as_goal(goal)
+    if not same:
+        raise ValueError(f"the input text states another problem: its goal is {_show(said_goal)}, "
+                         f"but goal is {_show(goal)}")
+
+
+def _show(state: State | Goal) -> str:
+    """A state's towers on one line, top first as the seed writes them; a goal's facts."""
+    if state.__class__ is Goal:
+        return ", ".join(format_fact(f) for f in state.facts())
+    return render_towers(state.sorted_towers()).replace("\n", " ")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
-from .state import Action, State, Tower
+from .goal import Goal
+from .state import TABLE, Action, State, Tower
 
 INSTRUCTION = (
     "Given the rules, initial state, and goal state, generate an optimal plan "
@@ -59,6 +60,28 @@ def as_actions(init: State, steps: Sequence[Action | NLStep]) -> tuple[Action, .
     return tuple(out)
 
 
+BLOCK_NAME = re.compile(r"[^\W_]+(?:[-_][^\W_]+)*")
+"""A block name a plan can be read back with: letters and digits, in parts joined by single ``-`` or ``_``
+(``red``, ``light-blue``, ``b_2``). Spaces or other characters break steps and towers apart."""
+
+
+def check_names(blocks: Iterable[str]) -> None:
+    """``ValueError`` naming a block name that a plan could not name back: one that is not :data:`BLOCK_NAME`,
+    is the table's (in any case), or differs from another only in case (answers are read without case)."""
+    seen: dict[str, str] = {}
+    for name in sorted(blocks):
+        if BLOCK_NAME.fullmatch(name) is None:
+            raise ValueError(f"block name {name!r} cannot be read back from a plan: "
+                             "a name is letters and digits, in parts joined by '-' or '_'")
+        low = name.lower()
+        if low == TABLE:
+            raise ValueError(f"block name {name!r} is the table's name")
+        if low in seen:
+            raise ValueError(f"block names {seen[low]!r} and {name!r} differ only in case, "
+                             "and answers are read without case")
+        seen[low] = name
+
+
 def render_towers(towers: Sequence[Tower]) -> str:
     return "\n".join("<" + " on ".join(reversed(t)) + ">" for t in towers)
 
@@ -97,17 +120,69 @@ def parse_input(text: str) -> tuple[list[Tower], list[Tower]]:
     if not m:
         raise ValueError("no 'Init state:' followed by 'Goal state:'")
     init = parse_towers([ln for ln in m.group(1).splitlines() if ln.strip()])
-    goal_lines = []
-    for ln in m.group(2).splitlines():
-        if not ln.strip():
-            if goal_lines:
-                break
-            continue
-        goal_lines.append(ln)
-    goal = parse_towers(goal_lines)
+    goal = parse_towers(_first_block(m.group(2)))
     if not init or not goal:
         raise ValueError("empty init or goal state")
     return init, goal
+
+
+GOAL_FACTS = "Goal (these facts must hold at the end):"
+"""How an ``input`` introduces a goal of facts (a partial goal), one a line: ``c on b``, ``a on table``,
+``a clear``, ``hand empty``, ``holding a`` (what :func:`bwbench.interop.pddl_suite.render_input_facts` writes)."""
+
+_FACT_LINE = (
+    (re.compile(r"(\S+)\s+on\s+table"), lambda m: ("on-table", m[1])),
+    (re.compile(r"(\S+)\s+on\s+(\S+)"), lambda m: ("on", m[1], m[2])),
+    (re.compile(r"(\S+)\s+clear"), lambda m: ("clear", m[1])),
+    (re.compile(r"hand\s+empty"), lambda m: ("arm-empty",)),
+    (re.compile(r"holding\s+(\S+)"), lambda m: ("holding", m[1])),
+)
+
+
+def parse_fact_line(line: str) -> tuple[str, ...]:
+    """One goal fact as an ``input`` words it (``c on b``) → ``("on", "c", "b")``; ``ValueError`` otherwise."""
+    text = line.strip()
+    for pattern, fact in _FACT_LINE:
+        m = pattern.fullmatch(text)
+        if m is not None:
+            return fact(m)
+    raise ValueError(f"not a goal fact: {text!r}")
+
+
+def stated_problem(text: str) -> tuple[list[Tower], list[Tower] | Goal] | None:
+    """The problem an ``input`` text states, when it is worded as bwbench words problems; None when it is not.
+
+    bwbench's wording is the seed's (``Init state:`` towers, then ``Goal state:``
+    towers) or, for a goal of facts, ``Init state:`` towers then
+    :data:`GOAL_FACTS` and one fact a line. The init towers come back bottom →
+    top, and the goal as towers or as a :class:`~.goal.Goal` of facts.
+    Text without ``Init state:`` is worded otherwise (PlanBench's own words, say)
+    and gives None; text that has it but does not read is a ``ValueError``.
+    """
+    if "Init state:" not in text:
+        return None
+    if GOAL_FACTS not in text:
+        return parse_input(text)
+    m = re.search(r"Init state:\s*\n(.*?)\n\s*" + re.escape(GOAL_FACTS) + r"[ \t]*\n(.*)", text, re.S)
+    if not m:
+        raise ValueError(f"no 'Init state:' followed by {GOAL_FACTS!r}")
+    init = parse_towers([ln for ln in m.group(1).splitlines() if ln.strip()])
+    facts = [parse_fact_line(ln) for ln in _first_block(m.group(2))]
+    if not init or not facts:
+        raise ValueError("empty init state or goal")
+    return init, Goal.of_facts(facts)
+
+
+def _first_block(text: str) -> list[str]:
+    """The lines of ``text`` up to the first blank line after a non-blank one."""
+    lines: list[str] = []
+    for ln in text.splitlines():
+        if not ln.strip():
+            if lines:
+                break
+            continue
+        lines.append(ln)
+    return lines
 
 
 def parse_problem(text: str) -> tuple[State, State]:
