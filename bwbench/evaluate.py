@@ -8,21 +8,35 @@ the next run), and at the end ``results.json`` (metrics with 95% intervals and
 provenance) and ``report.txt``. Running the same command again resumes: lines
 already written are kept, a line cut off by a kill is dropped, and only what
 is missing is generated, so no example is lost or written twice.
+
+One process at a time writes a run directory: it holds an OS lock on
+``<dir>/.lock`` for the whole run, which the system releases when the process
+ends, however it ends. What identifies a run is the model, its options, the
+prompt, the generation settings and the suite (path, name, sha256, split,
+levels); ``--limit`` is not part of it, so a run tried on a few problems is
+extended by the same command without the limit. ``results.json`` describes
+what one invocation measured: the problems of its view, even when
+``predictions.jsonl`` holds more.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import signal
 import subprocess
+import threading
 import time
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from math import comb
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import __version__
+from .adapters import check_generation, parse_spec
 from .adapters.base import Adapter, BatchFailed, GenerationConfig
 from .benchmark.goal import goal_json, level_of
 from .benchmark.judge import Judgement, judge, optimal_length
@@ -30,11 +44,13 @@ from .benchmark.predictions import read_predictions
 from .benchmark.records import Example, read_examples
 from .benchmark.report import render_report
 from .benchmark.score import METRICS, Metric, Tally, aggregate, wilson
-from .errors import BwbenchError
+from .errors import BwbenchError, Interrupted
 from .fileio import atomic_write
 from .prompts import PLANBENCH, PromptConfig, answer_text, build, choose_shots, planbench_examples, prompt_hash
 
 IDENTITY = ("model", "model_options", "prompt", "generation", "suite")
+SUITE_IDENTITY = ("path", "name", "sha256", "split", "level")  # a run's suite; limit and n say what one invocation measured
+LOCK = ".lock"  # in the run directory; the process writing the run holds an flock on it
 CARRIED = ("source", "vocabulary")  # fields of an imported problem that its prediction lines keep
 
 
@@ -66,19 +82,36 @@ class Task:
 class SuiteView:
     path: str
     name: str
-    tasks: list[Task]
+    tasks: list[Task]  # the problems to evaluate: the first ``limit`` of ``all_tasks``
     sha256: str  # of manifest.json for a suite directory, of the file itself otherwise
     train: Path | None  # where few-shot examples may come from
     file: Path | None = None  # the file the tasks come from (a one-shot PlanBench prompt takes its example there)
+    all_tasks: list[Task] = field(default_factory=list)  # every problem of the split at the chosen levels
 
-    def describe(self, split: str, level: int | None, limit: int | None) -> dict:
+    def describe(self, split: str, level: int | Iterable[int] | None, limit: int | None) -> dict:
         return {"path": self.path, "name": self.name, "sha256": self.sha256, "split": split,
-                "level": None if level is None else f"L{level}", "limit": limit, "n": len(self.tasks)}
+                "level": level_name(level), "limit": limit, "n": len(self.tasks)}
 
 
-def load_suite(path: str | Path, split: str = "test", level: int | None = None, limit: int | None = None) -> SuiteView:
-    """The examples to evaluate: a suite directory's ``<split>.jsonl``, or any dataset file."""
+def level_set(level: int | Iterable[int] | None) -> tuple[int, ...] | None:
+    """One level or several, as a sorted tuple without repeats (``None``: every level)."""
+    if level is None:
+        return None
+    return (level,) if isinstance(level, int) else tuple(sorted(set(level)))
+
+
+def level_name(level: int | Iterable[int] | None) -> str | None:
+    """``"L3"``, or ``"L1,L2"`` for several levels; ``None`` for every level."""
+    levels = level_set(level)
+    return None if levels is None else ",".join(f"L{k}" for k in levels)
+
+
+def load_suite(path: str | Path, split: str = "test", level: int | Iterable[int] | None = None,
+               limit: int | None = None) -> SuiteView:
+    """The examples to evaluate: a suite directory's ``<split>.jsonl``, or any dataset file, at the true level
+    (or levels) asked for; ``tasks`` holds the first ``limit`` of them, ``all_tasks`` all of them."""
     path = Path(path)
+    levels = level_set(level)
     if path.is_dir():
         file = path / f"{split}.jsonl"
         if not file.is_file():
@@ -98,22 +131,22 @@ def load_suite(path: str | Path, split: str = "test", level: int | None = None, 
             continue
         opt = ex.record.get("optimal_len")
         opt = opt if isinstance(opt, int) and not isinstance(opt, bool) else optimal_length(ex.init, ex.goal)
-        if level is not None and level_of(opt) != level:
+        if levels is not None and level_of(opt) not in levels:
             continue
         ident = str(ex.record.get("id") or f"{file.name}:{ex.line}")
         tasks.append(Task(ident, ex, opt, answer_text(ex)))
-        if limit is not None and len(tasks) >= limit:
-            break
-    if not tasks:
-        what = f"L{level} " if level is not None else ""
+    missing = [k for k in levels or () if not any(t.level == k for t in tasks)]
+    if not tasks or missing:
+        what = f"{', '.join(f'L{k}' for k in missing)} " if missing else ""
         raise BwbenchError(f"no {what}problems in the {split} split of {path} (levels are true levels, from optimal plans)",
-                           "--level" if level is not None else "--suite")
+                           ("--level" if len(levels) == 1 else "--levels") if levels else "--suite")
     seen: set[str] = set()
     for t in tasks:
         if t.id in seen:
             t.id = f"{t.id}@{t.example.line}"  # the seed's files have no ids; lines make them unique
         seen.add(t.id)
-    return SuiteView(str(path), name, tasks, sha, train, file)
+    chosen = tasks if limit is None else tasks[:limit]
+    return SuiteView(str(path), name, chosen, sha, train, file, tasks)
 
 
 def default_max_new_tokens(tasks: Sequence[Task]) -> int:
@@ -131,7 +164,10 @@ blank-line stop: such answers have blank lines before the plan."""
 
 
 def default_generation(template: str, tasks: Sequence[Task]) -> tuple[int, tuple[str, ...]]:
-    """The token budget and stop strings for a template: bare plans for the seed's forms, room to talk for PlanBench's."""
+    """The token budget and stop strings for a template: bare plans for the seed's forms, room to talk for PlanBench's.
+
+    Size it from every problem the run may come to (a view's ``all_tasks``), not from a ``--limit`` subset, so
+    that trying a run on a few problems and then running it whole is one run with one budget."""
     if template in PLANBENCH:
         return PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP
     return default_max_new_tokens(tasks), GenerationConfig().stop
@@ -143,8 +179,8 @@ class EvalConfig:
     suite: str
     out: Path
     split: str = "test"
-    level: int | None = None
-    limit: int | None = None
+    levels: tuple[int, ...] | None = None  # true levels to keep; None: all
+    limit: int | None = None  # only the first N problems (not part of what identifies the run)
     prompt: PromptConfig = field(default_factory=PromptConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     batch_size: int = 8
@@ -158,9 +194,10 @@ class Progress:
     """What the command line shows while a run goes: examples done and the running valid rate."""
 
     total: int
-    done: int = 0
+    done: int = 0  # problems with all their samples written, those of earlier invocations included
     judged: int = 0
     valid: int = 0
+    resumed: bool = False  # the run directory already held predictions when this invocation began
 
     @property
     def valid_rate(self) -> float:
@@ -178,35 +215,60 @@ def git_sha() -> str | None:
 
 def run(config: EvalConfig, adapter: Adapter, on_progress: Callable[[Progress], None] | None = None,
         suite: SuiteView | None = None) -> dict:
-    """Run (or resume) an evaluation; returns the results that ``results.json`` holds."""
-    suite = suite or load_suite(config.suite, config.split, config.level, config.limit)
+    """Run (or resume) an evaluation; returns the results that ``results.json`` holds.
+
+    ``BwbenchError`` before anything is written when the generation settings do not suit the model, when
+    another process is writing ``config.out``, or when a different run is there; ``Interrupted`` on Ctrl-C,
+    saying how many predictions are saved."""
+    suite = suite or load_suite(config.suite, config.split, config.levels, config.limit)
     gen = config.generation
+    check_generation(parse_spec(config.model)[0], gen)
     shots_pool = _shots_pool(config, suite)
     shots = choose_shots(shots_pool, config.prompt.shots, config.prompt.shots_seed)
+    described = suite.describe(config.split, config.levels, config.limit)
     identity = {
         "model": config.model, "model_options": config.model_options,
         "prompt": config.prompt.describe(str(config.shots_from or suite.train) if shots else None),
-        "generation": asdict(gen), "suite": suite.describe(config.split, config.level, config.limit),
+        "generation": asdict(gen), "suite": {k: described[k] for k in SUITE_IDENTITY},
     }
     out = config.out
-    _claim(out, identity)
+    made = _check_out(out, identity)
+    with hold(out):
+        claimed = _claim(out, identity)
+        try:
+            return _run_held(config, adapter, suite, shots, identity, described, on_progress)
+        except (Interrupted, KeyboardInterrupt):
+            raise
+        except BaseException:
+            if claimed:
+                _unclaim(out, made)  # a run that failed before writing anything leaves nothing behind
+            raise
+        finally:
+            if hasattr(adapter, "close"):
+                adapter.close()
+
+
+def _run_held(config: EvalConfig, adapter: Adapter, suite: SuiteView, shots: list[Example], identity: dict,
+              described: dict, on_progress: Callable[[Progress], None] | None) -> dict:
+    gen, out = config.generation, config.out
     preds_path = out / "predictions.jsonl"
     done = _resume(preds_path)
     todo = [t for t in suite.tasks if any((t.id, k) not in done for k in range(gen.samples))]
-    progress = Progress(len(suite.tasks), len(suite.tasks) - len(todo))
+    progress = Progress(len(suite.tasks), len(suite.tasks) - len(todo), resumed=bool(done))
     if on_progress:
         on_progress(progress)
     started = time.time()
-    # Longest prompts first and together: batches pad less, and memory trouble shows at once.
-    examples = _planbench_examples(config, suite, todo)
-    queries = {t.id: build(t.example, config.prompt, shots, examples.get(t.id)) for t in todo}
-    todo.sort(key=lambda t: -len(queries[t.id].text or json.dumps(queries[t.id].messages)))
     try:
+        # Longest prompts first and together: batches pad less, and memory trouble shows at once.
+        examples = _planbench_examples(config, suite, todo)
+        queries = {t.id: replace(build(t.example, config.prompt, shots, examples.get(t.id)), id=t.id) for t in todo}
+        todo.sort(key=lambda t: -len(queries[t.id].text or json.dumps(queries[t.id].messages)))
         _generate_all(config, adapter, todo, queries, done, progress, on_progress, out)
-    finally:
-        if hasattr(adapter, "close"):
-            adapter.close()
-    return finish(out, identity, adapter, time.time() - started)
+        return finish(out, {**identity, "suite": described}, {t.id for t in suite.tasks}, adapter,
+                      time.time() - started)
+    except KeyboardInterrupt:
+        saved = _complete_lines(preds_path)
+        raise Interrupted(f"{saved:,} predictions saved in {out}; run the same command again to resume") from None
 
 
 def _generate_all(config: EvalConfig, adapter: Adapter, todo: list[Task], queries: dict, done: set,
@@ -241,7 +303,8 @@ def _generate_all(config: EvalConfig, adapter: Adapter, todo: list[Task], querie
                     line["single_step"] = list(ss)
                 lines.append(line)
             progress.done += 1
-        _append(preds_path, lines)
+        with _uninterrupted():
+            _append(preds_path, lines)
         if on_progress:
             on_progress(progress)
 
@@ -272,21 +335,123 @@ def _shots_pool(config: EvalConfig, suite: SuiteView) -> list[Example]:
     return pool
 
 
-def _claim(out: Path, identity: dict) -> None:
-    """Start a run in ``out``, or check that the run already there is this one."""
+def _check_out(out: Path, identity: dict) -> bool:
+    """Refuse an ``--out`` that cannot be this run's directory before touching it (its lock file included);
+    whether it is still to be made. ``_claim`` checks again once the directory is held."""
+    if out.exists() and not out.is_dir():
+        raise BwbenchError("is a file, not a run directory; choose another --out", str(out))
+    if not out.is_dir():
+        return True
+    if (out / "config.json").is_file():
+        _same_run(out, identity)
+    elif any(p.name != LOCK for p in out.iterdir()):
+        raise BwbenchError("exists and is not a bwbench run; choose another --out", str(out))
+    return False
+
+
+@contextmanager
+def hold(out: Path) -> Iterator[None]:
+    """Hold the run directory ``out`` (made if need be) for this process: an flock on ``out/.lock``, released
+    on leaving, and by the system when the process ends however it ends (a kill included).
+
+    ``BwbenchError`` naming the holder's pid when another process holds it; that process's files are not touched.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / LOCK
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _holder(fd)
+            os.close(fd)
+            raise BwbenchError(f"is being written by another bwbench eval (pid {pid}); wait for it or choose "
+                               "another --out", str(out)) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the holder before us removed the file it held (a run that failed at once): lock the new one
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def _holder(fd: int) -> str:
+    """The pid written in a held lock file (the holder writes it just after taking the lock)."""
+    for _ in range(40):
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if text:
+            return text
+        time.sleep(0.05)
+    return "unknown"
+
+
+def _claim(out: Path, identity: dict) -> bool:
+    """Start a run in ``out`` (True), or check that the run already there is this one (False)."""
     path = out / "config.json"
     if path.is_file():
-        try:
-            before = json.loads(path.read_text())
-        except json.JSONDecodeError:
-            raise BwbenchError("not valid JSON; remove the directory to start again", str(path)) from None
-        differs = [k for k in IDENTITY if before.get(k) != json.loads(json.dumps(identity[k]))]
-        if differs:
-            raise BwbenchError(f"holds a different run (its {', '.join(differs)} differ); choose another --out", str(out))
-        return
-    if out.exists() and any(out.iterdir()):
+        _same_run(out, identity)
+        return False
+    if any(p.name != LOCK for p in out.iterdir()):
         raise BwbenchError("exists and is not a bwbench run; choose another --out", str(out))
     atomic_write(path, (json.dumps({**identity, "bwbench_version": __version__}, indent=2) + "\n").encode())
+    return True
+
+
+def _same_run(out: Path, identity: dict) -> None:
+    """``BwbenchError`` saying what differs when the run in ``out`` is not the run ``identity`` describes."""
+    path = out / "config.json"
+    try:
+        before = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        raise BwbenchError("not valid JSON; remove the directory to start again", str(path)) from None
+    if isinstance(before.get("suite"), dict):  # runs from before limit and n left the identity
+        before["suite"] = {k: v for k, v in before["suite"].items() if k in SUITE_IDENTITY}
+    now = json.loads(json.dumps({k: identity[k] for k in IDENTITY}))
+    differs = differences({k: before.get(k, _ABSENT) for k in IDENTITY}, now)
+    if differs:
+        raise BwbenchError(f"holds a different run ({'; '.join(differs)}); choose another --out", str(out))
+
+
+_ABSENT = object()
+
+
+def differences(before: Any, now: Any, path: str = "") -> list[str]:
+    """What differs between two identities, one phrase each: ``its model differs: was planner, now random``;
+    nested settings by their key path (``its generation.temperature differs: was 0.0, now 0.7``)."""
+    if isinstance(before, dict) and isinstance(now, dict):
+        out = []
+        for key in list(before) + [k for k in now if k not in before]:
+            out += differences(before.get(key, _ABSENT), now.get(key, _ABSENT), f"{path}.{key}" if path else key)
+        return out
+    if before == now and type(before) is type(now):
+        return []
+    return [f"its {path} differs: was {_shown(before)}, now {_shown(now)}"]
+
+
+def _shown(value: Any) -> str:
+    if value is _ABSENT:
+        return "not set"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _unclaim(out: Path, made: bool) -> None:
+    """Undo a claim that wrote nothing else: config.json, and the directory if this invocation made it."""
+    if any(p.name not in (LOCK, "config.json") for p in out.iterdir()):
+        return
+    (out / "config.json").unlink(missing_ok=True)
+    if made:
+        (out / LOCK).unlink(missing_ok=True)
+        out.rmdir()
 
 
 def _resume(path: Path) -> set[tuple[str, int]]:
@@ -307,6 +472,24 @@ def _resume(path: Path) -> set[tuple[str, int]]:
         except (json.JSONDecodeError, KeyError, TypeError):
             raise BwbenchError("not a prediction line; the file was changed by hand?", f"{path}:{lineno}") from None
     return done
+
+
+def _complete_lines(path: Path) -> int:
+    """Whole lines in a predictions file (a line cut off by a kill is not one)."""
+    return path.read_bytes().count(b"\n") if path.is_file() else 0
+
+
+@contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Hold Ctrl-C back while lines are written, so that an interrupted run's file ends with whole lines."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _append(path: Path, records: list[dict]) -> None:
@@ -334,27 +517,33 @@ class _Row:
 SINGLE_STEP = Metric("single_step", "single-step success (teacher-forced)", "rate", lambda r: r.single_step)
 
 
-def finish(out: Path, identity: dict, adapter: Adapter | None, wall: float) -> dict:
-    """Score everything in ``predictions.jsonl`` and write ``results.json`` and ``report.txt``."""
+def finish(out: Path, measured: dict, ids: set[str], adapter: Adapter | None, wall: float) -> dict:
+    """Score the predictions for ``ids`` in ``predictions.jsonl`` (it may hold more: an earlier invocation's
+    problems beyond this one's ``--limit``) and write ``results.json`` and ``report.txt``; ``measured`` is the
+    run's identity with the suite described as this invocation sees it."""
     preds_path = out / "predictions.jsonl"
     pfile = read_predictions(preds_path) if preds_path.is_file() and preds_path.stat().st_size else None
     raw = [json.loads(ln) for ln in preds_path.read_text().splitlines()] if pfile else []
+    if pfile:
+        keep = [r["id"] in ids for r in raw]
+        raw = [r for r, k in zip(raw, keep) if k]
+        pfile = replace(pfile, predictions=[p for p, k in zip(pfile.predictions, keep) if k])
     judgements = [p.judge() for p in pfile.predictions] if pfile else []
     rows = [_Row(j, tuple(r["single_step"]) if "single_step" in r else None) for j, r in zip(judgements, raw)]
     metrics = (*METRICS, SINGLE_STEP) if any(r.single_step for r in rows) else METRICS
     card = aggregate(rows, metrics=metrics)
-    samples = identity["generation"]["samples"]
+    samples = measured["generation"]["samples"]
     by_id: dict[str, list[bool]] = {}
     for r, row in zip(raw, rows):
         by_id.setdefault(r["id"], []).append(row.valid)
-    errors = _read_errors(out / "errors.jsonl", {r["id"] for r in raw})
+    errors = _read_errors(out / "errors.jsonl", set(by_id), ids)
     seconds = sum(r.get("seconds", 0.0) for r in raw)
     results = {
-        **identity,
+        **measured,
         "adapter": adapter.settings() if adapter is not None else None,
         "bwbench_version": __version__, "git_sha": git_sha(),
         "n_examples": len(by_id), "n_predictions": len(raw),
-        "complete": len(by_id) == identity["suite"]["n"] and not errors,
+        "complete": len(by_id) == len(ids) and all(len(v) >= samples for v in by_id.values()) and not errors,
         "failed_examples": errors,
         "metrics": card.to_json(),
         "pass_at_k": _pass_at_k(by_id, samples) if samples > 1 else None,
@@ -368,8 +557,8 @@ def finish(out: Path, identity: dict, adapter: Adapter | None, wall: float) -> d
     return results
 
 
-def _read_errors(path: Path, done: set[str]) -> dict[str, str]:
-    """Examples that failed and have not been done since (a later run may have retried them)."""
+def _read_errors(path: Path, done: set[str], ids: set[str]) -> dict[str, str]:
+    """Examples among ``ids`` that failed and have not been done since (a later run may have retried them)."""
     if not path.is_file():
         return {}
     out = {}
@@ -378,7 +567,7 @@ def _read_errors(path: Path, done: set[str]) -> dict[str, str]:
             rec = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if rec.get("id") not in done:
+        if rec.get("id") in ids and rec.get("id") not in done:
             out[rec["id"]] = rec.get("error", "")
     return out
 

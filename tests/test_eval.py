@@ -242,7 +242,7 @@ def test_a_run_directory_belongs_to_one_run(tmp_path):
     out = tmp_path / "run"
     assert bwbench("eval", "--model", "planner", "--suite", PAPER, "--limit", "3", "--out", out).returncode == 0
     r = bwbench("eval", "--model", "random", "--suite", PAPER, "--limit", "3", "--out", out)
-    assert r.returncode == 2 and "holds a different run (its model differ)" in r.stderr
+    assert r.returncode == 2 and "holds a different run (its model differs: was planner, now random)" in r.stderr
     again = bwbench("eval", "--model", "planner", "--suite", PAPER, "--limit", "3", "--out", out)
     assert again.returncode == 0 and len(_lines(out)) == 3  # resuming a finished run adds nothing
 

@@ -16,7 +16,8 @@ import importlib
 from ..errors import BwbenchError
 from .base import Adapter, GenerationConfig, Query
 
-__all__ = ["Adapter", "GenerationConfig", "OPTIONS", "Query", "SCHEMES", "load", "options_for", "parse_spec"]
+__all__ = ["Adapter", "DECODED", "GenerationConfig", "OPTIONS", "Query", "SCHEMES", "check_generation", "load",
+           "options_for", "parse_spec"]
 
 # scheme -> (module, class, whether the spec needs a target after the colon)
 SCHEMES: dict[str, tuple[str, str, bool]] = {
@@ -66,6 +67,21 @@ def options_for(scheme: str, options: dict, backend: str = "local") -> dict:
         if options.get(key) not in (None, False) and key not in takes:
             raise BwbenchError(f"{scheme} models take no {flag}", flag)
     return {k: v for k, v in options.items() if k in takes}
+
+
+# Schemes whose completions are decoded from a model: at temperature 0 every sample is the same greedy completion.
+# The oracles are not: planner gives its one optimal plan every time (a ceiling, whatever k), random draws a
+# new walk for every sample (it has no temperature).
+DECODED = frozenset({"bwbench-tiny", "hf", "vllm", "openai"})
+
+
+def check_generation(scheme: str, gen: GenerationConfig) -> None:
+    """``BwbenchError`` for settings that would make pass@k a copy of pass@1: several samples from a decoded
+    model without sampling (temperature 0). Checked before a model is loaded or anything is written."""
+    if gen.samples > 1 and gen.greedy and scheme in DECODED:
+        raise BwbenchError(f"--samples {gen.samples} with --temperature 0 would repeat one greedy completion "
+                           f"{gen.samples} times (pass@{gen.samples} would be pass@1); give --temperature above 0 "
+                           "to sample, or drop --samples", "--samples")
 
 
 def load(spec: str, **options) -> Adapter:

@@ -31,6 +31,7 @@ class Query:
     messages: tuple[dict, ...]
     chat: bool  # whether the template is the model's chat template
     example: Example | None = field(default=None, compare=False)
+    id: str | None = field(default=None, compare=False)  # the problem's id in the run: it seeds the problem's samples
 
 
 class Adapter(Protocol):
@@ -41,7 +42,8 @@ class Adapter(Protocol):
     def settings(self) -> dict: ...
 
     def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[str]]:
-        """``gen.samples`` completions for each query, in order."""
+        """``gen.samples`` completions for each query, in order. A query's samples depend on the query and
+        ``gen`` only (its id and the seed), not on the other queries of the batch or on the order of batches."""
         ...
 
 

@@ -90,26 +90,36 @@ class HFAdapter:
                               **({"add_special_tokens": False} if own_bos else {}), **kwargs)
 
     def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[str]]:
-        """One batch, left-padded, with the KV cache; greedy unless a temperature is given."""
+        """One batch, left-padded, with the KV cache. Greedy at temperature 0 (several samples are then copies of
+        the one greedy completion); otherwise plain temperature sampling (no top-k, no top-p) in which each problem
+        and sample draws from its own random stream, seeded by ``gen.seed``, the problem's id and the sample's
+        number, so its completion is the same whatever else is in the batch and whatever order batches run in."""
         import torch
+        from transformers import LogitsProcessorList
 
         texts = [self.render(q) for q in queries]
+        k = 1 if gen.greedy else gen.samples  # rows per query
         enc = self.encode(texts).to(self.device)
-        sampling = {"do_sample": True, "temperature": gen.temperature, "top_p": 1.0} if not gen.greedy else {"do_sample": False}
-        torch.manual_seed(gen.seed)
+        rows = {name: t.repeat_interleave(k, dim=0) for name, t in enc.items()}
+        sampler = None
+        if not gen.greedy:
+            seeds = [sample_seed(gen.seed, q.id if q.id is not None else text, j)
+                     for q, text in zip(queries, texts) for j in range(k)]
+            sampler = LogitsProcessorList([_RowSampler(seeds, gen.temperature)])
         if gen.stop not in self._triggers:
             self._triggers[gen.stop] = _StopStrings.triggers_for(self.tokenizer, gen.stop)
         stop = _StopStrings(self.tokenizer, gen.stop, enc["input_ids"].shape[1], self._triggers[gen.stop])
         with torch.inference_mode():
             out = self.model.generate(
-                **enc, max_new_tokens=gen.max_new_tokens, num_return_sequences=gen.samples, use_cache=True,
+                **rows, max_new_tokens=gen.max_new_tokens, do_sample=False, use_cache=True,
                 pad_token_id=self.tokenizer.pad_token_id, eos_token_id=self.tokenizer.eos_token_id,
-                stopping_criteria=[stop] if gen.stop else None, **sampling,
+                stopping_criteria=[stop] if gen.stop else None, logits_processor=sampler,
             )
         new = out[:, enc["input_ids"].shape[1]:]
         decoded = self.tokenizer.batch_decode(new, skip_special_tokens=True)
         texts_out = [cut_at_stop(t, gen.stop).strip() for t in decoded]
-        k = gen.samples
+        if gen.greedy:
+            return [[t] * gen.samples for t in texts_out]
         return [texts_out[i * k:(i + 1) * k] for i in range(len(queries))]
 
     def single_step(self, queries: Sequence[Query], golds: Sequence[str]) -> list[tuple[int, int]]:
@@ -179,6 +189,33 @@ class _StopStrings:
                 if any(s in tail for s in self.stop):
                     self.done[row] = True
         return self.done.clone()
+
+
+def sample_seed(seed: int, key: str, sample: int) -> int:
+    """The seed of one problem's one sample: from the run's seed, the problem (its id) and the sample's number."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{sample}:{key}".encode("utf-8")).digest()[:8], "big") >> 1
+
+
+class _RowSampler:
+    """A logits processor that samples each row's next token from the row's own generator (on the CPU, one
+    uniform number a row and step) and leaves only that token for the greedy step to take."""
+
+    def __init__(self, seeds: Sequence[int], temperature: float):
+        import torch
+
+        self.generators = [torch.Generator().manual_seed(s) for s in seeds]
+        self.temperature = temperature
+
+    def __call__(self, input_ids, scores):
+        import torch
+
+        probs = torch.softmax(scores.float() / self.temperature, dim=-1)
+        draws = torch.stack([torch.rand((), generator=g) for g in self.generators])
+        cdf = probs.cumsum(-1)
+        targets = (draws.to(cdf.device) * cdf[:, -1]).unsqueeze(-1)
+        picks = torch.searchsorted(cdf, targets, right=True).clamp(max=scores.shape[-1] - 1)
+        out = torch.full_like(scores, float("-inf"))
+        return out.scatter_(1, picks, 0.0)
 
 
 def shipped(spec: str = "bwbench-tiny", **options) -> HFAdapter:
