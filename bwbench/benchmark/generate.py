@@ -487,9 +487,9 @@ def write_suite(suite: Suite, out: Path, pddl_dir: Path | None = None) -> dict:
     if (out / "README.md").is_file():
         from ..card import render_manifest
 
-        first = next(recs[0] for split in ("train", "test") for recs in [suite.records.get(split)] if recs)
+        first = next(recs[0] for recs in (suite.records.get("train"), suite.records.get("test")) if recs)
         files["README.md"] = render_manifest(man, first).encode("utf-8")
-    pddl = pddl_files(suite)
+    pddl = pddl_files(suite) if pddl_dir is not None else {}
     inside = pddl_dir is not None and Path(pddl_dir).resolve().is_relative_to(out.resolve())
     if inside:
         rel = Path(pddl_dir).resolve().relative_to(out.resolve())
