@@ -481,15 +481,19 @@ def _complete_lines(path: Path) -> int:
 
 @contextmanager
 def _uninterrupted() -> Iterator[None]:
-    """Hold Ctrl-C back while lines are written, so that an interrupted run's file ends with whole lines."""
+    """Hold Ctrl-C back while lines are written, so that an interrupted run's file ends with whole lines: the
+    signal is noted, and delivered to the usual handler once the write is done."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    caught: list[int] = []
+    before = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        signal.signal(signal.SIGINT, before)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
 
 
 def _append(path: Path, records: list[dict]) -> None:
