@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import BinaryIO, Callable, Mapping
 
 
 def read_bytes(path: Path) -> bytes:
@@ -62,8 +62,10 @@ def replace_dir(out: Path, files: Mapping[str, bytes], is_ours: Callable[[Path],
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write_all(files: Mapping[Path, bytes]) -> None:
+def write_all(files: Mapping[Path, bytes | Callable[[BinaryIO], None]]) -> None:
     """Write several files so that either all of them are in place or none is (each to a temporary, then renamed).
+
+    A file's content is bytes, or a function that writes it to an open file (for what is too large to hold).
 
     ``BwbenchError`` naming the first path that cannot be written; directories made for it are removed again.
     """
@@ -82,7 +84,11 @@ def write_all(files: Mapping[Path, bytes]) -> None:
                     raise IsADirectoryError(21, "Is a directory")
                 tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
                 temps[path] = tmp
-                tmp.write_bytes(data)
+                if callable(data):
+                    with tmp.open("wb") as fh:
+                        data(fh)
+                else:
+                    tmp.write_bytes(data)
             except OSError as exc:
                 raise BwbenchError(f"cannot write: {exc.strerror}", str(path)) from None
         for path, tmp in temps.items():

@@ -18,6 +18,9 @@ from .state import State
 from .validate import Status, Verdict, simulate_from
 from .vocab import Vocabulary
 
+# An enum member looked up on its class costs several times a module name: the judge and metrics ask often.
+VALID, INVALID_STEP, PARSE_ERROR, EMPTY = Status.VALID, Status.INVALID_STEP, Status.PARSE_ERROR, Status.EMPTY
+
 
 @dataclass(slots=True)
 class Judgement:
@@ -47,11 +50,11 @@ class Judgement:
 
     @property
     def valid(self) -> bool:
-        return self.status is Status.VALID
+        return self.status is VALID
 
     @property
     def optimal(self) -> bool:
-        return self.status is Status.VALID and len(self.plan) == self.optimal_len
+        return self.status is VALID and len(self.plan) == self.optimal_len
 
     @property
     def executable(self) -> bool:
@@ -65,11 +68,11 @@ class Judgement:
     @property
     def prefix_share(self) -> float:
         """Share of the plan's steps that execute; a parse error counts the unreadable step."""
-        n = len(self.plan) + (self.status is Status.PARSE_ERROR and self.failed_step is not None)
+        n = len(self.plan) + (self.status is PARSE_ERROR and self.failed_step is not None)
         return self.executed / n if n else 0.0
 
     def __bool__(self) -> bool:
-        return self.status is Status.VALID
+        return self.status is VALID
 
     def to_json(self) -> dict:
         return {
@@ -80,7 +83,7 @@ class Judgement:
         }
 
 
-_EXECUTABLE = frozenset((Status.VALID, Status.GOAL_NOT_REACHED, Status.HOLDING_AT_END))
+_EXECUTABLE = frozenset((VALID, Status.GOAL_NOT_REACHED, Status.HOLDING_AT_END))
 
 
 def optimal_length(init: State, goal: State | Goal) -> int:
@@ -107,7 +110,7 @@ def judge(init: State, goal: State | Goal, completion: str, gold: str | None = N
     # a name that is not a block always makes its step fail, so that is where to look.
     parsed = parse_completion(completion, vocab=vocab)
     verdict = _judge(parsed, below, init.holding, want, optimal_len, len(blocks), partial)
-    if verdict.status is Status.INVALID_STEP and not fits(verdict.plan[verdict.failed_step], blocks):
+    if verdict.status is INVALID_STEP and not fits(verdict.plan[verdict.failed_step], blocks):
         renamed = parse_completion(completion, blocks, vocab)
         if renamed.steps != parsed.steps:
             verdict = _judge(renamed, below, init.holding, want, optimal_len, len(blocks), partial)
@@ -123,23 +126,23 @@ def _judge(parsed: ParsedPlan, below: dict[str, str], holding: str | None, want:
     judged = steps if hole is None else steps[:hole[0]]
     sim = simulate_from(dict(below), holding, want, judged, goal)
     status, failed = sim.status, sim.failed_step
-    reason = None if status is Status.VALID else sim  # a failing simulation words its reason on request
-    if status is not Status.INVALID_STEP:
+    reason = None if status is VALID else sim  # a failing simulation words its reason on request
+    if status is not INVALID_STEP:
         if hole is not None:
-            status, failed, reason = Status.PARSE_ERROR, hole[0], f"step {hole[0] + 1} cannot be read: {hole[1]!r}"
+            status, failed, reason = PARSE_ERROR, hole[0], f"step {hole[0] + 1} cannot be read: {hole[1]!r}"
         elif not steps and parsed.unreadable:
-            status, failed, reason = Status.PARSE_ERROR, 0, f"step 1 cannot be read: {parsed.unreadable[0][1]!r}"
+            status, failed, reason = PARSE_ERROR, 0, f"step 1 cannot be read: {parsed.unreadable[0][1]!r}"
         elif not steps and not parsed.blank:
-            status, failed, reason = Status.PARSE_ERROR, None, "no plan steps found in the completion"
-        elif not steps and status is not Status.VALID:
-            status, failed, reason = Status.EMPTY, None, "the completion holds no plan"
+            status, failed, reason = PARSE_ERROR, None, "no plan steps found in the completion"
+        elif not steps and status is not VALID:
+            status, failed, reason = EMPTY, None, "the completion holds no plan"
         elif parsed.unreadable:
             notes += (f"the last step line cannot be read (cut off?): {parsed.unreadable[-1][1]!r}",)
     if parsed.strict_steps is None:
         strict_valid = False
     elif parsed.strict_steps is steps:
-        strict_valid = status is Status.VALID
+        strict_valid = status is VALID
     else:
-        strict_valid = simulate_from(dict(below), holding, want, parsed.strict_steps, goal).status is Status.VALID
+        strict_valid = simulate_from(dict(below), holding, want, parsed.strict_steps, goal).status is VALID
     return Judgement(status, judged, failed, reason, sim.executed, optimal_len, n_blocks, sim.goal_share,
                      None, parsed.strict, strict_valid, notes)

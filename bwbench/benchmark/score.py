@@ -46,7 +46,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("optimal", "valid and optimal", "rate", lambda j: (j.optimal, 1)),
     Metric("executable", "every step applies", "rate", lambda j: (j.executable, 1)),
     Metric("strict_valid", "valid, seed format only", "rate", lambda j: (j.strict_valid, 1)),
-    Metric("parse_error", "parse error", "rate", lambda j: (j.status.value == "parse_error", 1)),
+    Metric("parse_error", "parse error", "rate", lambda j: (j.status == "parse_error", 1)),  # a str enum
     Metric("prefix_share", "executable prefix share", "mean", lambda j: j.prefix_share),
     Metric("goal_share", "goal facts reached", "mean", lambda j: j.goal_share),
 )
@@ -160,33 +160,71 @@ class Scorecard:
         return out
 
 
+class Tallies:
+    """Rows tallied one at a time, overall and per group: :func:`aggregate` without holding the rows.
+
+    Grouping reads each row's ``optimal_len`` and ``n_blocks``. Each row goes
+    to its finest cell (one value per group), whose tallies sum the cell's rows
+    in the order they come; groups and the overall figures are sums of cells,
+    taken in the order the cells first appeared, so the sums are the same
+    however the rows were produced.
+    """
+
+    def __init__(self, by: Iterable[str] = ("level", "blocks"), metrics: Sequence[Metric] = METRICS) -> None:
+        self.by = tuple(by)
+        self.metrics = tuple(metrics)
+        self._keys = tuple(GROUPS[b] for b in self.by)
+        self._rates = tuple(m.kind == "rate" for m in self.metrics)
+        self.cells: dict[tuple, tuple[list[int], list[Tally]]] = {}
+
+    def cell_of(self, row: Any) -> tuple:
+        """The row's cell: its key in each group."""
+        return tuple(key(row) for key in self._keys)
+
+    def values_of(self, row: Any) -> tuple:
+        """What each metric reads from the row (:attr:`Metric.of`)."""
+        return tuple(m.of(row) for m in self.metrics)
+
+    def add(self, row: Any) -> None:
+        self.add_values(self.cell_of(row), self.values_of(row))
+
+    def add_values(self, cell: tuple, values: tuple) -> None:
+        """One row, given as its cell and its metrics' values (computed elsewhere, a worker process say)."""
+        found = self.cells.get(cell)
+        if found is None:
+            found = self.cells[cell] = ([0], [Tally() for _ in self.metrics])
+        found[0][0] += 1
+        for t, rate, got in zip(found[1], self._rates, values):
+            if got is None:
+                continue
+            if rate:
+                t.total += got[0]
+                t.trials += got[1]
+            else:
+                t.total += got
+                t.squares += got * got
+                t.trials += 1
+
+    def card(self) -> Scorecard:
+        overall = Summary(self.metrics)
+        groups: dict[str, dict[str, Summary]] = {b: {} for b in self.by}
+        for cell, (n, tallies) in self.cells.items():
+            s = Summary(self.metrics, n[0], {m.name: t for m, t in zip(self.metrics, tallies)})
+            overall.merge(s)
+            for b, k in zip(self.by, cell):
+                groups[b].setdefault(k, Summary(self.metrics)).merge(s)
+        for b in groups:
+            groups[b] = dict(sorted(groups[b].items(), key=lambda kv: _natural(kv[0])))
+        return Scorecard(overall, groups)
+
+
 def aggregate(rows: Iterable[Any], by: Iterable[str] = ("level", "blocks"),
               metrics: Sequence[Metric] = METRICS) -> Scorecard:
-    """Tally ``rows`` (judgements, or any rows the metrics can read) overall and per group.
-
-    Grouping reads each row's ``optimal_len`` and ``n_blocks``. Rows are sorted
-    into the finest cells first and each cell is tallied once; groups and the
-    overall figures are sums of cells.
-    """
-    by = tuple(by)
-    keys = [GROUPS[b] for b in by]
-    cells: dict[tuple, list] = {}
+    """Tally ``rows`` (judgements, or any rows the metrics can read) overall and per group (:class:`Tallies`)."""
+    tallies = Tallies(by, metrics)
     for row in rows:
-        cell = tuple(key(row) for key in keys)
-        bucket = cells.get(cell)
-        if bucket is None:
-            bucket = cells[cell] = []
-        bucket.append(row)
-    overall = Summary(metrics)
-    groups: dict[str, dict[str, Summary]] = {b: {} for b in by}
-    for cell, bucket in cells.items():
-        s = Summary.of(bucket, metrics)
-        overall.merge(s)
-        for b, k in zip(by, cell):
-            groups[b].setdefault(k, Summary(metrics)).merge(s)
-    for b in groups:
-        groups[b] = dict(sorted(groups[b].items(), key=lambda kv: _natural(kv[0])))
-    return Scorecard(overall, groups)
+        tallies.add(row)
+    return tallies.card()
 
 
 def _natural(key: str) -> tuple:
