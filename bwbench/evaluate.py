@@ -282,8 +282,9 @@ def _generate_all(config: EvalConfig, adapter: Adapter, todo: list[Task], querie
             completions = adapter.generate([queries[t.id] for t in batch], gen)
         except BatchFailed as exc:  # a server gave up on some queries: record them, keep the rest
             completions = exc.completions
-            _append(out / "errors.jsonl", [{"id": t.id, "error": exc.errors[j]} for j, t in enumerate(batch)
-                                           if exc.errors[j] is not None])
+            with _uninterrupted():
+                _append(out / "errors.jsonl", [{"id": t.id, "error": exc.errors[j]} for j, t in enumerate(batch)
+                                               if exc.errors[j] is not None])
         steps = adapter.single_step([queries[t.id] for t in batch], [t.gold for t in batch]) \
             if config.single_step and hasattr(adapter, "single_step") else [None] * len(batch)
         per = (time.perf_counter() - t0) / len(batch)
