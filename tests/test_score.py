@@ -109,3 +109,26 @@ def test_more_metrics_plug_in():
     assert data["overall"]["count"]["single_step"] == sum(i % 3 for i in range(50))
     assert data["overall"]["count"]["single_step_of"] == 100
     assert data["overall"]["valid"] == pytest.approx(sum(j.valid for j in js) / 50, abs=1e-6)
+
+
+def test_tallies_row_by_row_sum_exactly_as_cells_tallied_whole():
+    """Rows tallied one at a time, as scoring does (each row's values computed elsewhere, a worker process say),
+    give the figures of cells each summed whole in row order, to the last bit: the same floats in the same order."""
+    from bwbench.benchmark.score import GROUPS, Summary, Tallies
+
+    js = _judgements(400, seed=3)
+    cells: dict = {}
+    for j in js:
+        cells.setdefault((GROUPS["level"](j), GROUPS["blocks"](j)), []).append(j)
+    expect_overall = Summary(METRICS)
+    for bucket in cells.values():
+        expect_overall.merge(Summary.of(bucket))
+    tallies = Tallies(("level", "blocks"))
+    for j in js:
+        tallies.add_values(tallies.cell_of(j), tallies.values_of(j))
+    card = tallies.card()
+    assert card.overall.to_json() == expect_overall.to_json()
+    for name in ("goal_share", "prefix_share"):
+        assert card.overall.tallies[name].total == expect_overall.tallies[name].total  # exactly, not approximately
+        assert card.overall.tallies[name].squares == expect_overall.tallies[name].squares
+    assert card.to_json() == aggregate(js).to_json()

@@ -152,7 +152,8 @@ def _judge_all(source: PredictionSource, args: tuple, take: Callable[[tuple], No
             take(judge_chunk(chunk, *args))
     else:
         # In file order, each chunk's rows or a worker's promise of them. This process reads, tallies, and
-        # judges a chunk itself whenever the workers have enough queued.
+        # judges a chunk itself whenever the workers have enough queued; it waits for a worker only when that
+        # worker's chunk holds back more chunks than a few per job (their rows are small).
         pending: deque = deque()
         queued = 2 * (pool.jobs - 1)
         chunks = source.chunks()
@@ -170,7 +171,7 @@ def _judge_all(source: PredictionSource, args: tuple, take: Callable[[tuple], No
                 pending.append(pool.pool.apply_async(judge_chunk, (entries, *args)))
             else:
                 pending.append(judge_chunk(chunk, *args))
-            while pending and (pending[0].__class__ is tuple or pending[0].ready() or len(pending) > 2 * queued):
+            while pending and (pending[0].__class__ is tuple or pending[0].ready() or len(pending) > 8 * pool.jobs):
                 head = pending.popleft()
                 take(head if head.__class__ is tuple else head.get())
         while pending:
