@@ -8,8 +8,9 @@ claims: the true level is computed, and a line whose ``optimal_len``,
 ``n_optimal_plans`` or ``level`` is wrong is counted (``wrong_claims``) rather
 than refused as other commands refuse it, so that one audit finds them all. A
 line that is not a problem at all (bad JSON, an ``input`` text stating another
-problem than its ``init``/``goal``, block names no plan can name) stops the
-audit with an error naming it, as does a file with no problems.
+problem than its ``init``/``goal``, block names no plan can name, a claim that
+is no count) stops the audit with an error naming it, as does a file with no
+problems.
 """
 
 from __future__ import annotations

@@ -159,6 +159,9 @@ def to_example(path: Path, lineno: int, record: dict, where: str, split: str | N
     """The problem and gold plan of one record; ``BwbenchError`` naming ``where`` when it is not one.
 
     ``split`` is the file's (:func:`file_split`); the record's own ``split`` field comes first.
+    A wrong ``optimal_len``, ``n_optimal_plans`` or ``level`` is refused, or with
+    ``refuse_wrong_claims`` false kept in the example's ``wrong_claims``; one that
+    is not a count at all is refused either way.
     """
     try:
         if "init" in record and "goal" in record:
