@@ -1,21 +1,38 @@
-"""Judge speed on one core, each figure against a baseline measured in the same run.
+"""Judge speed, each figure against a baseline measured in the same run; and `bwbench score`'s memory.
 
-    python benchmarks/bench_score.py [--predictions 60000] [--plans 300]
+    python benchmarks/bench_score.py [--predictions 60000] [--plans 300] [--repeats 7]
+    python benchmarks/bench_score.py --cli [--cli-predictions 60000] [--cli-repeats 5] [--base REV]
+    python benchmarks/bench_score.py --memory [--memory-mb 444] [--base REV]
 
-1. Scoring end to end: tolerant reading of each completion (with the strict
-   reading beside it), simulation, exact match, and the metrics overall, per
-   level and per block count, on predictions built from the published
-   ``standard`` suite with a mix of completions like models write (the seed's
-   format, corrupted plans, bullets in words, PDDL, chatter, cut-off lines).
-   Printed as predictions/s (target: 50,000) and, from the file, including JSON
-   decoding and reading each problem.
+1. Scoring end to end in one process, one core: tolerant reading of each
+   completion (with the strict reading beside it), simulation, exact match,
+   and the metrics overall, per level and per block count, on predictions
+   built from the published ``standard`` suite with a mix of completions like
+   models write (the seed's format, corrupted plans, bullets in words, PDDL,
+   chatter, cut-off lines). Printed as predictions/s (target: 50,000) and,
+   from the file, including JSON decoding and reading each problem.
 2. Per plan, on the same plans (4-operator actions, half corrupted), with
    agreement on validity: from text, bwbench's judge against unified-planning
    reading the PDDL plan text and validating it with its sequential plan
    validator; from parsed plans, bwbench's simulator against the validator
    alone (problem and plan objects built beforehand, untimed).
+3. ``--cli``: ``bwbench score FILE --json`` as a user runs it (wall time of the
+   command, start-up included) on 60,000 predictions in the seed's results
+   format (problems as text, no optimal lengths), made from the seed's LoRA
+   results by renaming colours, consistently within each copy, so that the
+   copies' problems are distinct. Three ways, taking turns: the previous
+   approach (``bwbench score`` of the commit ``--base``, run from a copy of
+   it), the one-core path (``--jobs 1``) and the default (a worker per core);
+   their JSON outputs must be identical. Needs ``../shared/seed-reference``.
+4. ``--memory``: the maximum resident set size (``/usr/bin/time -v``, else
+   ``getrusage``) of ``bwbench score FILE --json --report R`` on a 444 MB
+   bwbench-format predictions file: the lines of a ``bwbench eval --model
+   random`` run on ``data/standard`` (made here), each completion followed by
+   4 KB of chatter, repeated to size. The maximum is over the processes (the
+   command and each worker), as ``wait4`` reports it; ``--jobs 1`` is one
+   process. Target: under 300 MB. The previous approach is measured the same way.
 
-Every time is the best of several repeats (as timeit advises: the minimum is
+Every in-process time is the best of several repeats (as timeit advises: the minimum is
 the cost of the code, the rest is the machine's noise), for both sides alike.
 """
 
@@ -23,7 +40,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import re
+import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,8 +59,8 @@ from common import one_core  # noqa: E402
 
 from bwbench.benchmark.judge import judge  # noqa: E402
 from bwbench.benchmark.parse import parse_completion  # noqa: E402
-from bwbench.benchmark.predictions import judge_all, read_predictions  # noqa: E402
 from bwbench.benchmark.score import aggregate  # noqa: E402
+from bwbench.benchmark.scoring import score_file  # noqa: E402
 from bwbench.benchmark.state import Action, Op, State  # noqa: E402
 from bwbench.benchmark.validate import simulate  # noqa: E402
 
@@ -121,7 +143,7 @@ def end_to_end(preds: list[dict], repeats: int) -> tuple[float, float, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "predictions.jsonl"
         path.write_text("".join(json.dumps(p) + "\n" for p in preds))
-        file_rate = len(preds) / best(lambda: aggregate(judge_all(read_predictions(path).predictions)), repeats)
+        file_rate = len(preds) / best(lambda: score_file(path), repeats)
     return rate, file_rate, card.to_json()["overall"]
 
 
@@ -163,12 +185,154 @@ def against_unified_planning(records: list[dict], n: int, repeats: int, seed: in
     return {"up": t_up, "up_text": t_up_text, "judge": t_judge, "simulate": t_sim, "agree": agree, "n": n, "valid": sum(theirs)}
 
 
+SEED_LORA = ROOT.parent / "shared" / "seed-reference" / "results" / "lora_2025-11-17-09-14-09-9bf6.json"
+BASE = "83c222d"
+"""The commit whose ``bwbench score`` is the previous approach: judging after reading the whole file, one process."""
+PALETTE = ["red", "blue", "green", "yellow", "white", "black", "orange", "purple", "pink", "brown", "gray", "cyan",
+           "magenta", "violet", "teal", "olive", "maroon", "navy", "gold", "silver"]
+
+
+def renamed_copies(doc: dict, n: int, seed: int = 0) -> dict:
+    """``n`` results from ``doc``'s: the original, then copies with their colours renamed (one renaming per copy)."""
+    rng = random.Random(seed)
+    base = doc["results"]
+    colours = sorted({w for r in base for w in re.findall(r"[a-z]+", r["input"]) if w in PALETTE})
+    word = re.compile(r"\b(" + "|".join(colours) + r")\b")
+    out: list[dict] = []
+    copy = 0
+    while len(out) < n:
+        names = dict(zip(colours, rng.sample(PALETTE, len(colours)) if copy else colours))
+        rename = lambda text: word.sub(lambda m: names[m.group(1)], text)  # noqa: E731
+        for r in base[: n - len(out)]:
+            out.append({"example_id": len(out), "input": rename(r["input"]), "expected": rename(r["expected"]),
+                        "predicted": rename(r["predicted"])})
+        copy += 1
+    return {**{k: v for k, v in doc.items() if k != "results"}, "results": out}
+
+
+def base_checkout(rev: str, into: Path) -> Path:
+    """The package as it was at ``rev`` (``git archive``), to run the previous approach from."""
+    tar = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "bwbench"], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=tar, check=True)
+    return into
+
+
+def run_score(args: list, cwd: Path = ROOT) -> tuple[float, str]:
+    """Wall seconds and stdout of ``python -m bwbench score ARGS`` run from ``cwd`` (whose ``bwbench`` it imports)."""
+    start = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "bwbench", "score", *map(str, args)], cwd=cwd, capture_output=True,
+                       text=True)
+    took = time.perf_counter() - start
+    if r.returncode:
+        raise SystemExit(f"bwbench score failed: {r.stderr}")
+    return took, r.stdout
+
+
+def cli(n: int, repeats: int, rev: str) -> None:
+    if not SEED_LORA.is_file():
+        raise SystemExit(f"{SEED_LORA} is not there: --cli needs ../shared/seed-reference")
+    doc = renamed_copies(json.loads(SEED_LORA.read_text()), n)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "lora-renamed.json"
+        path.write_text(json.dumps(doc, indent=2))
+        size = path.stat().st_size
+        old = base_checkout(rev, Path(tmp))
+        ways = {f"previous approach ({rev})": ([path, "--json"], old),
+                "one core (--jobs 1)": ([path, "--json", "--jobs", "1"], ROOT),
+                f"default ({len(os.sched_getaffinity(0))} cores)": ([path, "--json"], ROOT)}
+        times: dict[str, list[float]] = {k: [] for k in ways}
+        outputs = {}
+        for _ in range(repeats):  # taking turns, so that the machine's moods fall on all alike
+            for name, (args, cwd) in ways.items():
+                took, outputs[name] = run_score(args, cwd)
+                times[name].append(took)
+    if len(set(outputs.values())) != 1:
+        raise SystemExit("the JSON outputs differ")
+    print(f"bwbench score, the seed's results format, {n:,} predictions ({size / 1e6:.0f} MB), "
+          f"wall time with start-up, best of {repeats}; JSON outputs identical")
+    rates = {k: n / min(v) for k, v in times.items()}
+    prev, one = rates[next(iter(ways))], rates["one core (--jobs 1)"]
+    for name, rate in rates.items():
+        print(f"  {name}: {rate:,.0f} predictions/s ({min(times[name]):.2f} s); {rate / one:.2f}x one core, "
+              f"{rate / prev:.2f}x the previous approach; target 20,000/s: {rate / 20_000:.2f}x")
+
+
+def big_predictions(path: Path, mb: int) -> int:
+    """A bwbench-format predictions file of ``mb`` MB: a random model's run on data/standard, completions lengthened."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, "-m", "bwbench", "eval", "--model", "random", "--suite", ROOT / "data" / "standard",
+                        "--out", Path(tmp) / "run"], cwd=ROOT, check=True, capture_output=True)
+        lines = [json.loads(ln) for ln in (Path(tmp) / "run" / "predictions.jsonl").read_text().splitlines()]
+    chatter = "\n" + "Let me check that every block is where the goal wants it, one tower at a time. " * 50
+    for rec in lines:
+        rec["completion"] += chatter
+    text = [json.dumps(rec) + "\n" for rec in lines]
+    n = 0
+    with path.open("w") as fh:
+        while fh.tell() < mb * 1_000_000:
+            fh.write(text[n % len(text)])
+            n += 1
+    return n
+
+
+def max_rss(args: list, cwd: Path) -> tuple[float, float]:
+    """Maximum resident set size in MB of ``python -m bwbench score ARGS``, and its wall seconds."""
+    cmd = [sys.executable, "-m", "bwbench", "score", *map(str, args)]
+    start = time.perf_counter()
+    if shutil.which("time") and Path("/usr/bin/time").is_file():
+        r = subprocess.run(["/usr/bin/time", "-v", *cmd], cwd=cwd, capture_output=True, text=True)
+        took = time.perf_counter() - start
+        if r.returncode:
+            raise SystemExit(f"bwbench score failed: {r.stderr[-2000:]}")
+        kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
+        return kb / 1024, took
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    took = time.perf_counter() - start
+    if r.returncode:
+        raise SystemExit(f"bwbench score failed: {r.stderr[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if after <= before:
+        print("  (getrusage: an earlier child used more; this figure is a bound)")
+    return after / 1024, took
+
+
+def memory(mb: int, rev: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "predictions.jsonl"
+        n = big_predictions(path, mb)
+        print(f"bwbench score FILE --json --report R on {path.stat().st_size / 1e6:.0f} MB, {n:,} predictions "
+              f"(bwbench's JSONL format), maximum resident set size:")
+        old = base_checkout(rev, Path(tmp))
+        ways = {"default": ([path, "--json", "--report", Path(tmp) / "r1.txt"], ROOT),
+                "one process (--jobs 1)": ([path, "--json", "--report", Path(tmp) / "r2.txt", "--jobs", "1"], ROOT),
+                f"previous approach ({rev})": ([path, "--json", "--report", Path(tmp) / "r3.txt"], old)}
+        for name, (args, cwd) in ways.items():
+            rss, took = max_rss(args, cwd)
+            print(f"  {name}: {rss:,.0f} MB ({took:.1f} s; target under 300 MB: {'met' if rss < 300 else 'NOT met'})")
+        same = (Path(tmp) / "r1.txt").read_bytes() == (Path(tmp) / "r2.txt").read_bytes() == (Path(tmp) / "r3.txt").read_bytes()
+        print(f"  reports identical: {same}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--predictions", type=int, default=60_000, help="predictions scored end to end")
     ap.add_argument("--plans", type=int, default=300, help="plans validated by unified-planning")
     ap.add_argument("--repeats", type=int, default=7, help="repeats of each timing (the best is printed)")
+    ap.add_argument("--cli", action="store_true", help="time the bwbench score command instead (section 3)")
+    ap.add_argument("--cli-predictions", type=int, default=60_000, help="--cli: predictions in the file")
+    ap.add_argument("--cli-repeats", type=int, default=5, help="--cli: runs of each way (the best is printed)")
+    ap.add_argument("--memory", action="store_true", help="measure bwbench score's memory instead (section 4)")
+    ap.add_argument("--memory-mb", type=int, default=444, help="--memory: size of the predictions file")
+    ap.add_argument("--base", default=BASE, help="the commit whose bwbench score is the previous approach")
     args = ap.parse_args()
+    if args.cli or args.memory:
+        print(f"machine: {os.cpu_count()} cores, {len(os.sched_getaffinity(0))} usable")
+        if args.cli:
+            cli(args.cli_predictions, args.cli_repeats, args.base)
+        if args.memory:
+            memory(args.memory_mb, args.base)
+        return
     print(one_core())
     records = [json.loads(ln) for ln in (ROOT / "data" / "standard" / "test.jsonl").read_text().splitlines()]
     preds = completions(records, args.predictions)

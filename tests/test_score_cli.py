@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from bwbench.benchmark.predictions import PredictionSource
 from bwbench.benchmark.state import State
 from bwbench.benchmark.text import parse_input
 
@@ -131,3 +132,109 @@ def test_bad_options_and_missing_files(tmp_path):
     (tmp_path / "empty.jsonl").write_text("\n\n")
     r = bwbench("score", tmp_path / "empty.jsonl")
     assert r.returncode == 2 and "empty" in r.stderr
+
+
+PLAN = "Plan:\nstep 1: pick-up blue\nstep 2: stack blue on-top-of red"
+SEED_INPUT = "Init state:\n<red>\n<blue>\n\nGoal state:\n<blue on red>"
+
+
+def _completion(i: int, filler: str = "") -> str:
+    """Valid, longer than optimal, not executable, cut off, or chatter, in turn."""
+    return (PLAN, PLAN + "\nstep 3: pick-up blue\nstep 4: stack blue on-top-of red",
+            "Plan:\nstep 1: stack blue on-top-of red", PLAN[:-8], "no idea")[i % 5] + filler
+
+
+def _write_jsonl(path, n: int, filler: str = "") -> None:
+    with path.open("w") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"id": f"p{i}", "init": [["red"], ["blue"]], "goal": [["red", "blue"]], "output": PLAN,
+                                 "completion": _completion(i, filler)}) + "\n")
+
+
+def _write_document(path, n: int, filler: str = "") -> None:
+    with path.open("w") as fh:
+        fh.write('{\n  "run_name": "r",\n  "results": [\n')
+        for i in range(n):
+            element = {"example_id": i, "input": SEED_INPUT, "expected": PLAN, "predicted": _completion(i, filler)}
+            fh.write(("" if i == 0 else ",\n") + "    " + json.dumps(element, indent=2).replace("\n", "\n    "))
+        fh.write('\n  ],\n  "metrics": {"exact_match": 0.2}\n}\n')
+
+
+def _limited(limit_mb: int):
+    """For preexec_fn: the child may map at most ``limit_mb`` MiB of address space."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (limit_mb << 20, limit_mb << 20))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("write", [_write_jsonl, _write_document])
+def test_a_file_larger_than_the_memory_allowed_is_scored_record_by_record(tmp_path, write):
+    """72 MB of predictions (each completion 1 MiB of chatter) scored, report included, in 160 MiB of address
+    space: the command takes about 60 MiB itself, so the file is never held whole, nor its text, nor its records."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.jsonl"
+    write(path, 70, "\n" + "The blocks are all where they should be now. " * 23_000)
+    assert path.stat().st_size > 69 << 20
+    r = subprocess.run([sys.executable, "-m", "bwbench", "score", path, "--json", "--report", tmp_path / "r.txt"],
+                       capture_output=True, text=True, preexec_fn=_limited(160))
+    assert r.returncode == 0, r.stderr[-2000:]
+    got = json.loads(r.stdout)["overall"]
+    assert got["n"] == 70 and got["count"]["valid"] == 28 and got["count"]["optimal"] == 14
+    report = (tmp_path / "r.txt").read_text()
+    assert "NOT VALID: 42 of 70" in report and "VALID BUT LONGER THAN OPTIMAL: 14 of 70" in report
+    assert report.count(" … (1,035,") == 56  # the length of each completion listed, as the report gives it
+
+
+@pytest.mark.parametrize("write", [_write_jsonl, _write_document])
+def test_any_number_of_jobs_gives_the_same_figures_and_report(tmp_path, write):
+    """Chunks judged by worker processes are tallied in file order: the output is the same to the byte."""
+    path = tmp_path / "p.json"
+    write(path, 1300)  # several chunks
+    outputs = []
+    for jobs in ("1", "2", "3"):
+        r = bwbench("score", path, "--json", "--by", "blocks", "--report", tmp_path / f"r{jobs}.txt", "--jobs", jobs)
+        assert r.returncode == 0, r.stderr
+        outputs.append((r.stdout, (tmp_path / f"r{jobs}.txt").read_bytes()))
+    assert outputs[0] == outputs[1] == outputs[2]
+    got = json.loads(outputs[0][0])["overall"]
+    assert got["n"] == 1300 and got["count"]["valid"] == 520 and got["count"]["exact"] == 260
+    assert b"NOT VALID: 780 of 1300" in outputs[0][1]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_errors_in_a_long_document_name_their_line(tmp_path, jobs):
+    """The seed's document read block by block still says on which line each bad element starts, and the first
+    error in the file is the one reported, whichever process found it."""
+    path = tmp_path / "p.json"
+    _write_document(path, 3000, "\n" + "chatter " * 100)  # about 4 MB: several blocks and chunks
+    text = path.read_text()
+    lines = text.split("\n")
+    starts = [k + 1 for k, ln in enumerate(lines) if ln.startswith('    {')]
+    assert len(starts) == 3000
+    source = PredictionSource(path)
+    assert [(e.index, e.line) for e in source.entries()] == list(enumerate(starts))
+    assert source.meta == {"run_name": "r", "metrics": {"exact_match": 0.2}}  # before and after the results
+    at = text.index('"predicted"', text.index('"example_id": 2400,'))
+    broken = text[:at] + '"answer"' + text[at + len('"predicted"'):]  # no prediction in element 2400
+    broken = broken.replace('"example_id": 2700,', '"example_id": 2700, ]', 1)  # and a syntax error after it
+    path.write_text(broken)
+    r = bwbench("score", path, "--jobs", jobs)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {path}:{starts[2400]} (results[2400]):"), r.stderr
+    assert "a result needs 'input', 'expected' and 'predicted'" in r.stderr
+    path.write_text(text.replace('"example_id": 2700,', '"example_id": 2700, ]', 1))
+    r = bwbench("score", path, "--jobs", jobs)
+    try:
+        json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        where, message = f"{path}:{exc.lineno}", f"({exc.msg}, column {exc.colno})"
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {where}:") and message in r.stderr, r.stderr
+    path.write_text(text[: len(text) // 2])
+    r = bwbench("score", path, "--jobs", jobs)
+    try:
+        json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        where, message = f"{path}:{exc.lineno}", f"({exc.msg}, column {exc.colno})"
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {where}:") and message in r.stderr, r.stderr

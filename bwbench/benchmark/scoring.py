@@ -16,6 +16,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import signal
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _start_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it stops the workers
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
