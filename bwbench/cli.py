@@ -102,18 +102,18 @@ def _command() -> str:
 def generate(
     level: Optional[str] = typer.Option(None, "--level", help="One level, e.g. L3 (Lk = optimal plans of 2k steps)."),
     levels: Optional[str] = typer.Option(None, "--levels", help="Several levels, e.g. L1,L2,L3."),
-    n: int = typer.Option(100, "--n", min=0, help="Test problems per level (each with exactly one optimal plan)."),
-    train: int = typer.Option(0, "--train", min=0, help="Training problems per level (disjoint from test)."),
-    blocks: str = typer.Option("4-6", "--blocks", help="Block counts, e.g. 6 or 4-6; problems are spread evenly over them."),
+    n: Optional[int] = typer.Option(None, "--n", min=0, help="Test problems per level, each with exactly one optimal plan (default 100)."),
+    train: Optional[int] = typer.Option(None, "--train", min=0, help="Training problems per level, disjoint from test (default 0)."),
+    blocks: Optional[str] = typer.Option(None, "--blocks", help="Block counts, e.g. 6 or 4-6 (default); problems are spread evenly over them."),
     max_towers: Optional[int] = typer.Option(None, "--max-towers", min=1, help="At most this many towers in any state."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same arguments give byte-identical files."),
     colors: Optional[str] = typer.Option(None, "--colors", help="Comma-separated block names (default: the seed's 7 colours)."),
-    preset: Optional[str] = typer.Option(None, "--preset", help="A predefined suite: paper (Table 1 exactly) or standard."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="A predefined suite: paper (Table 1 exactly) or standard. It fixes the levels, block counts and problem counts, so --level(s), --n, --train and --blocks are refused with it; the other options apply."),
     planner: str = typer.Option("bwbench", "--planner", help="Planner for gold plans: bwbench, pyperplan or fast-downward."),
     disjoint_renaming: bool = typer.Option(False, "--disjoint-renaming", help="Also keep train and test apart up to renaming of colours."),
     suite: Optional[str] = typer.Option(None, "--suite", help="Suite name, used in ids (default: the preset, or 'custom')."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (default: ./<suite>)."),
-    pddl: Optional[Path] = typer.Option(None, "--pddl", help="Also write every problem as DIR/<id>.pddl."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Suite directory (default: ./<suite>); an earlier generated suite there is replaced whole (its dataset card rewritten), any other non-empty directory refused."),
+    pddl: Optional[Path] = typer.Option(None, "--pddl", help="Also write every problem as DIR/<id>.pddl (DIR may be inside --out)."),
     jobs: int = typer.Option(1, "--jobs", min=1, help="Worker processes (cells run in parallel; output is the same)."),
 ) -> None:
     """Generate a benchmark suite: JSONL per split plus manifest.json."""
@@ -129,27 +129,14 @@ def generate(
             raise BwbenchError(f"colours must be distinct single words (not 'table'): {', '.join(bad) or 'duplicates'}", "--colors")
     if planner not in PLANNERS:
         raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
-    if preset is not None:
-        if preset not in g.PRESETS:
-            raise BwbenchError(f"unknown preset {preset!r}; choose one of: {', '.join(g.PRESETS)}", "--preset")
-        if level or levels:
-            raise BwbenchError("a preset fixes the levels; drop --level/--levels", "--preset")
-        cells = g.PRESETS[preset][1]()
-    else:
-        lv = g.parse_levels(level, levels) or [3]
-        try:
-            bl = g.parse_blocks(blocks)
-        except ValueError as exc:
-            raise BwbenchError(str(exc), "--blocks") from None
-        cells = g.spread(lv, bl, n, "test") + g.spread(lv, bl, train, "train")
-    if not cells:
-        raise BwbenchError("nothing to generate: --n and --train are both 0", "--n")
+    cells = g.suite_cells(preset, level, levels, n, train, blocks)
     name = suite or preset or "custom"
     cfg = g.GenerateConfig(
         suite=name, cells=tuple(cells), seed=seed, colors=palette, max_towers=max_towers,
         planner=planner, disjoint_renaming=disjoint_renaming, preset=preset,
     )
     target = out_dir or Path(name)
+    g.check_out(target)  # before the work, not after it
     total = sum(c.count for c in cells)
     start = time.perf_counter()
     with _progress() as bar:
