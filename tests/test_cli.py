@@ -69,4 +69,4 @@ def test_bad_files_name_file_and_line(tmp_path):
 def test_help_has_examples():
     for cmd in ("generate", "solve", "audit", "score", "eval"):
         r = bwbench(cmd, "--help")
-        assert r.returncode == 0 and "Example (" in r.stdout and re.search(rf"bwbench {cmd}\s", r.stdout)
+        assert r.returncode == 0 and "Example" in r.stdout and re.search(rf"bwbench {cmd}\s", r.stdout)
