@@ -157,7 +157,7 @@ def _judge_all(source: PredictionSource, args: tuple, take: Callable[[tuple], No
         # judges a chunk itself whenever the workers have enough queued; it waits for a worker only when that
         # worker's chunk holds back more chunks than a few per job (their rows are small).
         pending: deque = deque()
-        queued = 2 * (pool.jobs - 1)
+        queued = 4 * (pool.jobs - 1)  # chunks a worker has waiting: enough that it never runs dry meanwhile
         chunks = source.chunks()
         failed = None
         while True:
