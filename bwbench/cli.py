@@ -367,14 +367,15 @@ def eval_(
     suite: Path = typer.Option(..., "--suite", help="A suite directory (uses <split>.jsonl) or any dataset file, ours or the seed's."),
     split: str = typer.Option("test", "--split", help="Which split of a suite directory."),
     level: Optional[str] = typer.Option(None, "--level", help="Only this true level, e.g. L3 (from the optimal plan length)."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N problems."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: results/<model>-<suite>-<split>[-<level>]). Re-running resumes."),
+    levels: Optional[str] = typer.Option(None, "--levels", help="Only these true levels, e.g. L1,L2."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N problems; the same command without it later extends the same run, keeping what was done."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: results/<model>-<suite>-<split>[-<levels>]). Re-running resumes; one bwbench eval at a time writes it."),
     template: str = typer.Option("seed", "--template", help="Prompt: seed (\\[INST] ... \\[/INST], the fine-tuned models' form), chat (the model's chat template), plain, or PlanBench's exact prompts: planbench (zero-shot) or planbench-1shot."),
     shots: int = typer.Option(0, "--shots", min=0, help="Few-shot examples from the suite's train split (never its test split)."),
     shots_from: Optional[Path] = typer.Option(None, "--shots-from", help="Take few-shot examples from this file instead."),
-    samples: int = typer.Option(1, "--samples", min=1, help="Completions per problem; with more than one, pass@1 and pass@k are reported."),
-    temperature: float = typer.Option(0.0, "--temperature", min=0.0, help="0 is greedy (deterministic)."),
-    max_new_tokens: Optional[int] = typer.Option(None, "--max-new-tokens", min=1, help="Default: sized from the longest optimal plan."),
+    samples: int = typer.Option(1, "--samples", min=1, help="Completions per problem; with more than one, pass@1 and pass@k are reported. Models (hf, bwbench-tiny, vllm, openai) need --temperature above 0 for it; planner repeats its plan, random draws a new walk per sample."),
+    temperature: float = typer.Option(0.0, "--temperature", min=0.0, help="0 is greedy (deterministic); above 0, sampling, seeded per problem and sample by --seed."),
+    max_new_tokens: Optional[int] = typer.Option(None, "--max-new-tokens", min=1, help="Default: sized from the longest optimal plan of the split at the chosen levels, whatever --limit."),
     seed: int = typer.Option(0, "--seed", help="Seed for sampling and for choosing few-shot examples."),
     batch_size: int = typer.Option(8, "--batch-size", min=1, help="Problems per batch (a kill loses at most one batch)."),
     lora: Optional[Path] = typer.Option(None, "--lora", help="hf/vllm: a peft LoRA adapter directory."),
@@ -395,7 +396,7 @@ def eval_(
     from . import adapters
     from . import evaluate as ev
     from .adapters.base import GenerationConfig
-    from .benchmark.generate import parse_level
+    from .benchmark.generate import parse_levels
     from .prompts import TEMPLATES, PromptConfig
 
     scheme, _ = adapters.parse_spec(model)
@@ -403,25 +404,24 @@ def eval_(
         raise BwbenchError(f"unknown template {template!r}; choose one of: {', '.join(TEMPLATES)}", "--template")
     if backend not in ("local", "modal"):
         raise BwbenchError(f"unknown backend {backend!r}; choose local or modal", "--backend")
-    try:
-        lvl = parse_level(level) if level else None
-    except ValueError as exc:
-        raise BwbenchError(str(exc), "--level") from None
+    lvls = ev.level_set(parse_levels(level, levels))
     options = {
         "lora": str(lora) if lora else None, "revision": revision, "dtype": dtype, "device": device,
         "trust_remote_code": trust_remote_code, "api": api, "served_model": served_model,
         "concurrency": concurrency, "timeout": timeout, "retries": retries,
     }
     options = adapters.options_for(scheme, options, backend)
-    view = ev.load_suite(suite, split, lvl, limit)
-    budget, stop = ev.default_generation(template, view.tasks)
+    view = ev.load_suite(suite, split, lvls, limit)
+    budget, stop = ev.default_generation(template, view.all_tasks)
     gen = GenerationConfig(max_new_tokens=max_new_tokens or budget, temperature=temperature, samples=samples,
                            seed=seed, stop=stop)
+    adapters.check_generation(scheme, gen)
     name = re.sub(r"[^\w.-]+", "_", model.split(":", 1)[-1].rstrip("/").split("/")[-1] or scheme)
     who = scheme if name == scheme else f"{scheme}-{name}"
-    target = out_dir or Path("results") / f"{who}-{view.name}-{split}{'-L' + str(lvl) if lvl else ''}"
+    level_part = "".join(f"-L{k}" for k in lvls or ())
+    target = out_dir or Path("results") / f"{who}-{view.name}-{split}{level_part}"
     config = ev.EvalConfig(
-        model=model, suite=str(suite), out=target, split=split, level=lvl, limit=limit,
+        model=model, suite=str(suite), out=target, split=split, levels=lvls, limit=limit,
         prompt=PromptConfig(template, shots, seed), generation=gen, batch_size=batch_size,
         single_step=single_step and scheme in ("hf", "bwbench-tiny"), shots_from=str(shots_from) if shots_from else None,
         model_options={k: v for k, v in options.items() if v is not None},
@@ -437,13 +437,18 @@ def eval_(
     with _progress(TextColumn("{task.fields[valid]}")) as bar:
         task = bar.add_task(f"{model} on {view.name}", total=len(view.tasks), valid="")
 
+        said = []
+
         def show(p: ev.Progress) -> None:
+            if p.resumed and not said:
+                said.append(True)
+                err.print(f"resuming {target}: {p.done:,} of {p.total:,} problems already done", highlight=False, soft_wrap=True)
             bar.update(task, total=p.total, completed=p.done, valid=f"valid {100 * p.valid_rate:.1f}%" if p.judged else "")
 
         results = ev.run(config, adapter, on_progress=show, suite=view)
     secs = time.perf_counter() - start
     overall = results["metrics"]["overall"]
-    out.print(f"{model} on {view.name} ({split}{', L' + str(lvl) if lvl else ''}): {results['n_examples']:,} problems "
+    out.print(f"{model} on {view.name} ({split}{', ' + ev.level_name(lvls) if lvls else ''}): {results['n_examples']:,} problems "
               f"in {secs:.1f}s → {target}", highlight=False)
     line = "  ".join(f"{k} {100 * overall[k]:.1f}%" for k in ("valid", "optimal", "exact", "single_step") if overall.get(k) is not None)
     out.print(line, highlight=False)
