@@ -208,7 +208,7 @@ def audit(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object of counts instead of a table."),
 ) -> None:
     """Check datasets: invalid or suboptimal gold plans, solved problems, duplicates, leaks, true levels."""
-    from .benchmark.audit import KEYS
+    from .benchmark.audit import LABELS
     from .benchmark.audit import audit as run_audit
 
     with _progress() as bar:
@@ -218,19 +218,12 @@ def audit(
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
-    labels = {
-        "n": "lines", "invalid_gold": "gold plan invalid", "suboptimal_gold": "gold plan longer than optimal",
-        "solved_at_start": "solved at start", "duplicates": "repeats an earlier line's problem",
-        "nonunique_optimal": "test problem with several optimal plans",
-        "train_test_overlap": "test problem also in train",
-        "train_test_overlap_renamed": "… up to renaming of colours",
-    }
     table = Table(title="bwbench audit", title_justify="left")
     table.add_column("check")
     for f in data["files"]:
         table.add_column(f"{Path(f['path']).name}\n({f['split'] or 'no split'})", justify="right")
-    for k in KEYS:
-        table.add_row(labels[k], *(str(f[k]) for f in data["files"]))
+    for k, label in LABELS.items():
+        table.add_row(label, *(str(f[k]) for f in data["files"]))
     table.add_row("true levels", *(" ".join(f"{l}:{c}" for l, c in f["levels"].items()) for f in data["files"]))
     table.add_row("claimed levels", *(" ".join(f"{l}:{c}" for l, c in f["claimed_levels"].items()) for f in data["files"]))
     out.print(table)
@@ -531,12 +524,12 @@ def train(
 @app.command(epilog=_examples("bwbench leaderboard results/*/results.json --out leaderboards/mine.md --reference paper"))
 def leaderboard(
     results: List[Path] = typer.Argument(..., help="results.json files written by bwbench eval."),
-    out_file: Path = typer.Option(..., "--out", help="Markdown file to write (atomically)."),
+    out_file: Path = typer.Option(..., "--out", help="Markdown file to write (with --plot's picture: both or neither)."),
     title: str = typer.Option("bwbench leaderboard", "--title", help="The page's heading."),
     reference: Optional[str] = typer.Option(None, "--reference", help="paper: add the paper's reported L3 figures in a section of their own."),
     plot_file: Optional[Path] = typer.Option(None, "--plot", help="Also draw valid rate by level per model (PNG, needs matplotlib), embedded in the page."),
 ) -> None:
-    """One table per suite (by its sha256), ranked by L3 valid; reports what it leaves out and why."""
+    """One table per set of problems (suite sha256, split, level, limit), ranked by L3 valid; says what it leaves out and why."""
     from . import leaderboard as lb
 
     if reference is not None and reference not in lb.REFERENCES:
@@ -547,7 +540,7 @@ def leaderboard(
     command = _command()
     lb.write(board, out_file, command, title, reference, plot_file)
     for f, why in sorted(board.skipped):
-        err.print(f"[yellow]left out[/] {f}: {why}", highlight=False)
+        err.print(f"[yellow]left out[/] {f}: {why}", highlight=False, soft_wrap=True)
     rows = sum(len(r) for r in board.tables.values())
     out.print(f"{rows} runs in {len(board.tables)} table(s) → {out_file}", highlight=False)
 
