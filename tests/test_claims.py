@@ -54,6 +54,7 @@ def test_a_dataset_claiming_a_wrong_optimal_len_is_refused_by_eval(tmp_path):
 @pytest.mark.parametrize("claim, message", [
     ({"n_optimal_plans": 2}, "claims n_optimal_plans 2, but it has 1 optimal plans"),
     ({"level": 3}, "claims level 3, but its optimal plan has 2 steps (level 1)"),
+    ({"n_blocks": 3}, "claims n_blocks 3, but its problem has 2 blocks"),
     ({"optimal_len": "2"}, "optimal_len must be a whole number, not '2'"),
     ({"optimal_len": True}, "optimal_len must be a whole number, not True"),
     ({"level": -1}, "level must be a whole number, not -1"),

@@ -5,7 +5,7 @@ solved, has the file seen this problem before, does it have one optimal plan
 or several; across files: do test problems also occur in training files,
 exactly or up to renaming of colours. Nothing is assumed from the file's own
 claims: the true level is computed, and a line whose ``optimal_len``,
-``n_optimal_plans`` or ``level`` is wrong is counted (``wrong_claims``) rather
+``n_optimal_plans``, ``level`` or ``n_blocks`` is wrong is counted (``wrong_claims``) rather
 than refused as other commands refuse it, so that one audit finds them all. A
 line that is not a problem at all (bad JSON, an ``input`` text stating another
 problem than its ``init``/``goal``, block names no plan can name, a claim that
@@ -31,7 +31,7 @@ LABELS = {
     "nonunique_optimal": "test problem with several optimal plans",
     "train_test_overlap": "test problem also in train",
     "train_test_overlap_renamed": "… up to renaming of colours",
-    "wrong_claims": "claims a wrong optimal_len, n_optimal_plans or level",
+    "wrong_claims": "claims a wrong optimal_len, n_optimal_plans, level or n_blocks",
 }
 """What the audit counts, and how a table names each count."""
 KEYS = tuple(LABELS)

@@ -32,7 +32,7 @@ from .text import NLStep, check_names, parse_plan, parse_problem, render_towers,
 from .vocab import Vocabulary, vocabulary_of
 
 SPLITS = ("train", "test", "validation")
-CLAIMS = ("optimal_len", "n_optimal_plans", "level")
+CLAIMS = ("optimal_len", "n_optimal_plans", "level", "n_blocks")
 """The numbers a record may state about its problem, each checked against the planner."""
 
 
@@ -51,6 +51,8 @@ class WrongClaim:
             return f"claims optimal_len {self.claimed}, but its optimal plan has {self.true} steps"
         if self.field == "n_optimal_plans":
             return f"claims n_optimal_plans {self.claimed}, but it has {self.true} optimal plans"
+        if self.field == "n_blocks":
+            return f"claims n_blocks {self.claimed}, but its problem has {self.true} blocks"
         return f"claims level {self.claimed}, but its optimal plan has {self.optimal_len} steps (level {self.true})"
 
 
@@ -189,7 +191,7 @@ def to_example(path: Path, lineno: int, record: dict, where: str, split: str | N
         length, count = _optimal(init, goal)
     except ValueError as exc:  # no plan, or a partial goal too large for the exact search
         raise BwbenchError(str(exc), where) from None
-    wrong = wrong_claims(record, length, count, where)
+    wrong = wrong_claims(record, length, count, where, len(init.blocks))
     if wrong and refuse_wrong_claims:
         raise BwbenchError(wrong[0].message, where)
     own = record.get("split")
@@ -207,10 +209,10 @@ def _check_names(blocks: frozenset[str]) -> None:
     check_names(blocks)
 
 
-def wrong_claims(record: dict, length: int, count: int, where: str) -> tuple[WrongClaim, ...]:
-    """The record's claims (:data:`CLAIMS`) that the planner's ``length`` and ``count`` contradict;
-    ``BwbenchError`` naming ``where`` for a claim that is not a count at all."""
-    true = {"optimal_len": length, "n_optimal_plans": count, "level": level_of(length)}
+def wrong_claims(record: dict, length: int, count: int, where: str, blocks: int) -> tuple[WrongClaim, ...]:
+    """The record's claims (:data:`CLAIMS`) that the planner's ``length`` and ``count``, or the problem's
+    number of ``blocks``, contradict; ``BwbenchError`` naming ``where`` for a claim that is not a count at all."""
+    true = {"optimal_len": length, "n_optimal_plans": count, "level": level_of(length), "n_blocks": blocks}
     wrong = []
     for field in CLAIMS:
         if field not in record or record[field] is None:
