@@ -119,14 +119,8 @@ def generate(
     """Generate a benchmark suite: JSONL per split plus manifest.json."""
     from .benchmark import generate as g
     from .benchmark.planner import PLANNERS
-    from .benchmark.text import SEED_PALETTE
 
-    palette = SEED_PALETTE
-    if colors is not None:
-        palette = tuple(c.strip() for c in colors.split(",") if c.strip())
-        bad = [c for c in palette if not c.replace("-", "").replace("_", "").isalnum() or c == "table"]
-        if bad or len(set(palette)) != len(palette):
-            raise BwbenchError(f"colours must be distinct single words (not 'table'): {', '.join(bad) or 'duplicates'}", "--colors")
+    palette = g.parse_colors(colors)
     if planner not in PLANNERS:
         raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
     cells = g.suite_cells(preset, level, levels, n, train, blocks)

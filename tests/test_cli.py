@@ -1,12 +1,16 @@
 """The command line as users run it: real subprocesses, exit codes, one-line errors."""
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+
+STANDARD = Path(__file__).resolve().parents[1] / "data" / "standard"
 
 
 def bwbench(*args, cwd=None, env=None):
@@ -38,6 +42,14 @@ def test_generate_solve_audit(tmp_path):
         (["generate", "--blocks", "8"], "--colors"),
         (["generate", "--preset", "papr"], "--preset"),
         (["generate", "--planner", "ff"], "--planner"),
+        (["generate", "--level", "L1", "--levels", "L1,L2"], "--levels"),
+        # names a plan could not name back, which every reader refuses: never written in the first place
+        (["generate", "--level", "L1", "--blocks", "2", "--colors", "red,-a"], "--colors"),
+        (["generate", "--level", "L1", "--blocks", "2", "--colors", "Red,red"], "--colors"),
+        (["generate", "--level", "L1", "--blocks", "2", "--colors", "red blue,green"], "--colors"),
+        (["generate", "--level", "L1", "--blocks", "2", "--colors", "red,red"], "--colors"),
+        (["eval", "--model", "planner", "--suite", STANDARD, "--level", "L1", "--levels", "L1,L2"], "--levels"),
+        (["export", "lm-eval", "--suite", STANDARD, "--level", "L1", "--levels", "L1,L2"], "--levels"),
     ],
 )
 def test_bad_options_are_one_line_errors(tmp_path, args, where):

@@ -29,7 +29,7 @@ from ..fileio import replace_dir, write_all
 from .canon import problem_key, shape_key
 from .planner import decode, distance_and_count, first_optimal_moves, get_planner, moves_to_actions
 from .state import State
-from .text import INSTRUCTION, SEED_PALETTE, render_input, render_plan
+from .text import INSTRUCTION, SEED_PALETTE, check_names, render_input, render_plan
 from .validate import simulate
 
 SPLITS = ("test", "train")
@@ -142,6 +142,22 @@ DEFAULT_N = 100
 DEFAULT_TRAIN = 0
 DEFAULT_BLOCKS = "4-6"
 PRESET_FIXES = ("--level", "--levels", "--n", "--train", "--blocks")  # what a preset decides itself
+
+
+def parse_colors(text: str | None) -> tuple[str, ...]:
+    """The block names of ``--colors`` (default: the seed's palette): distinct, and names a plan can name back
+    (:func:`.text.check_names`, the rule every dataset is read with); ``BwbenchError`` naming the option."""
+    if text is None:
+        return SEED_PALETTE
+    palette = tuple(c.strip() for c in text.split(",") if c.strip())
+    if len(set(palette)) != len(palette):
+        raise BwbenchError(f"colours must be distinct: {', '.join(sorted({c for c in palette if palette.count(c) > 1}))}",
+                           "--colors")
+    try:
+        check_names(palette)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), "--colors") from None
+    return palette
 
 
 def suite_cells(preset: str | None = None, level: str | None = None, levels: str | None = None,
