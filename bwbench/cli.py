@@ -235,11 +235,12 @@ def score(
     results_dir: Optional[Path] = typer.Option(None, "--results-dir", help="PlanBench files: write each one's results.json to DIR/<suite>-<engine>-<prompt>/results.json."),
     suite: Optional[Path] = typer.Option(None, "--suite", help="The dataset the predictions are for (checked problem by problem): needed with --results, and for PlanBench's files (e.g. data/planbench-bw)."),
     model_name: Optional[str] = typer.Option(None, "--model", help="With --results: the name the leaderboard shows."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", min=1, help="Processes judging in parallel (default: one per core when the files hold 4 MB or more, else one). The output is the same with any number."),
 ) -> None:
     """Judge model plans by simulating them: exact match, valid, optimal, and why each failure failed."""
-    from .benchmark.predictions import judge_all, read_predictions
-    from .benchmark.report import render_report
-    from .benchmark.score import GROUPS, aggregate
+    from .benchmark.report import ReportSpool
+    from .benchmark.score import GROUPS
+    from .benchmark.scoring import default_jobs, score_file, workers
     from .fileio import atomic_write
     from .interop.planbench_results import looks_like_results
 
@@ -255,26 +256,27 @@ def score(
         raise BwbenchError("--results-dir is for PlanBench results files; use --results OUT.json", "--results-dir")
     if results_file is not None and (suite is None or not model_name or len(files) != 1):
         raise BwbenchError("--results takes one predictions FILE, with --suite and --model", "--results")
-    with _progress() as bar:
+    keep = results_file is not None  # --results compares the predictions with the suite's problems
+    spool = ReportSpool() if report is not None else None
+    # Workers start before the progress bar's thread; each file is read, judged and tallied record by record.
+    with workers(1 if keep else jobs or default_jobs(files)) as pool, _progress() as bar:
         for path in files:
-            pfile = read_predictions(path)
-            task = bar.add_task(f"judging {path.name}", total=len(pfile.predictions))
-            judgements = judge_all(pfile.predictions, progress=lambda k: bar.advance(task, k))
-            scored.append((pfile, judgements, aggregate(judgements, by=(by,))))
+            task = bar.add_task(f"judging {path.name}", total=None)
+            scored.append(score_file(path, (by,), pool, spool, keep, progress=lambda k: bar.advance(task, k)))
     if results_file is not None:
         from .evaluate import rescored_results
 
-        record = rescored_results(scored[0][0], scored[0][1], str(suite), model_name)
+        record = rescored_results(scored[0].prediction_file(), scored[0].judgements, str(suite), model_name)
         atomic_write(results_file, (json.dumps(record, indent=2) + "\n").encode())
-    if report is not None:
-        text = "\n\n".join(render_report(p, j, c) for p, j, c in scored)
-        atomic_write(report, text.encode("utf-8"))
+    if spool is not None:
+        spool.write(report)
+        spool.close()
     if as_json:
-        objs = [{"file": p.path, "format": p.format, **card.to_json()} for p, _, card in scored]
+        objs = [{"file": s.path, "format": s.format, **s.card.to_json()} for s in scored]
         sys.stdout.write(json.dumps(objs[0] if len(objs) == 1 else {"files": objs}, indent=2) + "\n")
         return
-    for pfile, _, card in scored:
-        out.print(_score_table(pfile, card, by))
+    for s in scored:
+        out.print(_score_table(s, by))
 
 
 def _score_planbench(files: List[Path], suite: Optional[Path], as_json: bool, report: Optional[Path],
@@ -323,9 +325,11 @@ def _planbench_table(scores) -> Table:
     return table
 
 
-def _score_table(pfile, card, by: str) -> Table:
+def _score_table(scored, by: str) -> Table:
+    """A scored file (:class:`bwbench.benchmark.scoring.ScoredFile`) as a table: metrics by group, with intervals."""
+    card = scored.card
     groups = card.groups[by]
-    table = Table(title=f"{pfile.path}: {card.overall.n:,} predictions ({pfile.format})", title_justify="left")
+    table = Table(title=f"{scored.path}: {card.overall.n:,} predictions ({scored.format})", title_justify="left")
     table.add_column("metric")
     table.add_column("overall", justify="right")
     for key in groups:
@@ -342,7 +346,7 @@ def _score_table(pfile, card, by: str) -> Table:
             lo, hi = t.ci(m.kind)
             cells.append(f"{100 * t.value:.1f}%\n[dim]{100 * lo:.1f}–{100 * hi:.1f}[/]")
         table.add_row(m.label, *cells)
-    claimed = pfile.meta.get("metrics")
+    claimed = scored.meta.get("metrics")
     if isinstance(claimed, dict):
         table.caption = "the file's own figures: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in claimed.items())
     return table
