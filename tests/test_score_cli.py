@@ -225,17 +225,10 @@ def test_errors_in_a_long_document_name_their_line(tmp_path, jobs):
     r = bwbench("score", path, "--jobs", jobs)
     assert r.returncode == 2 and r.stderr.startswith(f"error: {path}:{starts[2400]} (results[2400]):"), r.stderr
     assert "a result needs 'input', 'expected' and 'predicted'" in r.stderr
-    path.write_text(text.replace('"example_id": 2700,', '"example_id": 2700, ]', 1))
-    r = bwbench("score", path, "--jobs", jobs)
-    try:
-        json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        where, message = f"{path}:{exc.lineno}", f"({exc.msg}, column {exc.colno})"
-    assert r.returncode == 2 and r.stderr.startswith(f"error: {where}:") and message in r.stderr, r.stderr
-    path.write_text(text[: len(text) // 2])
-    r = bwbench("score", path, "--jobs", jobs)
-    try:
-        json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        where, message = f"{path}:{exc.lineno}", f"({exc.msg}, column {exc.colno})"
-    assert r.returncode == 2 and r.stderr.startswith(f"error: {where}:") and message in r.stderr, r.stderr
+    for bad in (text.replace('"example_id": 2700,', '"example_id": 2700, ]', 1), text[: len(text) // 2]):
+        path.write_text(bad)  # a syntax error, then a document cut off: where json itself says it is
+        with pytest.raises(json.JSONDecodeError) as exc:
+            json.loads(bad)
+        r = bwbench("score", path, "--jobs", jobs)
+        where, message = f"{path}:{exc.value.lineno}", f"({exc.value.msg}, column {exc.value.colno})"
+        assert r.returncode == 2 and r.stderr.startswith(f"error: {where}:") and message in r.stderr, r.stderr

@@ -28,7 +28,7 @@ from typing import BinaryIO, Callable, Iterator, NamedTuple
 from ..errors import BwbenchError
 from .goal import Goal
 from .judge import Judgement, judge
-from .records import json_object, to_example
+from .records import json_line, to_example
 from .state import State
 from .text import render_plan
 from .vocab import Vocabulary
@@ -161,13 +161,9 @@ def prediction_of(source_format: str, path: Path, entry: Entry) -> Prediction | 
         ident = f"{data['example_id']}" if "example_id" in data else str(index)
         return _prediction(path, index, data, where, ident)
     where = f"{path}:{lineno}"
-    try:
-        line = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BwbenchError("not UTF-8 text", where) from None
-    if not line.strip():
+    record = json_line(data, where)
+    if record is None:
         return None
-    record = json_object(line, where)
     kind = BWBENCH if "completion" in record else SEED_LINES if "predicted" in record else None
     if kind is None:
         raise BwbenchError("no 'completion' (the model's raw output): a dataset line, not a prediction?", where)

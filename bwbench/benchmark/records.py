@@ -127,13 +127,18 @@ def read_examples(path: str | Path, refuse_wrong_claims: bool = True) -> Iterato
     with fh:
         for lineno, raw in enumerate(fh, 1):
             where = f"{path}:{lineno}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise BwbenchError("not UTF-8 text", where) from None
-            if not line.strip():
-                continue
-            yield to_example(path, lineno, json_object(line, where), where, split, refuse_wrong_claims)
+            record = json_line(raw, where)
+            if record is not None:
+                yield to_example(path, lineno, record, where, split, refuse_wrong_claims)
+
+
+def json_line(raw: bytes, where: str) -> dict | None:
+    """One JSONL line's object, None for a blank line; ``BwbenchError`` naming ``where`` when it is not UTF-8 JSON."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BwbenchError("not UTF-8 text", where) from None
+    return json_object(line, where) if line.strip() else None
 
 
 def json_object(line: str, where: str) -> dict:
