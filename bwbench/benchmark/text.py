@@ -98,6 +98,7 @@ def render_plan(steps: Sequence[Action | NLStep]) -> str:
 
 
 _TOWER = re.compile(r"^<\s*([^<>]+?)\s*>$")
+_ON = re.compile(r"\s+on\s+")
 
 
 def parse_towers(lines: Sequence[str]) -> list[Tower]:
@@ -105,18 +106,19 @@ def parse_towers(lines: Sequence[str]) -> list[Tower]:
     towers = []
     for line in lines:
         m = _TOWER.match(line.strip())
-        if not m:
-            raise ValueError(f"not a tower: {line.strip()!r}")
-        blocks = [b.strip() for b in re.split(r"\s+on\s+", m.group(1))]
-        if any(not b or " " in b for b in blocks):
+        blocks = _ON.split(m.group(1)) if m else ()
+        if not blocks or any(not b or " " in b for b in blocks):
             raise ValueError(f"not a tower: {line.strip()!r}")
         towers.append(tuple(reversed(blocks)))
     return towers
 
 
+_INPUT = re.compile(r"Init state:\s*\n(.*?)\n\s*Goal state:\s*\n(.*)", re.S)
+
+
 def parse_input(text: str) -> tuple[list[Tower], list[Tower]]:
     """The init and goal towers of a seed-format ``input`` (the rule line is optional)."""
-    m = re.search(r"Init state:\s*\n(.*?)\n\s*Goal state:\s*\n(.*)", text, re.S)
+    m = _INPUT.search(text)
     if not m:
         raise ValueError("no 'Init state:' followed by 'Goal state:'")
     init = parse_towers([ln for ln in m.group(1).splitlines() if ln.strip()])
