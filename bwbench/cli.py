@@ -229,13 +229,13 @@ def audit(
 def score(
     files: List[Path] = typer.Argument(..., help="Predictions: bwbench JSONL (a problem and a raw 'completion' per line), the seed's results JSON, or PlanBench's results files (all for the suite given by --suite)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (rates as fractions, 95% Wilson intervals) instead of a table."),
-    by: str = typer.Option("level", "--by", help="Break down by 'level' (the true level, from the optimal plan length) or 'blocks' (PlanBench files: both)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Break down by 'level' (default: the true level, from the optimal plan length) or 'blocks' (PlanBench files: both, always)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Also write a human-readable report: every failure with the judge's reason (PlanBench files: every disagreement with PlanBench, both readings)."),
     results_file: Optional[Path] = typer.Option(None, "--results", help="Also write a results.json (for bwbench leaderboard); needs --suite, and one FILE (and --model, but for a PlanBench file, named by its engine)."),
     results_dir: Optional[Path] = typer.Option(None, "--results-dir", help="PlanBench files: write each one's results.json to DIR/<suite>-<engine>-<prompt>/results.json."),
     suite: Optional[Path] = typer.Option(None, "--suite", help="The dataset the predictions are for (checked problem by problem): needed with --results, and for PlanBench's files (e.g. data/planbench-bw)."),
     model_name: Optional[str] = typer.Option(None, "--model", help="With --results: the name the leaderboard shows."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", min=1, help="Processes judging in parallel (default: one per core when the files hold 4 MB or more, else one). The output is the same with any number."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", min=1, help="Processes judging in parallel (default: one per core when the files hold 4 MB or more, else one). The output is the same with any number. Not with --results, nor for PlanBench files (one process)."),
 ) -> None:
     """Judge model plans by simulating them: exact match, valid, optimal, and why each failure failed."""
     from .benchmark.report import ReportSpool
@@ -248,14 +248,25 @@ def score(
     if any(kinds):
         if not all(kinds):
             raise BwbenchError("PlanBench results files and other predictions cannot be scored in one command", "FILE")
+        for given, option in ((by, "--by"), (jobs, "--jobs")):
+            if given is not None:
+                raise BwbenchError("does not apply to PlanBench results files (rescored in one process, "
+                                   "by level and by block count)", option)
         return _score_planbench(files, suite, as_json, report, results_file, results_dir, model_name)
     scored = []
+    by = by or "level"
     if by not in GROUPS:
         raise BwbenchError(f"unknown breakdown {by!r}; choose one of: {', '.join(GROUPS)}", "--by")
     if results_dir is not None:
         raise BwbenchError("--results-dir is for PlanBench results files; use --results OUT.json", "--results-dir")
     if results_file is not None and (suite is None or not model_name or len(files) != 1):
         raise BwbenchError("--results takes one predictions FILE, with --suite and --model", "--results")
+    for given, option in ((suite, "--suite"), (model_name, "--model")):
+        if given is not None and results_file is None:
+            raise BwbenchError("goes with --results (predictions are checked against a suite only to write one)", option)
+    if jobs is not None and results_file is not None:
+        raise BwbenchError("--results judges in one process (it keeps every prediction to match the suite's problems)",
+                           "--jobs")
     keep = results_file is not None  # --results compares the predictions with the suite's problems
     spool = ReportSpool() if report is not None else None
     # Workers start before the progress bar's thread; each file is read, judged and tallied record by record.

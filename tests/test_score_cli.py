@@ -3,6 +3,7 @@
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from bwbench.benchmark.text import parse_input
 from .conftest import SEED, need_shared, reference_optimal
 from .test_cli import bwbench
 
+ROOT = Path(__file__).resolve().parents[1]
 SEED_RUNS = ["lora_2025-11-17-09-14-09-9bf6.json", "full_2025-11-17-12-42-41-3911.json"]
 
 
@@ -132,6 +134,25 @@ def test_bad_options_and_missing_files(tmp_path):
     (tmp_path / "empty.jsonl").write_text("\n\n")
     r = bwbench("score", tmp_path / "empty.jsonl")
     assert r.returncode == 2 and "empty" in r.stderr
+
+
+@pytest.mark.parametrize("args, option", [
+    (["--suite", "data/standard"], "--suite"),  # checks nothing without --results: refused, not ignored
+    (["--model", "m"], "--model"),
+    (["--suite", "data/standard", "--model", "m", "--results", "r.json", "--jobs", "2"], "--jobs"),
+])
+def test_options_that_would_be_ignored_are_refused(tmp_path, args, option):
+    (tmp_path / "p.jsonl").write_text('{"init": [["red"]], "goal": [["red"]], "completion": ""}\n')
+    r = bwbench("score", tmp_path / "p.jsonl", *args, cwd=ROOT)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {option}:") and len(r.stderr.splitlines()) == 1, r.stderr
+    assert not (ROOT / "r.json").exists()
+
+
+@pytest.mark.parametrize("option, value", [("--jobs", "2"), ("--by", "blocks")])
+def test_planbench_files_refuse_what_does_not_apply_to_them(option, value):
+    path = need_shared(SEED.parent / "planbench-reference/results/blocksworld/gemini-pro/task_1_plan_generation.json")
+    r = bwbench("score", path, "--suite", ROOT / "data" / "planbench-bw", option, value)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {option}:"), r.stderr
 
 
 PLAN = "Plan:\nstep 1: pick-up blue\nstep 2: stack blue on-top-of red"
