@@ -43,6 +43,7 @@ def test_generate_solve_audit(tmp_path):
         (["generate", "--preset", "papr"], "--preset"),
         (["generate", "--planner", "ff"], "--planner"),
         (["generate", "--level", "L1", "--levels", "L1,L2"], "--levels"),
+        (["generate", "--level", "L1,L2"], "--level"),  # one level; several are --levels
         # names a plan could not name back, which every reader refuses: never written in the first place
         (["generate", "--level", "L1", "--blocks", "2", "--colors", "red,-a"], "--colors"),
         (["generate", "--level", "L1", "--blocks", "2", "--colors", "Red,red"], "--colors"),

@@ -82,6 +82,8 @@ def parse_levels(level: str | None, levels: str | None) -> list[int] | None:
     """
     if level is not None and levels is not None:
         raise BwbenchError("give --level or --levels, not both", "--levels")
+    if level is not None and "," in level:
+        raise BwbenchError(f"one level, not {level!r}; for several, --levels", "--level")
     text, option = (levels, "--levels") if levels is not None else (level, "--level")
     if text is None:
         return None

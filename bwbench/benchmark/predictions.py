@@ -23,7 +23,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, NamedTuple
+from typing import BinaryIO, Iterator, NamedTuple
 
 from ..errors import BwbenchError
 from .goal import Goal
@@ -366,15 +366,3 @@ def _prediction(path: Path, lineno: int, record: dict, where: str, ident: str) -
     )
     # The optimal length is the planner's (to_example refuses a record whose optimal_len claims another).
     return Prediction(where, str(record.get("id", ident)), ex.init, ex.goal, completion, gold, ex.optimal_len, ex.vocab)
-
-
-def judge_all(preds: list[Prediction], progress: Callable[[int], None] | None = None) -> list[Judgement]:
-    """Judge every prediction, in order (``bwbench score`` judges as it reads: :mod:`.scoring`)."""
-    out = []
-    for i, p in enumerate(preds, 1):
-        out.append(p.judge())
-        if progress is not None and i % 256 == 0:
-            progress(256)
-    if progress is not None and len(preds) % 256:
-        progress(len(preds) % 256)
-    return out
