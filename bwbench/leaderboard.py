@@ -3,8 +3,10 @@
 A table holds only runs that measured the same problems: the same suite (by its
 sha256), split, level(s) and limit, which its heading states ("test split, L3
 only, 1,000 problems"). Within a table, only runs of one bwbench version are
-compared (the newest present), and a run repeated with the same model, prompt
-and generation settings counts once (the latest). Each results.json is read
+compared (the newest present), and a run repeated with the same model, model
+options, prompt and generation settings counts once (the latest). Where runs of
+a table differ in such a setting, each row names its value after the model
+(``random (samples 20, T 0.7)``). Each results.json is read
 once, by :func:`parse`, into a :class:`Run` holding everything the page shows;
 a file that lacks a field or has one of the wrong type is left out with the
 reason (:class:`ResultsError`), like everything else left out. Numbers from the
@@ -26,7 +28,7 @@ import json
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import BwbenchError
@@ -114,7 +116,9 @@ class Run:
     pddl: bool
     planbench: tuple[int, int] | None  # PlanBench's own count: correct answers, of n
     no_response: int  # problems PlanBench's file has no answer for
-    identity: str  # equal for a repeat of the same run (model, adapter, prompt, generation, problems)
+    identity: str  # equal for a repeat of the same run (model, adapter, options, prompt, generation, problems)
+    settings: tuple[tuple[str, str], ...] = ()  # how the run was made: ("generation.temperature", "T 0.7"), ...
+    differs: str = ""  # the settings in which it differs from the other runs of its table, as its row shows them
 
 
 @dataclass
@@ -126,8 +130,13 @@ class Board:
 def read(path: Path) -> Run:
     """One results.json file, parsed; ``ResultsError`` with the reason when the page cannot show it."""
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"not a readable results.json: not valid JSON at line {exc.lineno}, column {exc.colno} "
+                           f"({exc.msg})") from None
+    except UnicodeDecodeError as exc:
+        raise ResultsError(f"not a readable results.json: not UTF-8 at byte {exc.start}") from None
+    except (OSError, ValueError, RecursionError) as exc:
         raise ResultsError(f"not a readable results.json ({type(exc).__name__})") from None
     return parse(str(path), data)
 
@@ -180,9 +189,61 @@ def parse(file: str, data: object) -> Run:
         pddl=bool(_take(prompt, "prompt", "pddl", bool, absent=True, null=True)),
         planbench=(pb_correct, pb_n) if pb_n and pb_correct is not None else None,
         no_response=len(_take(absent, "missing", "no_response", list, absent=True, null=True) or []),
-        identity=json.dumps([model, lora, data.get("prompt"), data.get("generation"), problems.split, problems.level,
-                             problems.limit], sort_keys=True),
+        identity=json.dumps([model, lora, data.get("model_options"), data.get("prompt"), data.get("generation"),
+                             problems.split, problems.level, problems.limit], sort_keys=True),
+        settings=_settings(data),
     )
+
+
+SETTINGS = ("prompt", "generation", "model_options")  # the blocks of a results.json that say how its run was made
+SHORT = {"generation.temperature": "T", "prompt.template": "template", "prompt.shots_from": "shots from"}
+SHOWN_BY_PROMPT = ("prompt.template", "prompt.shots", "prompt.pddl", "prompt.label", "prompt.planbench_file")
+
+
+def _settings(data: dict) -> tuple[tuple[str, str], ...]:
+    """Each setting of the run's ``prompt``, ``generation`` and ``model_options`` blocks, named and as a row says it
+    (``T 0.7``, ``3-shot``, ``samples 20``); a block that is absent or not an object has none. Where there are
+    no shots, how they would have been chosen is left out."""
+    pairs = []
+    for block in SETTINGS:
+        values = data.get(block)
+        if not isinstance(values, dict):
+            continue
+        for key in sorted(values):
+            name, value = f"{block}.{key}", values[key]
+            if name in ("prompt.shots_seed", "prompt.shots_from") and values.get("shots") == 0:
+                continue  # which examples, and drawn how, where there are none
+            pairs.append((name, _setting(name, key, value)))
+    return tuple(pairs)
+
+
+def _setting(name: str, key: str, value: object) -> str:
+    if name == "prompt.shots" and isinstance(value, int) and not isinstance(value, bool):
+        return f"{value}-shot"
+    if isinstance(value, float) and math.isfinite(value):
+        text = f"{value:g}"
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(value, sort_keys=True)
+    return f"{SHORT.get(name, key.replace('_', ' '))} {text}"
+
+
+def differences(runs: list[Run], planbench: bool = False) -> list[str]:
+    """For each run, the settings whose value is not the same in every run of ``runs`` that has the setting, as
+    its row shows them (``samples 20, T 0.7``); "" for a run that differs in none. Settings a table already shows
+    are not repeated: a LoRA whose directory name tells it apart (the adapter column), and in a table of
+    PlanBench prompts, the prompt itself (the prompt column)."""
+    values: dict[str, set[str]] = {}
+    for run in runs:
+        for name, text in run.settings:
+            values.setdefault(name, set()).add(text)
+    skip = set(SHOWN_BY_PROMPT) if planbench else set()
+    loras = {r.lora for r in runs if r.lora}
+    if len({Path(x).name for x in loras}) == len(loras):
+        skip.add("model_options.lora")
+    differ = {name for name, texts in values.items() if len(texts) > 1 and name not in skip}
+    return [", ".join(text for name, text in run.settings if name in differ) for run in runs]
 
 
 def _problems(suite: dict) -> Problems:
@@ -313,7 +374,9 @@ def arrange(runs: list[Run]) -> Board:
         ranked_by = "L3" if "L3" in measured or not measured else measured[-1]
         if is_planbench(list(kept.values())):
             ranked_by = "overall"  # PlanBench's suites mix levels L1-L8 as PlanBench drew them: rank by the whole
-        board.tables[problems] = sorted(kept.values(), key=lambda r: _rank(r, ranked_by))
+        shown = list(kept.values())
+        shown = [replace(r, differs=d) for r, d in zip(shown, differences(shown, is_planbench(shown)))]
+        board.tables[problems] = sorted(shown, key=lambda r: _rank(r, ranked_by))
     return board
 
 
@@ -497,7 +560,10 @@ def _rank(run: Run, level: str):
 
 
 def _model(run: Run) -> str:
-    return run.model.replace("|", "\\|")
+    """The model's name, with the settings in which its run differs from the others of its table: ``random
+    (samples 20)``."""
+    name = run.model + (f" ({run.differs})" if run.differs else "")
+    return name.replace("|", "\\|")
 
 
 def _adapter(run: Run) -> str:

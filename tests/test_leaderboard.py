@@ -87,7 +87,9 @@ def test_what_is_left_out_is_said(runs, tmp_path):
     left = text.split("## Left out")[1]
     assert f"`{runs / 'planner-a' / 'results.json'}`: a duplicate of the later run {runs / 'planner-a-again' / 'results.json'}" in left
     assert "old.json`: bwbench 0.0.9; this table compares bwbench 0.1.0 runs only" in left
-    assert "broken.json`: missing metrics" in left and "junk.json`: not a readable results.json" in left
+    assert "broken.json`: missing metrics" in left
+    assert ("junk.json`: not a readable results.json: not valid JSON at line 1, column 2 (Expecting property name "
+            "enclosed in double quotes)") in left
     assert r.stderr.count("left out") == 4
 
 
@@ -199,7 +201,49 @@ def test_a_limit_above_the_number_of_problems_measured_them_all(subsets, tmp_pat
                 "--out", out)
     assert r.returncode == 0, r.stderr
     rows = _table_rows(out.read_text(), subsets / "planner", "test split, all levels, 18 problems")
-    assert [row[0] for row in rows] == ["planner", "random"]
+    assert [row[0] for row in rows] == ["planner (seed 0)", "random (seed 1)"]  # run with different --seed
+
+
+SETTINGS = [  # the run directory, and the options given to `bwbench eval --model random`
+    ("default", []),
+    ("samples20", ["--samples", "20"]),
+    ("warm", ["--temperature", "0.7"]),
+    ("plain", ["--template", "plain"]),
+    ("shots2", ["--shots", "2"]),
+    ("short", ["--max-new-tokens", "40"]),
+]
+
+
+def test_runs_of_one_model_with_different_settings_say_how_they_differ(subsets, tmp_path):
+    """Runs of random on the same problems with different settings were all kept, and every row read `random |
+    floor (random legal actions)`: nothing told which figures came from which run. Each row now gives its value of
+    every setting that is not the same in all runs of its table."""
+    for out, options in SETTINGS:
+        r = bwbench("eval", "--model", "random", "--suite", subsets / "s", "--out", tmp_path / out, *options)
+        assert r.returncode == 0, r.stderr
+    page = tmp_path / "lb.md"
+    r = bwbench("leaderboard", *(tmp_path / out / "results.json" for out, _ in SETTINGS), "--out", page,
+                "--plot", tmp_path / "lb.png")
+    assert r.returncode == 0, r.stderr
+    text = page.read_text()
+    rows = _table_rows(text, subsets / "planner")
+    files = text.split("Results: ")[1].split("\n")[0].split(", ")
+    shown = {f: row[0] for f, row in zip(files, rows)}
+    budget = json.loads((tmp_path / "default" / "results.json").read_text())["generation"]["max_new_tokens"]
+    usual = {"shots": "0-shot", "template": "template seed", "tokens": f"max new tokens {budget}", "samples": "samples 1",
+             "T": "T 0"}
+    changed = {"default": {}, "samples20": {"samples": "samples 20"}, "warm": {"T": "T 0.7"},
+               "plain": {"template": "template plain"}, "shots2": {"shots": "2-shot"},
+               "short": {"tokens": "max new tokens 40"}}
+    for out, _ in SETTINGS:
+        says = ", ".join({**usual, **changed[out]}.values())
+        assert shown[f"`{tmp_path / out / 'results.json'}`"] == f"random ({says})", out
+    # Runs that differ in one setting name that one only.
+    r = bwbench("leaderboard", tmp_path / "default" / "results.json", tmp_path / "warm" / "results.json",
+                subsets / "planner" / "results.json", "--out", page)
+    assert r.returncode == 0, r.stderr
+    rows = _table_rows(page.read_text(), subsets / "planner")
+    assert [row[0] for row in rows] == ["planner (T 0)", "random (T 0)", "random (T 0.7)"]
 
 
 def test_runs_missing_answers_share_the_table_of_their_problems():

@@ -216,3 +216,23 @@ def test_the_problems_a_run_measured_are_read_from_its_suite_block():
     with pytest.raises(lb.ResultsError, match=r"suite.n \(3000\) is more than suite.limit \(20\)"):
         lb.parse("f", _mutated(data, ("suite", "limit"), 20))
     assert math.isclose(run.by_level["L3"].valid, data["metrics"]["by_level"]["L3"]["valid"])
+
+
+def test_runs_that_differ_in_their_model_options_are_both_shown_and_told_apart():
+    """Two runs of one model differing only in --dtype, or in LoRAs whose directories share a name, were one run
+    repeated (the earlier left out as a duplicate), or two rows that read the same."""
+    data = json.loads(REAL[0].read_text())
+    half = _mutated(data, ("model_options", "dtype"), "bfloat16")
+    board = lb.arrange([lb.parse("a", data), lb.parse("b", half)])
+    assert not board.skipped
+    assert sorted(lb._model(r) for r in board.tables[lb.parse("a", data).problems]) == [
+        "bwbench-tiny (dtype auto)", "bwbench-tiny (dtype bfloat16)"]
+    tuned = [_mutated(_mutated(data, ("model_options", "lora"), f"runs/{n}/adapter"), ("adapter", "lora"),
+                      f"runs/{n}/adapter") for n in ("one", "two")]
+    named = [_mutated(_mutated(t, ("model_options", "lora"), f"runs/{n}"), ("adapter", "lora"), f"runs/{n}")
+             for t, n in zip(tuned, ("one", "two"))]
+    page = lb.render(lb.arrange([lb.parse("a", tuned[0]), lb.parse("b", tuned[1])]), "bwbench leaderboard x", "t")
+    assert "| bwbench-tiny (lora runs/one/adapter) | LoRA `adapter` |" in page
+    assert "| bwbench-tiny (lora runs/two/adapter) | LoRA `adapter` |" in page
+    page = lb.render(lb.arrange([lb.parse("a", named[0]), lb.parse("b", named[1])]), "bwbench leaderboard x", "t")
+    assert "| bwbench-tiny | LoRA `one` |" in page and "| bwbench-tiny | LoRA `two` |" in page  # the adapter says it
