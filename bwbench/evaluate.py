@@ -12,11 +12,13 @@ is missing is generated, so no example is lost or written twice.
 One process at a time writes a run directory: it holds an OS lock on
 ``<dir>/.lock`` for the whole run, which the system releases when the process
 ends, however it ends. What identifies a run is the model, its options, the
-prompt, the generation settings and the suite (path, name, sha256, split,
-levels); ``--limit`` is not part of it, so a run tried on a few problems is
-extended by the same command without the limit. ``results.json`` describes
-what one invocation measured: the problems of its view, even when
-``predictions.jsonl`` holds more.
+prompt, the generation settings and the suite's problems (its sha256, split
+and levels; its path and name are recorded, not compared, so the same suite
+reached by another path is the same run); ``--limit`` is not part of it, so a
+run tried on a few problems is extended by the same command without the limit.
+``eval`` checks, locks and claims the directory (:func:`held_run`) before it
+loads the model. ``results.json`` describes what one invocation measured: the
+problems of its view, even when ``predictions.jsonl`` holds more.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ from .adapters import check_generation, parse_spec
 from .adapters.base import Adapter, BatchFailed, GenerationConfig
 from .benchmark.goal import goal_json, level_of
 from .benchmark.judge import Judgement, judge
-from .benchmark.predictions import read_predictions
-from .benchmark.records import Example, read_examples
+from .benchmark.predictions import PredictionFile, PredictionSource, prediction_of
+from .benchmark.records import Example, json_line, read_examples
 from .benchmark.report import render_report
 from .benchmark.score import METRICS, Metric, Tally, aggregate, wilson
 from .errors import BwbenchError, Interrupted
@@ -49,7 +51,9 @@ from .fileio import atomic_write
 from .prompts import PLANBENCH, PromptConfig, answer_text, build, choose_shots, planbench_examples, prompt_hash
 
 IDENTITY = ("model", "model_options", "prompt", "generation", "suite")
-SUITE_IDENTITY = ("path", "name", "sha256", "split", "level")  # a run's suite; limit and n say what one invocation measured
+SUITE_IDENTITY = ("sha256", "split", "level")  # what identifies a run's problems; path and name (how the suite was
+# reached and called) are recorded but not compared, and limit and n say what one invocation measured
+SUITE_RECORD = ("path", "name", *SUITE_IDENTITY)  # the suite as config.json records it
 LOCK = ".lock"  # in the run directory; the process writing the run holds an flock on it
 CARRIED = ("source", "vocabulary")  # fields of an imported problem that its prediction lines keep
 
@@ -107,9 +111,12 @@ def level_name(level: int | Iterable[int] | None) -> str | None:
 
 
 def load_suite(path: str | Path, split: str = "test", level: int | Iterable[int] | None = None,
-               limit: int | None = None) -> SuiteView:
+               limit: int | None = None, level_option: str | None = None) -> SuiteView:
     """The examples to evaluate: a suite directory's ``<split>.jsonl``, or any dataset file, at the true level
-    (or levels) asked for; ``tasks`` holds the first ``limit`` of them, ``all_tasks`` all of them."""
+    (or levels) asked for; ``tasks`` holds the first ``limit`` of them, ``all_tasks`` all of them.
+
+    ``level_option`` is the option the levels were given by, named when there are no problems at one of them
+    (default: ``--level`` for one level, ``--levels`` for several)."""
     path = Path(path)
     levels = level_set(level)
     if path.is_dir():
@@ -138,7 +145,7 @@ def load_suite(path: str | Path, split: str = "test", level: int | Iterable[int]
     if not tasks or missing:
         what = f"{', '.join(f'L{k}' for k in missing)} " if missing else ""
         raise BwbenchError(f"no {what}problems in the {split} split of {path} (levels are true levels, from optimal plans)",
-                           ("--level" if len(levels) == 1 else "--levels") if levels else "--suite")
+                           (level_option or ("--level" if len(levels) == 1 else "--levels")) if levels else "--suite")
     seen: set[str] = set()
     for t in tasks:
         if t.id in seen:
@@ -219,6 +226,37 @@ def run(config: EvalConfig, adapter: Adapter, on_progress: Callable[[Progress], 
     ``BwbenchError`` before anything is written when the generation settings do not suit the model, when
     another process is writing ``config.out``, or when a different run is there; ``Interrupted`` on Ctrl-C,
     saying how many predictions are saved."""
+    with held_run(config, suite) as held:
+        return held.run(adapter, on_progress)
+
+
+@dataclass
+class HeldRun:
+    """A run whose directory this process holds and has claimed (or found to be this run's): what it needs to go."""
+
+    config: EvalConfig
+    suite: SuiteView
+    shots: list[Example]
+    identity: dict  # what config.json records
+    described: dict  # the suite as this invocation sees it (limit and n included)
+
+    def run(self, adapter: Adapter, on_progress: Callable[[Progress], None] | None = None) -> dict:
+        """Generate what is missing, judge it, write the results; the adapter is closed at the end."""
+        try:
+            return _run_held(self.config, adapter, self.suite, self.shots, self.identity, self.described, on_progress)
+        finally:
+            if hasattr(adapter, "close"):
+                adapter.close()
+
+
+@contextmanager
+def held_run(config: EvalConfig, suite: SuiteView | None = None) -> Iterator[HeldRun]:
+    """Check ``config.out``, hold its lock and claim it for this run, before any model is loaded, so that a
+    directory that cannot be this run's is refused at once; the lock is held until the block ends.
+
+    ``BwbenchError`` before anything is written when the generation settings do not suit the model, when
+    another process is writing ``config.out``, or when a different run is there. When the block fails before a
+    prediction is written (a model that does not load, say), the claim is undone."""
     suite = suite or load_suite(config.suite, config.split, config.levels, config.limit)
     gen = config.generation
     check_generation(parse_spec(config.model)[0], gen)
@@ -228,23 +266,18 @@ def run(config: EvalConfig, adapter: Adapter, on_progress: Callable[[Progress], 
     identity = {
         "model": config.model, "model_options": config.model_options,
         "prompt": config.prompt.describe(str(config.shots_from or suite.train) if shots else None),
-        "generation": asdict(gen), "suite": {k: described[k] for k in SUITE_IDENTITY},
+        "generation": asdict(gen), "suite": {k: described[k] for k in SUITE_RECORD},
     }
     out = config.out
     made = _check_out(out, identity)
     with hold(out):
         claimed = _claim(out, identity)
         try:
-            return _run_held(config, adapter, suite, shots, identity, described, on_progress)
-        except (Interrupted, KeyboardInterrupt):
-            raise
-        except BaseException:
+            yield HeldRun(config, suite, shots, identity, described)
+        except BaseException:  # Ctrl-C while a model loads included
             if claimed:
                 _unclaim(out, made)  # a run that failed before writing anything leaves nothing behind
             raise
-        finally:
-            if hasattr(adapter, "close"):
-                adapter.close()
 
 
 def _run_held(config: EvalConfig, adapter: Adapter, suite: SuiteView, shots: list[Example], identity: dict,
@@ -328,7 +361,7 @@ def _shots_pool(config: EvalConfig, suite: SuiteView) -> list[Example]:
     if source is None:
         raise BwbenchError("few-shot examples need a train split: the suite has none; name a file with --shots-from", "--shots")
     pool = [ex for ex in read_examples(source) if ex.split != "test"]
-    test_keys = {(t.example.init, t.example.goal) for t in suite.tasks}
+    test_keys = {(t.example.init, t.example.goal) for t in suite.all_tasks or suite.tasks}  # the whole split: a --limit view's later problems too
     pool = [ex for ex in pool if (ex.init, ex.goal) not in test_keys]
     if len(pool) < config.prompt.shots:
         raise BwbenchError(f"{source} has {len(pool)} usable examples, fewer than --shots {config.prompt.shots}", "--shots")
@@ -414,12 +447,18 @@ def _same_run(out: Path, identity: dict) -> None:
         before = json.loads(path.read_text())
     except json.JSONDecodeError:
         raise BwbenchError("not valid JSON; remove the directory to start again", str(path)) from None
-    if isinstance(before.get("suite"), dict):  # runs from before limit and n left the identity
-        before["suite"] = {k: v for k, v in before["suite"].items() if k in SUITE_IDENTITY}
-    now = json.loads(json.dumps({k: identity[k] for k in IDENTITY}))
-    differs = differences({k: before.get(k, _ABSENT) for k in IDENTITY}, now)
+    differs = differences(_compared(before), _compared(json.loads(json.dumps(identity))))
     if differs:
         raise BwbenchError(f"holds a different run ({'; '.join(differs)}); choose another --out", str(out))
+
+
+def _compared(config: dict) -> dict:
+    """The part of a config that identifies a run: ``IDENTITY``, the suite cut down to ``SUITE_IDENTITY`` (older
+    config.json files also hold the suite's path, name, limit and n, which do not identify it)."""
+    out = {k: config.get(k, _ABSENT) for k in IDENTITY}
+    if isinstance(out["suite"], dict):
+        out["suite"] = {k: v for k, v in out["suite"].items() if k in SUITE_IDENTITY}
+    return out
 
 
 _ABSENT = object()
@@ -525,13 +564,7 @@ def finish(out: Path, measured: dict, ids: set[str], adapter: Adapter | None, wa
     """Score the predictions for ``ids`` in ``predictions.jsonl`` (it may hold more: an earlier invocation's
     problems beyond this one's ``--limit``) and write ``results.json`` and ``report.txt``; ``measured`` is the
     run's identity with the suite described as this invocation sees it."""
-    preds_path = out / "predictions.jsonl"
-    pfile = read_predictions(preds_path) if preds_path.is_file() and preds_path.stat().st_size else None
-    raw = [json.loads(ln) for ln in preds_path.read_text().splitlines()] if pfile else []
-    if pfile:
-        keep = [r["id"] in ids for r in raw]
-        raw = [r for r, k in zip(raw, keep) if k]
-        pfile = replace(pfile, predictions=[p for p, k in zip(pfile.predictions, keep) if k])
+    pfile, raw = _predictions_of(out / "predictions.jsonl", ids)
     judgements = [p.judge() for p in pfile.predictions] if pfile else []
     rows = [_Row(j, tuple(r["single_step"]) if "single_step" in r else None) for j, r in zip(judgements, raw)]
     metrics = (*METRICS, SINGLE_STEP) if any(r.single_step for r in rows) else METRICS
@@ -559,6 +592,22 @@ def finish(out: Path, measured: dict, ids: set[str], adapter: Adapter | None, wa
     if pfile is not None:
         atomic_write(out / "report.txt", render_report(pfile, judgements, card).encode("utf-8"))
     return results
+
+
+def _predictions_of(path: Path, ids: set[str]) -> tuple[PredictionFile | None, list[dict]]:
+    """The predictions for ``ids`` in a run's predictions file, read in one pass, each with its line's record
+    (what only the eval writes: single-step success, seconds); ``None`` and nothing when the file is empty."""
+    if not path.is_file() or not path.stat().st_size:
+        return None, []
+    source = PredictionSource(path)
+    preds, records = [], []
+    for entry in source.entries():
+        record = json_line(entry.data, f"{path}:{entry.line}")
+        if record is None or record.get("id") not in ids:
+            continue
+        preds.append(prediction_of(source.format, source.path, entry))
+        records.append(record)
+    return PredictionFile(str(source.path), source.format, preds, source.meta), records
 
 
 def _read_errors(path: Path, done: set[str], ids: set[str]) -> dict[str, str]:

@@ -88,6 +88,20 @@ def test_few_shot_examples_come_from_train_only():
     assert prompt_hash(q) != prompt_hash(chat) and len(prompt_hash(q)) == 16
 
 
+def test_few_shot_examples_are_never_problems_of_the_split_even_beyond_limit(tmp_path):
+    standard = ROOT / "data" / "standard"
+    later = json.loads((standard / "test.jsonl").read_text().splitlines()[29])  # problem 30, beyond --limit 20
+    shots = tmp_path / "shots.jsonl"
+    lines = [json.dumps({**later, "split": "train", "id": "copied"})] + (standard / "train.jsonl").read_text().splitlines()[:2]
+    shots.write_text("\n".join(lines) + "\n")
+    for limit in (["--limit", "20"], []):
+        r = bwbench("eval", "--model", "random", "--suite", standard, *limit, "--shots", "3", "--shots-from", shots,
+                    "--out", tmp_path / f"run{len(limit)}")
+        assert r.returncode == 2, (limit, r.stderr)
+        assert r.stderr.strip() == f"error: --shots: {shots} has 2 usable examples, fewer than --shots 3", r.stderr
+        assert not (tmp_path / f"run{len(limit)}").exists()
+
+
 # ------------------------------------------------------------------ tiny local models
 
 
@@ -228,6 +242,7 @@ def test_bad_models_are_one_line_errors(tiny, tmp_path):
         (["--model", f"hf:{tiny / 'other'}", "--lora", str(tiny / "lora")], f"{tiny / 'lora'}: the adapter does not fit", ""),
         (["--model", "planner", "--lora", str(tiny / "lora")], "--lora: planner models take no --lora", ""),
         (["--model", "planner", "--level", "L9"], "--level: no L9 problems", ""),
+        (["--model", "planner", "--levels", "L9"], "--levels: no L9 problems", ""),
         (["--model", "planner", "--split", "validation"], "--split: suite", "has no validation split"),
         (["--model", "planner", "--template", "fancy"], "--template: unknown template", ""),
         (["--model", "vllm:x", "--backend", "modal", "--gpu", "H100"], "--backend:", ""),

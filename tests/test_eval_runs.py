@@ -9,6 +9,7 @@ test depends on how fast this machine is.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -234,6 +235,59 @@ def test_a_different_run_is_refused_saying_exactly_what_differs(tmp_path):
     r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--levels", "L1,L2", "--out", out)
     assert r.returncode == 2 and "its suite.level differs: was L1, now L1,L2" in r.stderr
     assert sorted((p.name, p.read_bytes()) for p in out.iterdir()) == before
+
+
+def test_the_same_suite_reached_by_another_path_is_the_same_run(tmp_path):
+    out = tmp_path / "run"
+    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--level", "L1", "--limit", "1", "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("planner on paper (test, L1): 1 problem in "), r.stdout
+    recorded = json.loads((out / "config.json").read_text())["suite"]
+    assert recorded["path"] == str(PAPER) and recorded["name"] == "paper"  # recorded, not compared
+    other = os.path.relpath(PAPER, tmp_path)  # ../../…/data/paper
+    r = bwbench("eval", "--model", "planner", "--suite", other, "--level", "L1", "--limit", "2", "--out", out, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert f"resuming {out}: 1 of 2 problems already done" in r.stderr and len(_lines(out)) == 2
+    assert _results(out)["suite"]["path"] == other
+    # A config.json written before the path and name left the identity (with limit and n too) still matches.
+    config = json.loads((out / "config.json").read_text())
+    config["suite"] = {"path": "somewhere/else", "name": "old-name", **{k: config["suite"][k] for k in
+                                                                        ("sha256", "split", "level")}, "limit": 7, "n": 7}
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--level", "L1", "--limit", "1", "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert f"resuming {out}: 1 of 1 problem already done" in r.stderr
+
+
+def test_out_is_refused_before_the_model_is_loaded(tmp_path):
+    """A model that cannot load stands for one that takes minutes to: --out's error comes first, and a fresh
+    --out claimed for a model that then fails to load is left as it was."""
+    missing = f"hf:{tmp_path / 'no-model'}"
+    run = tmp_path / "run"
+    assert bwbench("eval", "--model", "planner", "--suite", PAPER, "--limit", "2", "--out", run).returncode == 0
+    before = sorted((p.name, p.read_bytes()) for p in run.iterdir())
+    r = bwbench("eval", "--model", missing, "--suite", PAPER, "--limit", "2", "--out", run)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {run}: holds a different run (its model differs: "), r.stderr
+    assert sorted((p.name, p.read_bytes()) for p in run.iterdir()) == before
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    with (busy / ".lock").open("w") as held:  # this process holds the directory, as a bwbench eval writing it does
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write(f"{os.getpid()}\n")
+        held.flush()
+        r = bwbench("eval", "--model", missing, "--suite", PAPER, "--limit", "2", "--out", busy)
+    m = BUSY.match(r.stderr.strip())
+    assert r.returncode == 2 and m and m.groups() == (str(busy), str(os.getpid())), r.stderr
+    assert [p.name for p in busy.iterdir()] == [".lock"]
+    foreign = tmp_path / "notes"
+    foreign.mkdir()
+    (foreign / "mine.txt").write_text("mine\n")
+    r = bwbench("eval", "--model", missing, "--suite", PAPER, "--limit", "2", "--out", foreign)
+    assert r.returncode == 2 and r.stderr.strip() == f"error: {foreign}: exists and is not a bwbench run; choose another --out"
+    fresh = tmp_path / "fresh"
+    r = bwbench("eval", "--model", missing, "--suite", PAPER, "--limit", "2", "--out", fresh)
+    assert r.returncode == 2 and r.stderr.strip() == f"error: {tmp_path / 'no-model'}: no such model directory", r.stderr
+    assert not fresh.exists()
 
 
 # ------------------------------------------------------------------ several levels
