@@ -413,7 +413,7 @@ def eval_(
         "concurrency": concurrency, "timeout": timeout, "retries": retries,
     }
     options = adapters.options_for(scheme, options, backend)
-    view = ev.load_suite(suite, split, lvls, limit)
+    view = ev.load_suite(suite, split, lvls, limit, "--levels" if levels is not None else "--level")
     budget, stop = ev.default_generation(template, view.all_tasks)
     gen = GenerationConfig(max_new_tokens=max_new_tokens or budget, temperature=temperature, samples=samples,
                            seed=seed, stop=stop)
@@ -428,30 +428,36 @@ def eval_(
         single_step=single_step and scheme in ("hf", "bwbench-tiny"), shots_from=str(shots_from) if shots_from else None,
         model_options={k: v for k, v in options.items() if v is not None},
     )
-    if backend == "modal":
-        from .modal_app import RemoteVLLM
 
-        adapter = RemoteVLLM(model, gpu=gpu, **options)
-    else:
-        with err.status(f"loading {model}"):
-            adapter = adapters.load(model, **options)
-    start = time.perf_counter()
-    with _progress(TextColumn("{task.fields[valid]}")) as bar:
-        task = bar.add_task(f"{model} on {view.name}", total=len(view.tasks), valid="")
+    def count(n: int, noun: str) -> str:
+        return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
-        said = []
+    with ev.held_run(config, view) as held:  # --out is checked, locked and claimed before the model loads
+        if backend == "modal":
+            from .modal_app import RemoteVLLM
 
-        def show(p: ev.Progress) -> None:
-            if p.resumed and not said:
-                said.append(True)
-                err.print(f"resuming {target}: {p.done:,} of {p.total:,} problems already done", highlight=False, soft_wrap=True)
-            bar.update(task, total=p.total, completed=p.done, valid=f"valid {100 * p.valid_rate:.1f}%" if p.judged else "")
+            adapter = RemoteVLLM(model, gpu=gpu, **options)
+        else:
+            with err.status(f"loading {model}"):
+                adapter = adapters.load(model, **options)
+        start = time.perf_counter()
+        with _progress(TextColumn("{task.fields[valid]}")) as bar:
+            task = bar.add_task(f"{model} on {view.name}", total=len(view.tasks), valid="")
 
-        results = ev.run(config, adapter, on_progress=show, suite=view)
+            said = []
+
+            def show(p: ev.Progress) -> None:
+                if p.resumed and not said:
+                    said.append(True)
+                    err.print(f"resuming {target}: {p.done:,} of {count(p.total, 'problem')} already done",
+                              highlight=False, soft_wrap=True)
+                bar.update(task, total=p.total, completed=p.done, valid=f"valid {100 * p.valid_rate:.1f}%" if p.judged else "")
+
+            results = held.run(adapter, on_progress=show)
     secs = time.perf_counter() - start
     overall = results["metrics"]["overall"]
-    out.print(f"{model} on {view.name} ({split}{', ' + ev.level_name(lvls) if lvls else ''}): {results['n_examples']:,} problems "
-              f"in {secs:.1f}s → {target}", highlight=False)
+    out.print(f"{model} on {view.name} ({split}{', ' + ev.level_name(lvls) if lvls else ''}): "
+              f"{count(results['n_examples'], 'problem')} in {secs:.1f}s → {target}", highlight=False)
     line = "  ".join(f"{k} {100 * overall[k]:.1f}%" for k in ("valid", "optimal", "exact", "single_step") if overall.get(k) is not None)
     out.print(line, highlight=False)
     if results["pass_at_k"]:
@@ -459,8 +465,10 @@ def eval_(
         k = pk["k"]
         out.print(f"pass@1 {100 * pk['pass@1']:.1f}%  pass@{k} {100 * pk[f'pass@{k}']:.1f}%", highlight=False)
     if results["failed_examples"]:
-        err.print(f"[yellow]warning:[/] {len(results['failed_examples'])} problems failed after retries "
-                  f"(see {target / 'errors.jsonl'}); run the same command again to retry them", highlight=False)
+        failed = len(results["failed_examples"])
+        err.print(f"[yellow]warning:[/] {count(failed, 'problem')} failed after retries "
+                  f"(see {target / 'errors.jsonl'}); run the same command again to retry {'it' if failed == 1 else 'them'}",
+                  highlight=False)
 
 
 @app.command(epilog=_examples("bwbench train --adapter lora --base-model models/bwbench-tiny --suite data/paper --set max_steps=20 --out runs/lora-tiny  "
