@@ -237,3 +237,53 @@ def test_a_published_suite_regenerates_in_place_byte_for_byte(tmp_path):
                 "--out", "data/ood-L3-7b", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert _tree(tmp_path / "data") == {f"ood-L3-7b/{k}": v for k, v in _tree(data / "ood-L3-7b").items()}
+
+
+def test_an_unwritable_pddl_directory_is_refused_before_the_work_and_leaves_the_suite(tmp_path, readonly_dir):
+    s = tmp_path / "s"
+    assert _small(s).returncode == 0
+    before = _tree(s)
+    afile = tmp_path / "afile"
+    afile.write_text("x\n")
+    frozen = readonly_dir(tmp_path / "ro")
+    for pddl, why in [(frozen / "p", "cannot write"), (afile / "x", "is a file"), (afile, "not a directory")]:
+        r = _small(s, "--seed", "9", "--pddl", pddl)
+        assert r.returncode == 2 and r.stderr.startswith(f"error: {pddl}: ") and why in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "generating" not in r.stderr  # refused before the work
+        assert _tree(s) == before
+    # Files that cannot be staged (a directory where one .pddl goes) leave the old suite too: staged before the swap.
+    pddl = tmp_path / "pddl"
+    (pddl / "custom-test-L2-00001.pddl").mkdir(parents=True)
+    suite = g.generate(g.GenerateConfig(suite="custom", cells=(g.Cell("test", 2, 4, 4),), seed=9))
+    with pytest.raises(BwbenchError) as exc:
+        g.write_suite(suite, s, pddl)
+    assert exc.value.where == str(pddl / "custom-test-L2-00001.pddl")
+    assert _tree(s) == before and [p.name for p in pddl.iterdir()] == ["custom-test-L2-00001.pddl"]
+    assert not list(tmp_path.glob(".s*"))
+    g.write_suite(suite, s, tmp_path / "elsewhere")
+    assert _tree(s) != before and len(list((tmp_path / "elsewhere").iterdir())) == 4
+
+
+def test_regenerating_refuses_a_suite_holding_what_generate_did_not_write(tmp_path):
+    s = tmp_path / "s"
+    assert _small(s, "--pddl", s / "pddl").returncode == 0
+    assert json.loads((s / "manifest.json").read_text())["pddl"] == "pddl"
+    assert bwbench("card", s).returncode == 0
+    for extra, named in [(s / "notes.txt", s / "notes.txt"), (s / "nested" / "keep.txt", s / "nested"),
+                         (s / "pddl" / "mine.pddl", s / "pddl" / "mine.pddl"), (s / "pddl" / "sub" / "x", s / "pddl" / "sub")]:
+        extra.parent.mkdir(parents=True, exist_ok=True)
+        extra.write_text("keep me\n")
+        before = _tree(s)
+        r = _small(s, "--seed", "3", "--pddl", s / "pddl")
+        assert r.returncode == 2 and r.stderr.startswith(f"error: {named}: not written by bwbench generate"), r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and _tree(s) == before
+        assert _small(s).returncode == 2 and _tree(s) == before  # without --pddl too: the check is on what is there
+        extra.unlink()
+        if named != extra:
+            named.rmdir()
+    # Without the extras it regenerates, the card and the pddl directory included (and without --pddl that goes).
+    r = _small(s, "--seed", "3", "--pddl", s / "pddl")
+    assert r.returncode == 0, r.stderr
+    assert set(_tree(s)) == {"test.jsonl", "manifest.json", "README.md", *(f"pddl/custom-test-L2-0000{i}.pddl" for i in range(4))}
+    assert _small(s).returncode == 0 and set(_tree(s)) == {"test.jsonl", "manifest.json", "README.md"}
+    assert "pddl" not in json.loads((s / "manifest.json").read_text())

@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,7 +27,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import BwbenchError
-from ..fileio import replace_dir, write_all
+from ..fileio import replace_dir, stage
 from .canon import problem_key, shape_key
 from .planner import decode, distance_and_count, first_optimal_moves, get_planner, moves_to_actions
 from .state import State
@@ -439,7 +441,8 @@ def dump_jsonl(records: list[dict]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
 
 
-def manifest(suite: Suite, files: dict[str, bytes]) -> dict:
+def manifest(suite: Suite, files: dict[str, bytes], pddl: str | None = None) -> dict:
+    """The suite's manifest; ``pddl``: the directory inside the suite that holds its ``.pddl`` files, if any."""
     counts: dict[str, dict[str, dict[str, int]]] = {}
     for split, records in suite.records.items():
         by_level: dict[str, dict[str, int]] = {}
@@ -462,7 +465,7 @@ def manifest(suite: Suite, files: dict[str, bytes]) -> dict:
         "cells": [asdict(c) for c in cfg.cells],
         "counts": counts,
         "files": {name: {"sha256": _sha256(data), "lines": data.count(b"\n")} for name, data in files.items()},
-    }
+    } | ({"pddl": pddl} if pddl is not None else {})
 
 
 def is_generated_suite(path: Path) -> bool:
@@ -470,21 +473,106 @@ def is_generated_suite(path: Path) -> bool:
 
     An imported suite (``bwbench import``) is not one, as a generated suite is not one for an import.
     """
+    return _generated_manifest(path) is not None
+
+
+def _generated_manifest(path: Path) -> dict | None:
     try:
         man = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return isinstance(man, dict) and "cells" in man and "imported" not in man
+        return None
+    return man if isinstance(man, dict) and "cells" in man and "imported" not in man else None
+
+
+def unexpected_entry(out: Path, man: dict) -> Path | None:
+    """The first entry (in name order) of the generated suite ``out`` that ``bwbench generate`` did not write there.
+
+    It writes ``manifest.json``, the split files the manifest lists, ``README.md``, and, where the manifest
+    records a ``pddl`` directory inside the suite, that directory holding ``<id>.pddl`` for the suite's problems.
+    """
+    allowed = {"manifest.json", "README.md", *(man.get("files") or {})}
+    pddl = man.get("pddl")
+    parts = Path(pddl).parts if isinstance(pddl, str) and pddl and not Path(pddl).is_absolute() else ()
+    if ".." in parts:
+        parts = ()
+    if parts:
+        allowed.add(parts[0])
+    for entry in sorted(out.iterdir()):
+        if entry.name not in allowed:
+            return entry
+    if not parts:
+        return None
+    where = out
+    for part, following in zip(parts, parts[1:]):  # directories on the way hold only the next one
+        where = where / part
+        if not where.is_dir():
+            return where
+        for entry in sorted(where.iterdir()):
+            if entry.name != following:
+                return entry
+    where = out.joinpath(*parts)
+    if not where.is_dir():
+        return where
+    ids = {f"{r}.pddl" for r in _suite_ids(man)}
+    for entry in sorted(where.iterdir()):
+        if entry.name not in ids or entry.is_symlink() or not entry.is_file():
+            return entry
+    return None
+
+
+def _suite_ids(man: dict) -> list[str]:
+    """The problem ids of a generated suite, from its manifest's counts (indices run per split and level)."""
+    ids = []
+    for split, by_level in (man.get("counts") or {}).items():
+        for lvl, by_blocks in by_level.items():
+            ids += [f"{man.get('suite')}-{split}-{lvl}-{i:05d}" for i in range(sum(by_blocks.values()))]
+    return ids
 
 
 def check_out(out: Path) -> None:
-    """Refuse (``BwbenchError`` naming ``out``) anything but a missing or empty directory or an earlier generated suite."""
+    """Refuse (``BwbenchError`` naming ``out``) anything but a missing or empty directory or an earlier generated suite.
+
+    A generated suite holding anything generate did not write there (notes, another directory) is refused too,
+    naming that entry: replacing the suite would delete it.
+    """
     if not out.exists():
         return
     if not out.is_dir():
         raise BwbenchError("exists and is not a directory; choose another --out", str(out))
-    if any(out.iterdir()) and not is_generated_suite(out):
+    if not any(out.iterdir()):
+        return
+    man = _generated_manifest(out)
+    if man is None:
         raise BwbenchError("not empty and not a suite written by bwbench generate; choose another --out", str(out))
+    extra = unexpected_entry(out, man)
+    if extra is not None:
+        raise BwbenchError("not written by bwbench generate, and replacing the suite would delete it; "
+                           "move it away or choose another --out", str(extra))
+
+
+def _inside(pddl_dir: Path, out: Path) -> bool:
+    return Path(pddl_dir).resolve().is_relative_to(out.resolve())
+
+
+def check_pddl_dir(pddl_dir: Path | None, out: Path) -> None:
+    """Refuse (``BwbenchError`` naming ``pddl_dir``) a ``--pddl`` directory outside ``out`` that cannot be written.
+
+    One inside ``out`` is written with the suite (:func:`check_out` covers it). Elsewhere, the nearest
+    existing directory on its path must take a file (a probe, removed again), and no file may stand in its way.
+    """
+    if pddl_dir is None or _inside(pddl_dir, out):
+        return
+    pddl_dir = Path(pddl_dir)
+    anchor = next(p for p in (pddl_dir, *pddl_dir.parents) if os.path.lexists(p))
+    if not anchor.is_dir():
+        why = "exists and is not a directory" if anchor == pddl_dir else f"cannot be made: {anchor} is a file"
+        raise BwbenchError(f"{why}; choose another --pddl", str(pddl_dir))
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".bwbench-probe-", dir=anchor)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise BwbenchError(f"cannot write: {exc.strerror}; choose another --pddl", str(pddl_dir)) from None
 
 
 def write_suite(suite: Suite, out: Path, pddl_dir: Path | None = None) -> dict:
@@ -495,12 +583,17 @@ def write_suite(suite: Suite, out: Path, pddl_dir: Path | None = None) -> dict:
     nothing of it left over (an old ``train.jsonl`` included). If that suite
     had a dataset card (``README.md``), the new one gets a card rendered from
     the new manifest, as ``bwbench card`` would. ``pddl_dir`` inside ``out`` is
-    written in the same swap; one elsewhere gets its files afterwards.
-    ``out`` must pass :func:`check_out`; nothing is written when it does not.
+    written in the same swap (and recorded in the manifest as ``pddl``); one
+    elsewhere has its files written to temporaries before the swap and renamed
+    into place after it, so a directory that cannot take them leaves the old suite.
+    ``out`` must pass :func:`check_out` and ``pddl_dir`` :func:`check_pddl_dir`; nothing is written when they do not.
     """
     check_out(out)
+    check_pddl_dir(pddl_dir, out)
     files = {f"{split}.jsonl": dump_jsonl(recs) for split, recs in suite.records.items()}
-    man = manifest(suite, files)
+    inside = pddl_dir is not None and _inside(pddl_dir, out)
+    rel = Path(pddl_dir).resolve().relative_to(out.resolve()).as_posix() if inside else None
+    man = manifest(suite, files, pddl=rel)
     files["manifest.json"] = (json.dumps(man, indent=2) + "\n").encode()
     if (out / "README.md").is_file():
         from ..card import render_manifest
@@ -508,13 +601,15 @@ def write_suite(suite: Suite, out: Path, pddl_dir: Path | None = None) -> dict:
         first = next(recs[0] for recs in (suite.records.get("train"), suite.records.get("test")) if recs)
         files["README.md"] = render_manifest(man, first).encode("utf-8")
     pddl = pddl_files(suite) if pddl_dir is not None else {}
-    inside = pddl_dir is not None and Path(pddl_dir).resolve().is_relative_to(out.resolve())
     if inside:
-        rel = Path(pddl_dir).resolve().relative_to(out.resolve())
-        files.update({str(rel / name): data for name, data in pddl.items()})
-    replace_dir(out, files, is_ours=is_generated_suite)
-    if pddl_dir is not None and not inside:
-        write_all({Path(pddl_dir) / name: data for name, data in pddl.items()})
+        files.update({f"{rel}/{name}": data for name, data in pddl.items()})
+    staged = stage({Path(pddl_dir) / name: data for name, data in pddl.items()} if pddl_dir is not None and not inside else {})
+    try:
+        replace_dir(out, files, is_ours=lambda d: (m := _generated_manifest(d)) is not None and unexpected_entry(d, m) is None)
+    except BaseException:
+        staged.discard()
+        raise
+    staged.commit()
     return man
 
 
