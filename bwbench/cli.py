@@ -131,6 +131,7 @@ def generate(
     )
     target = out_dir or Path(name)
     g.check_out(target)  # before the work, not after it
+    g.check_pddl_dir(pddl, target)
     total = sum(c.count for c in cells)
     start = time.perf_counter()
     with _progress() as bar:
