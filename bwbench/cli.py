@@ -91,6 +91,11 @@ def _examples(*commands: str, needs: str | None = None) -> str:
     return f"{label} ({f'needs {needs}' if needs else FROM_ROOT}):\n\n" + "\n\n".join(commands)
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 problem``, ``1,000 problems``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _command() -> str:
     """This invocation as a shell command, for records that say how to redo them."""
     import shlex
@@ -430,9 +435,6 @@ def eval_(
         model_options={k: v for k, v in options.items() if v is not None},
     )
 
-    def count(n: int, noun: str) -> str:
-        return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
     with ev.held_run(config, view) as held:  # --out is checked, locked and claimed before the model loads
         if backend == "modal":
             from .modal_app import RemoteVLLM
@@ -450,7 +452,7 @@ def eval_(
             def show(p: ev.Progress) -> None:
                 if p.resumed and not said:
                     said.append(True)
-                    err.print(f"resuming {target}: {p.done:,} of {count(p.total, 'problem')} already done",
+                    err.print(f"resuming {target}: {p.done:,} of {_count(p.total, 'problem')} already done",
                               highlight=False, soft_wrap=True)
                 bar.update(task, total=p.total, completed=p.done, valid=f"valid {100 * p.valid_rate:.1f}%" if p.judged else "")
 
@@ -458,7 +460,7 @@ def eval_(
     secs = time.perf_counter() - start
     overall = results["metrics"]["overall"]
     out.print(f"{model} on {view.name} ({split}{', ' + ev.level_name(lvls) if lvls else ''}): "
-              f"{count(results['n_examples'], 'problem')} in {secs:.1f}s → {target}", highlight=False)
+              f"{_count(results['n_examples'], 'problem')} in {secs:.1f}s → {target}", highlight=False)
     line = "  ".join(f"{k} {100 * overall[k]:.1f}%" for k in ("valid", "optimal", "exact", "single_step") if overall.get(k) is not None)
     out.print(line, highlight=False)
     if results["pass_at_k"]:
@@ -467,7 +469,7 @@ def eval_(
         out.print(f"pass@1 {100 * pk['pass@1']:.1f}%  pass@{k} {100 * pk[f'pass@{k}']:.1f}%", highlight=False)
     if results["failed_examples"]:
         failed = len(results["failed_examples"])
-        err.print(f"[yellow]warning:[/] {count(failed, 'problem')} failed after retries "
+        err.print(f"[yellow]warning:[/] {_count(failed, 'problem')} failed after retries "
                   f"(see {target / 'errors.jsonl'}); run the same command again to retry {'it' if failed == 1 else 'them'}",
                   highlight=False)
 

@@ -34,7 +34,7 @@ from .state import State
 from .text import INSTRUCTION, SEED_PALETTE, check_names, render_input, render_plan
 from .validate import simulate
 
-SPLITS = ("test", "train")
+GENERATED_SPLITS = ("test", "train")  # the splits generate writes, in this order (a seed stream per split index)
 
 # The paper's Table 1 (Men et al., 2024): problems per split, level and block count (4, 5, 6).
 PAPER_TABLE = {
@@ -122,7 +122,7 @@ def spread(levels: Iterable[int], blocks: tuple[int, ...], n: int, split: str) -
 def paper_cells() -> list[Cell]:
     return [
         Cell(split, level, nb, count)
-        for split in SPLITS
+        for split in GENERATED_SPLITS
         for level, counts in PAPER_TABLE[split].items()
         for nb, count in zip((4, 5, 6), counts)
     ]
@@ -268,7 +268,7 @@ class _CellResult:
 
 
 def _cell_rng(seed: int, cell: Cell) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, SPLITS.index(cell.split), cell.level, cell.n_blocks])))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, GENERATED_SPLITS.index(cell.split), cell.level, cell.n_blocks])))
 
 
 def _check_cell(cell: Cell, colors: tuple[str, ...]) -> None:
@@ -381,10 +381,10 @@ def generate(config: GenerateConfig, jobs: int = 1, progress: Callable[[int], No
     for cell in config.cells:
         _check_cell(cell, config.colors)
     planner = get_planner(config.planner)
-    suite = Suite(config, {s: [] for s in SPLITS if any(c.split == s for c in config.cells)})
+    suite = Suite(config, {s: [] for s in GENERATED_SPLITS if any(c.split == s for c in config.cells)})
     exclude: set = set()
     exclude_shapes: set = set()
-    for split in SPLITS:
+    for split in GENERATED_SPLITS:
         cells = [c for c in config.cells if c.split == split]
         if not cells:
             continue
