@@ -471,7 +471,7 @@ def eval_(
         failed = len(results["failed_examples"])
         err.print(f"[yellow]warning:[/] {_count(failed, 'problem')} failed after retries "
                   f"(see {target / 'errors.jsonl'}); run the same command again to retry {'it' if failed == 1 else 'them'}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
 
 
 @app.command(epilog=_examples("bwbench train --adapter lora --base-model models/bwbench-tiny --suite data/paper --set max_steps=20 --out runs/lora-tiny  "

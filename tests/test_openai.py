@@ -113,7 +113,7 @@ def test_a_failing_server_is_recorded_and_retried_on_resume(server, tmp_path):
     out = tmp_path / "run"
     r = _eval(server, out)
     assert r.returncode == 0, r.stderr
-    assert "1 problems failed after retries" in r.stderr
+    assert "1 problem failed after retries" in r.stderr
     res = json.loads((out / "results.json").read_text())
     assert not res["complete"] and list(res["failed_examples"]) == [tasks[3]["id"]]
     assert res["n_examples"] == 11 and "InternalServerError" in res["failed_examples"][tasks[3]["id"]]
