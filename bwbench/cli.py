@@ -235,7 +235,7 @@ def audit(
 def score(
     files: List[Path] = typer.Argument(..., help="Predictions: bwbench JSONL (a problem and a raw 'completion' per line), the seed's results JSON, or PlanBench's results files (all for the suite given by --suite)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (rates as fractions, 95% Wilson intervals) instead of a table."),
-    by: Optional[str] = typer.Option(None, "--by", help="Break down by 'level' (default: the true level, from the optimal plan length) or 'blocks' (PlanBench files: both, always)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Break down by 'level' (default: the true level, from the optimal plan length), 'blocks' or 'length' (the optimal plan length) (PlanBench files: all three, always)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Also write a human-readable report: every failure with the judge's reason (PlanBench files: every disagreement with PlanBench, both readings)."),
     results_file: Optional[Path] = typer.Option(None, "--results", help="Also write a results.json (for bwbench leaderboard); needs --suite, and one FILE (and --model, but for a PlanBench file, named by its engine)."),
     results_dir: Optional[Path] = typer.Option(None, "--results-dir", help="PlanBench files: write each one's results.json to DIR/<suite>-<engine>-<prompt>/results.json."),
@@ -257,7 +257,7 @@ def score(
         for given, option in ((by, "--by"), (jobs, "--jobs")):
             if given is not None:
                 raise BwbenchError("does not apply to PlanBench results files (rescored in one process, "
-                                   "by level and by block count)", option)
+                                   "by level, block count and optimal length)", option)
         return _score_planbench(files, suite, as_json, report, results_file, results_dir, model_name)
     scored = []
     by = by or "level"
@@ -350,7 +350,7 @@ def _score_table(scored, by: str) -> Table:
     table.add_column("metric")
     table.add_column("overall", justify="right")
     for key in groups:
-        table.add_column(key if by == "level" else f"{key} blocks", justify="right")
+        table.add_column({"level": key, "blocks": f"{key} blocks", "length": f"{key} steps"}[by], justify="right")
     summaries = [card.overall, *groups.values()]
     table.add_row("n", *(f"{s.n:,}" for s in summaries))
     for m in card.overall.metrics:

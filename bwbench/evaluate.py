@@ -45,7 +45,7 @@ from .benchmark.judge import Judgement, judge
 from .benchmark.predictions import PredictionFile, PredictionSource, prediction_of
 from .benchmark.records import Example, json_line, read_examples
 from .benchmark.report import render_report
-from .benchmark.score import METRICS, Metric, Tally, aggregate, wilson
+from .benchmark.score import BY, METRICS, Metric, Tally, aggregate, wilson
 from .errors import BwbenchError, Interrupted
 from .fileio import atomic_write
 from .prompts import PLANBENCH, PromptConfig, answer_text, build, choose_shots, planbench_examples, prompt_hash
@@ -568,7 +568,7 @@ def finish(out: Path, measured: dict, ids: set[str], adapter: Adapter | None, wa
     judgements = [p.judge() for p in pfile.predictions] if pfile else []
     rows = [_Row(j, tuple(r["single_step"]) if "single_step" in r else None) for j, r in zip(judgements, raw)]
     metrics = (*METRICS, SINGLE_STEP) if any(r.single_step for r in rows) else METRICS
-    card = aggregate(rows, metrics=metrics)
+    card = aggregate(rows, BY, metrics)
     samples = measured["generation"]["samples"]
     by_id: dict[str, list[bool]] = {}
     for r, row in zip(raw, rows):
@@ -657,7 +657,7 @@ def rescored_results(pfile, judgements, suite: str, model: str) -> dict:
         extra, missing = sum((have - want).values()), sum((want - have).values())
         raise BwbenchError(f"{pfile.path} is not a prediction for each of this suite's {len(view.tasks)} problems "
                            f"({extra} not in the suite, {missing} missing)", "--suite")
-    card = aggregate(judgements)
+    card = aggregate(judgements, BY)
     return {
         "model": model, "model_options": None, "prompt": None, "generation": None,
         "suite": view.describe("test", None, None),

@@ -20,6 +20,14 @@ prompt (zero- or one-shot, words or PDDL), valid, optimal and executable, valid
 by level up to the longest measured, n out of the suite's problems, and
 PlanBench's own figure beside bwbench's. A rescored published run cannot be
 resumed, so an incomplete one is shown, marked, rather than left out.
+
+A table whose runs measured problems of many optimal plan lengths
+(:data:`CURVE_LENGTHS` or more, from ``metrics.by_length``) also gets the curve:
+valid (with its interval) and optimal rate at each optimal plan length, per
+model, as a table on the page and, with ``--plot``, as that table's panels of
+the image (one small plot per model, in place of the bars by level). Runs whose
+results.json has no ``by_length`` (written before it was recorded) are named
+under the curve instead of drawn.
 """
 
 from __future__ import annotations
@@ -43,6 +51,8 @@ REFERENCES = {
 }
 REQUIRED = ("model", "suite", "bwbench_version", "metrics", "finished", "n_examples")
 LEVEL = "L(?:0|[1-9][0-9]*)"  # a level's name: L0, L1, ..., L12
+LENGTH = "0|[1-9][0-9]*"  # an optimal plan length, as metrics.by_length names it: 0, 1, 2, ...
+CURVE_LENGTHS = 4  # a table whose runs measured at least this many optimal plan lengths gets the curve
 RATES = ("valid", "optimal", "exact", "executable")  # in every block of metrics; single_step only where measured
 
 
@@ -93,6 +103,7 @@ class Rates:
     executable: float | None
     single_step: float | None
     valid_ci95: tuple[float, float] | None
+    optimal_ci95: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,7 @@ class Run:
     finished: str
     overall: Rates
     by_level: dict[str, Rates]
+    by_length: dict[int, Rates] | None  # None where the results.json predates metrics.by_length
     lora: str | None
     rescored_from: str | None
     template: str | None
@@ -156,6 +168,10 @@ def parse(file: str, data: object) -> Run:
     for key in by_level:
         if not re.fullmatch(LEVEL, key):
             raise ResultsError(f"metrics.by_level has {key!r}, not a level (L0, L1, ...)")
+    by_length = _take(metrics, "metrics", "by_length", dict, absent=True)
+    for key in by_length or ():
+        if not re.fullmatch(LENGTH, key):
+            raise ResultsError(f"metrics.by_length has {key!r}, not an optimal plan length (0, 1, 2, ...)")
     problems = _problems(suite)
     n_examples = _count(data, "", "n_examples")
     if n_examples > problems.n:
@@ -182,6 +198,9 @@ def parse(file: str, data: object) -> Run:
         finished=finished,
         overall=_rates(_take(metrics, "metrics", "overall", dict), "metrics.overall"),
         by_level={k: _rates(_take(by_level, "metrics.by_level", k, dict), f"metrics.by_level.{k}") for k in by_level},
+        by_length=None if by_length is None else {
+            int(k): _rates(_take(by_length, "metrics.by_length", k, dict), f"metrics.by_length.{k}")
+            for k in sorted(by_length, key=int)},
         lora=lora,
         rescored_from=_take(adapter, "adapter", "rescored_from", str, absent=True, null=True),
         template=_take(prompt, "prompt", "template", str, absent=True, null=True),
@@ -277,15 +296,23 @@ def _rates(block: dict, where: str) -> Rates:
         if key not in block:
             raise ResultsError(f"missing {where}.{key}")
     ci95 = _take(block, where, "ci95", dict, absent=True) or {}
-    pair = _take(ci95, f"{where}.ci95", "valid", list, absent=True, null=True)
-    if pair is not None:
-        if len(pair) != 2:
-            raise ResultsError(f"{where}.ci95.valid has {len(pair)} items, not 2 (low, high)")
-        pair = tuple(_share(x, f"{where}.ci95.valid", null=False) for x in pair)
-        if pair[0] > pair[1]:
-            raise ResultsError(f"{where}.ci95.valid's low end is above its high end")
     return Rates(n=_count(block, where, "n"), single_step=_share(block.get("single_step"), f"{where}.single_step"),
-                 valid_ci95=pair, **{k: _share(block[k], f"{where}.{k}") for k in RATES})
+                 valid_ci95=_interval(ci95, f"{where}.ci95", "valid"),
+                 optimal_ci95=_interval(ci95, f"{where}.ci95", "optimal"),
+                 **{k: _share(block[k], f"{where}.{k}") for k in RATES})
+
+
+def _interval(ci95: dict, where: str, key: str) -> tuple[float, float] | None:
+    """``ci95[key]`` as (low, high) fractions; None where it is absent or null (not measured)."""
+    pair = _take(ci95, where, key, list, absent=True, null=True)
+    if pair is None:
+        return None
+    if len(pair) != 2:
+        raise ResultsError(f"{where}.{key} has {len(pair)} items, not 2 (low, high)")
+    low, high = (_share(x, f"{where}.{key}", null=False) for x in pair)
+    if low > high:
+        raise ResultsError(f"{where}.{key}'s low end is above its high end")
+    return low, high
 
 
 KINDS = {dict: "an object", list: "a list", str: "a string", int: "a whole number", float: "a number",
@@ -396,8 +423,20 @@ def heading(problems: Problems, runs: list[Run]) -> str:
     return f"{runs[0].suite_name}, {problems.describe()} (suite sha256 `{problems.sha256[:16]}`)"
 
 
+def curve_lengths(runs: list[Run]) -> list[int]:
+    """The optimal plan lengths measured by the runs that record them (``metrics.by_length``), shortest first."""
+    return sorted({k for r in runs if r.by_length for k in r.by_length})
+
+
+def has_curve(runs: list[Run]) -> bool:
+    """A table whose runs span many optimal plan lengths (:data:`CURVE_LENGTHS`): its page shows the curve."""
+    return len(curve_lengths(runs)) >= CURVE_LENGTHS
+
+
 def plot(board: Board) -> bytes:
-    """Valid rate by level for each model, with 95% intervals, one panel per table: PNG bytes (no timestamp)."""
+    """Valid rate by level for each model, with 95% intervals, one panel per table; for a table with the curve
+    (:func:`has_curve`), valid and optimal rate by optimal plan length, one small panel per model: PNG bytes (no
+    timestamp)."""
     import io
 
     try:
@@ -407,31 +446,107 @@ def plot(board: Board) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(board.tables), 1, figsize=(10, 3.2 * len(board.tables)), squeeze=False)
-    for ax, (problems, runs) in zip(axes[:, 0], board.tables.items()):
-        width = 0.8 / max(1, len(runs))
-        levels = _levels(runs)
-        for i, run in enumerate(runs):
-            xs, ys, lo, hi = [], [], [], []
-            for k, lv in enumerate(levels, 1):
-                rates = run.by_level.get(lv)
-                if rates and rates.valid is not None:
-                    a, b = rates.valid_ci95 or (rates.valid, rates.valid)
-                    xs.append(k + (i - (len(runs) - 1) / 2) * width)
-                    ys.append(100 * rates.valid)
-                    lo.append(100 * max(0.0, rates.valid - a))
-                    hi.append(100 * max(0.0, b - rates.valid))
-            ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=_model(run))
-        ax.set_xticks(range(1, len(levels) + 1), levels)
-        ax.set_ylim(0, 105)
-        ax.set_ylabel("valid plans (%)")
-        ax.set_title(heading(problems, runs).replace("`", ""), fontsize=10)
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-    fig.tight_layout()
+    tables = list(board.tables.items())
+    if not any(has_curve(runs) for _, runs in tables):
+        fig, axes = plt.subplots(len(tables), 1, figsize=(10, 3.2 * len(tables)), squeeze=False)
+        for ax, (problems, runs) in zip(axes[:, 0], tables):
+            _bars(ax, problems, runs)
+        fig.tight_layout()
+    else:
+        heights = [_curve_height(runs) if has_curve(runs) else 3.2 for _, runs in tables]
+        fig = plt.figure(figsize=(10, sum(heights)), layout="constrained")
+        for sub, (problems, runs) in zip(fig.subfigures(len(tables), 1, height_ratios=heights, squeeze=False)[:, 0],
+                                         tables):
+            if has_curve(runs):
+                _curves(sub, problems, runs)
+            else:
+                _bars(sub.subplots(), problems, runs)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
+
+
+def _bars(ax, problems: Problems, runs: list[Run]) -> None:
+    """One table's panel: a bar per model and level, valid rate with its interval."""
+    width = 0.8 / max(1, len(runs))
+    levels = _levels(runs)
+    for i, run in enumerate(runs):
+        xs, ys, lo, hi = [], [], [], []
+        for k, lv in enumerate(levels, 1):
+            rates = run.by_level.get(lv)
+            if rates and rates.valid is not None:
+                a, b = rates.valid_ci95 or (rates.valid, rates.valid)
+                xs.append(k + (i - (len(runs) - 1) / 2) * width)
+                ys.append(100 * rates.valid)
+                lo.append(100 * max(0.0, rates.valid - a))
+                hi.append(100 * max(0.0, b - rates.valid))
+        ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=_model(run))
+    ax.set_xticks(range(1, len(levels) + 1), levels)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("valid plans (%)")
+    ax.set_title(heading(problems, runs).replace("`", ""), fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+
+
+CURVE_COLUMNS = 4  # small panels per row of the curve
+
+
+def _curve_height(runs: list[Run]) -> float:
+    drawn = sum(1 for r in runs if r.by_length is not None)
+    return 0.8 + 2.1 * math.ceil(drawn / CURVE_COLUMNS)
+
+
+def _curves(sub, problems: Problems, runs: list[Run]) -> None:
+    """One table's curve: per model, valid and optimal rate against optimal plan length, with 95% intervals."""
+    from matplotlib.ticker import MaxNLocator
+
+    drawn = [r for r in runs if r.by_length is not None]
+    lengths = curve_lengths(runs)
+    rows = math.ceil(len(drawn) / CURVE_COLUMNS)
+    axes = sub.subplots(rows, CURVE_COLUMNS, sharex=True, sharey=True, squeeze=False)
+    second = _prompt if is_planbench(runs) else _adapter
+    for ax, run in zip(axes.flat, drawn):
+        for key, style, shift in (("valid", "o-", -0.1), ("optimal", "s--", 0.1)):
+            xs, ys, lo, hi = [], [], [], []
+            for k in lengths:
+                rates = run.by_length.get(k)
+                value = getattr(rates, key) if rates else None
+                if value is None:
+                    continue
+                a, b = getattr(rates, f"{key}_ci95") or (value, value)
+                xs.append(k + shift)
+                ys.append(100 * value)
+                lo.append(100 * max(0.0, value - a))
+                hi.append(100 * max(0.0, b - value))
+            label = "valid" if key == "valid" else "valid and optimal"
+            ax.errorbar(xs, ys, yerr=[lo, hi], fmt=style, markersize=3, linewidth=1, elinewidth=0.8, capsize=2,
+                        label=label)
+        ax.set_title(_panel_title(run, second), fontsize=7)
+        ax.set_ylim(0, 105)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    if len(lengths) <= 12:
+        axes.flat[0].set_xticks(lengths)
+    else:
+        axes.flat[0].xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in axes.flat[len(drawn):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("plans (%)", fontsize=7)
+    for column in range(CURVE_COLUMNS):  # the lowest panel drawn in each column carries the length axis
+        ax = axes[(len(drawn) - 1 - column) // CURVE_COLUMNS, column] if column < len(drawn) else None
+        if ax is not None:
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel("optimal plan length (steps)", fontsize=7)
+    axes.flat[0].legend(fontsize=6, loc="lower left")
+    sub.suptitle(heading(problems, runs).replace("`", "") + ": by optimal plan length", fontsize=10)
+
+
+def _panel_title(run: Run, second) -> str:
+    """The model, and how its row tells it apart (``second``: the prompt or the adapter), as plain text."""
+    text = _model(run) if run.model in ("planner", "random") else f"{_model(run)}, {second(run)}"
+    return text.replace("\\|", "|").replace("`", "")
 
 
 def render(board: Board, command: str, title: str, references: str | None = None, image: str | None = None) -> str:
@@ -456,9 +571,11 @@ def render(board: Board, command: str, title: str, references: str | None = None
             cells += [_rate(run.overall, "optimal", ci=False), _rate(run.overall, "exact", ci=False),
                       _rate(run.overall, "single_step", ci=False), _n(run), run.finished[:10], run.bwbench_version]
             lines.append("| " + " | ".join(cells) + " |")
+        if has_curve(runs):
+            lines += [""] + _curve_table(runs, _adapter)
         lines += ["", "Results: " + ", ".join(f"`{r.file}`" for r in runs), ""]
     if image:
-        lines += [f"![Valid plans by level, with 95% intervals]({image})", ""]
+        lines += [f"![{_image_alt(board)}]({image})", ""]
     if references:
         lines += ["## Reported in the literature (not measured here)", "",
                   "| model | L3 | source |", "|---|---|---|"]
@@ -498,15 +615,61 @@ def _planbench_table(runs: list[Run]) -> list[str]:
                          f"the suite's problems (`{run.file}`)")
     sizes = {lv: max((r.by_level[lv].n if lv in r.by_level else 0) for r in runs) for lv in levels}
     lines += ["", "Problems per level: " + ", ".join(f"{lv} {sizes[lv]}" for lv in levels) + "."]
-    lines += ["", "By optimal plan length (Lk: 2k steps), valid / optimal / executable, in percent:", "",
-              "| model | prompt | " + " | ".join(levels) + " |", "|---|---|" + "---|" * len(levels)]
-    for run in runs:
-        lines.append(f"| {_model(run)} | {_prompt(run)} | "
-                     + " | ".join(_three(run.by_level.get(lv)) for lv in levels) + " |")
+    if has_curve(runs):  # the same breakdown, finer and with intervals
+        lines += [""] + _curve_table(runs, _prompt)
+    else:
+        lines += ["", "By optimal plan length (Lk: 2k steps), valid / optimal / executable, in percent:", "",
+                  "| model | prompt | " + " | ".join(levels) + " |", "|---|---|" + "---|" * len(levels)]
+        for run in runs:
+            lines.append(f"| {_model(run)} | {_prompt(run)} | "
+                         + " | ".join(_three(run.by_level.get(lv)) for lv in levels) + " |")
     if notes:
         lines += ["", "Incomplete runs:", ""] + notes
     lines += ["", "Results: " + ", ".join(f"`{r.file}`" for r in runs), ""]
     return lines
+
+
+def _curve_table(runs: list[Run], second) -> list[str]:
+    """The curve as a table: per model (and ``second(run)``: its prompt or adapter), valid rate with its interval
+    and optimal rate at each optimal plan length; runs without ``by_length`` are named below it."""
+    lengths = curve_lengths(runs)
+    drawn = [r for r in runs if r.by_length is not None]
+    sizes = {k: max(r.by_length[k].n for r in drawn if k in r.by_length) for k in lengths}
+    column = "prompt" if second is _prompt else "adapter"
+    lines = ["### Valid (and optimal) by optimal plan length", "",
+             "At each optimal plan length (steps; n: the problems of that length, and a cell's own n where its run "
+             "judged fewer): valid plans in percent [95% Wilson interval] / valid and optimal plans in percent.", "",
+             f"| model | {column} | " + " | ".join(f"{k} (n {sizes[k]})" for k in lengths) + " |",
+             "|---|---|" + "---|" * len(lengths)]
+    for run in drawn:
+        lines.append(f"| {_model(run)} | {second(run)} | "
+                     + " | ".join(_curve_cell(run.by_length.get(k), sizes[k]) for k in lengths) + " |")
+    absent = [r for r in runs if r.by_length is None]
+    if absent:
+        lines += ["", "Not by length (the results.json has no metrics.by_length; rescoring or re-running the eval "
+                      "adds it): " + ", ".join(f"{_model(r)}, {second(r)} (`{r.file}`)" for r in absent) + "."]
+    return lines
+
+
+def _curve_cell(rates: Rates | None, size: int) -> str:
+    """``58 [49, 67] / 40``: valid with its interval, and optimal, in whole percents; ``(n 29)`` where fewer than
+    ``size`` problems of the length were judged."""
+    if rates is None or rates.valid is None:
+        return "–"
+    text = f"{100 * rates.valid:.0f}"
+    if rates.valid_ci95:
+        text += " [{:.0f}, {:.0f}]".format(*(100 * x for x in rates.valid_ci95))
+    text += " / " + ("–" if rates.optimal is None else f"{100 * rates.optimal:.0f}")
+    return text + (f" (n {rates.n})" if rates.n != size else "")
+
+
+def _image_alt(board: Board) -> str:
+    curves = [has_curve(runs) for runs in board.tables.values()]
+    if all(curves):
+        return "Valid and optimal plans by optimal plan length, with 95% intervals"
+    if any(curves):
+        return "Valid plans by level, and valid and optimal plans by optimal plan length, with 95% intervals"
+    return "Valid plans by level, with 95% intervals"
 
 
 def _three(rates: Rates | None) -> str:

@@ -143,12 +143,18 @@ class Summary:
 GROUPS: dict[str, Callable[[Any], str]] = {
     "level": lambda row: f"L{level_of(row.optimal_len)}",
     "blocks": lambda row: str(row.n_blocks),
+    "length": lambda row: str(row.optimal_len),
 }
+"""Breakdowns by a row's true level, its block count, and its optimal plan length (a results.json's ``by_length``,
+the leaderboard's curve); each key is a name the CLI's ``--by`` takes."""
+BY: tuple[str, ...] = ("level", "blocks", "length")
+"""The breakdowns a results.json records (``metrics.by_level``, ``by_blocks``, ``by_length``): every one."""
 
 
 @dataclass
 class Scorecard:
-    """Metrics overall and per group (``level``: true level from the optimal length; ``blocks``)."""
+    """Metrics overall and per group (``level``: true level from the optimal length; ``blocks``; ``length``: the
+    optimal plan length itself)."""
 
     overall: Summary
     groups: dict[str, dict[str, Summary]]

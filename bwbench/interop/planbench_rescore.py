@@ -48,7 +48,7 @@ from ..benchmark.goal import level_of
 from ..benchmark.judge import Judgement, judge
 from ..benchmark.parse import takes_back
 from ..benchmark.records import Example
-from ..benchmark.score import Scorecard, aggregate
+from ..benchmark.score import BY, Scorecard, aggregate
 from ..benchmark.state import Action
 from ..benchmark.text import as_actions
 from ..benchmark.vocab import IPC, Vocabulary
@@ -236,7 +236,7 @@ def score_file(path: str | Path, suite: LoadedSuite) -> FileScore:
         reading = None if e.extracted is None or e.verdict is None else read_extracted(e.extracted, ex)
         rows.append(Rescored(e, ex, opt, j, reading))
     findings = tuple((r, find(r)) for r in rows if r.disagrees)
-    card = aggregate([r.judgement for r in rows if r.judgement is not None], by=("level", "blocks"))
+    card = aggregate([r.judgement for r in rows if r.judgement is not None], by=BY)
     return FileScore(matched, suite, tuple(rows), findings, card)
 
 
