@@ -547,7 +547,7 @@ def leaderboard(
     out_file: Path = typer.Option(..., "--out", help="Markdown file to write (with --plot's picture: both or neither)."),
     title: str = typer.Option("bwbench leaderboard", "--title", help="The page's heading."),
     reference: Optional[str] = typer.Option(None, "--reference", help="paper: add the paper's reported L3 figures in a section of their own."),
-    plot_file: Optional[Path] = typer.Option(None, "--plot", help="Also draw valid rate by level per model (PNG, needs matplotlib), embedded in the page."),
+    plot_file: Optional[Path] = typer.Option(None, "--plot", help="Also draw valid rate by level per model (for a table over many optimal plan lengths: valid and optimal rate by length, a panel per model) (PNG, needs matplotlib), embedded in the page."),
 ) -> None:
     """One table per set of problems (suite sha256, split, level, limit), ranked by L3 valid; says what it leaves out and why."""
     from . import leaderboard as lb
