@@ -167,8 +167,9 @@ def solve(
 
     solved = solve_file(problem, domain, planner)
     result = solved.result
+    count = result.describe_count()
     out.print(f"; {result.length} step{'' if result.length == 1 else 's'}, planner {result.planner}, {solved.seconds * 1000:.1f} ms"
-              + (f", {result.n_optimal} optimal plan(s)" if result.n_optimal is not None else ""), highlight=False)
+              + (f", {count}" if count else ""), highlight=False)
     for a in solved.plan_pddl:
         out.print(a, highlight=False)
     out.print()

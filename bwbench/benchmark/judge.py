@@ -89,7 +89,7 @@ _EXECUTABLE = frozenset((VALID, Status.GOAL_NOT_REACHED, Status.HOLDING_AT_END))
 
 def optimal_length(init: State, goal: State | Goal) -> int:
     """Steps of an optimal plan (two per move, and one for a last pick a partial goal may need), computed by bwbench's planner."""
-    return optimal(init, goal)[0]
+    return optimal(init, goal).length
 
 
 def judge(init: State, goal: State | Goal, completion: str, gold: str | None = None,

@@ -27,17 +27,50 @@ Below = tuple[int, ...]
 Move = tuple[int, int]  # (block, destination); destination -1 is the table
 
 
+SEARCH_BLOCKS = 7
+"""Up to this many blocks, full goals go to the bidirectional search, which counts every optimal plan; beyond,
+to :mod:`.exact`, which counts up to :data:`COUNT_CAP`."""
+
+COUNT_CAP = 3
+"""Beyond :data:`SEARCH_BLOCKS`, optimal plans are counted up to this: one, two, or "three or more"."""
+
+
 @dataclass(frozen=True)
 class PlanResult:
-    """An optimal plan and what is known about it (``n_optimal`` is None when not counted)."""
+    """An optimal plan and what is known about it (``n_optimal`` is None when not counted).
+
+    ``capped``: counting stopped at ``n_optimal``, so there are at least that many optimal plans.
+    """
 
     plan: tuple[Action, ...]
     n_optimal: int | None
     planner: str
+    capped: bool = False
 
     @property
     def length(self) -> int:
         return len(self.plan)
+
+    @property
+    def n_optimal_plans(self) -> int | None:
+        """The number a record states: the exact count, or None where it was not counted to the end."""
+        return None if self.capped else self.n_optimal
+
+    def describe_count(self) -> str | None:
+        """``"1 optimal plan"``, ``"3 or more optimal plans"``; None when not counted."""
+        if self.n_optimal is None:
+            return None
+        n = self.n_optimal
+        return f"{n}{' or more' if self.capped else ''} optimal plan{'' if n == 1 and not self.capped else 's'}"
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """An optimal plan's number of steps, and how many optimal plans there are (at least ``n_optimal`` if ``capped``)."""
+
+    length: int
+    n_optimal: int
+    capped: bool = False
 
 
 class Unsolvable(ValueError):
@@ -226,25 +259,34 @@ def configuration(init: State, goal: State | Goal) -> State | None:
     return goal
 
 
-def optimal(init: State, goal: State | Goal) -> tuple[int, int]:
-    """Steps of an optimal plan and the number of optimal plans, for either kind of goal."""
+def optimal(init: State, goal: State | Goal, count_cap: int | None = None) -> Optimum:
+    """Steps of an optimal plan and the number of optimal plans, for either kind of goal.
+
+    ``count_cap``: count no further than this (default: exactly where the
+    search counts for free, else :data:`COUNT_CAP`).
+    """
     full = configuration(init, goal)
     if full is None:
         from .partial import solve_partial
 
         result = solve_partial(init, goal)
-        return result.length, result.n_optimal
+        return Optimum(result.length, result.n_optimal, result.capped)
     _, s, g = encode(init, full)
-    found = distance_and_count(s, g)
-    if found is None:
-        raise Unsolvable("no plan")
-    return 2 * found[0], found[1]
+    if len(s) <= SEARCH_BLOCKS:
+        found = distance_and_count(s, g)
+        if found is None:
+            raise Unsolvable("no plan")
+        return Optimum(2 * found[0], found[1])
+    from . import exact
+
+    cap = count_cap or COUNT_CAP
+    count = exact.count_plans(s, g, cap)
+    return Optimum(2 * exact.distance(s, g), count, count >= cap)
 
 
 class BwbenchPlanner:
-    """Bidirectional breadth-first search over canonical states for configurations; partial goals by :mod:`.partial`.
-
-    Both count optimal plans."""
+    """Full goals: bidirectional breadth-first search over canonical states up to :data:`SEARCH_BLOCKS` blocks,
+    :mod:`.exact` beyond; partial goals by :mod:`.partial`. All count optimal plans (:class:`PlanResult`)."""
 
     name = "bwbench"
 
@@ -255,11 +297,21 @@ class BwbenchPlanner:
 
             return solve_partial(init, goal, max_len)
         names, s, g = encode(init, full)
+        if len(s) > SEARCH_BLOCKS:
+            return self._solve_exact(names, s, g, max_len)
         found = distance_and_count(s, g, None if max_len is None else max_len // 2)
         if found is None:
             raise Unsolvable("no plan within the length bound" if max_len is not None else "no plan")
         moves_, count = found
         return PlanResult(moves_to_actions(s, first_optimal_moves(s, g, moves_), names), count, self.name)
+
+    def _solve_exact(self, names: list[str], s: Below, g: Below, max_len: int | None) -> PlanResult:
+        from . import exact
+
+        if max_len is not None and 2 * exact.distance(s, g) > max_len:
+            raise Unsolvable("no plan within the length bound")
+        count = exact.count_plans(s, g, COUNT_CAP)
+        return PlanResult(moves_to_actions(s, exact.first_moves(s, g), names), count, self.name, count >= COUNT_CAP)
 
 
 class UPPlanner:
@@ -276,7 +328,7 @@ class UPPlanner:
 
 
 PLANNERS: dict[str, tuple[str, str]] = {
-    "bwbench": ("", "own bidirectional BFS over canonical states (counts optimal plans)"),
+    "bwbench": ("", "own: bidirectional BFS up to 7 blocks, deadlock analysis beyond; partial goals by search (counts optimal plans)"),
     "pyperplan": ("pyperplan-opt", "pyperplan, A* with LM-cut (optimal), through unified-planning"),
     "fast-downward": ("fast-downward-opt", "Fast Downward, A* with LM-cut (optimal), needs up-fast-downward"),
 }

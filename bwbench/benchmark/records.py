@@ -26,7 +26,7 @@ from typing import Iterator
 
 from ..errors import BwbenchError
 from .goal import Goal, as_goal, check_goal, format_fact, level_of
-from .planner import optimal
+from .planner import Optimum, optimal
 from .state import InvalidState, State
 from .text import NLStep, check_names, parse_plan, parse_problem, render_towers, stated_problem
 from .vocab import Vocabulary, vocabulary_of
@@ -44,13 +44,15 @@ class WrongClaim:
     claimed: int
     true: int
     optimal_len: int  # the optimal plan's steps, which the level is computed from
+    at_least: bool = False  # ``true`` is where counting stopped: there are at least that many
 
     @property
     def message(self) -> str:
         if self.field == "optimal_len":
             return f"claims optimal_len {self.claimed}, but its optimal plan has {self.true} steps"
         if self.field == "n_optimal_plans":
-            return f"claims n_optimal_plans {self.claimed}, but it has {self.true} optimal plans"
+            more = " or more" if self.at_least else ""
+            return f"claims n_optimal_plans {self.claimed}, but it has {self.true}{more} optimal plans"
         if self.field == "n_blocks":
             return f"claims n_blocks {self.claimed}, but its problem has {self.true} blocks"
         return f"claims level {self.claimed}, but its optimal plan has {self.optimal_len} steps (level {self.true})"
@@ -66,8 +68,9 @@ class Example:
     gold: tuple[NLStep, ...] | None  # None when the line has no gold plan
     record: dict
     optimal_len: int  # steps of an optimal plan, computed by bwbench's planner (never read from the record)
-    n_optimal: int  # how many optimal plans there are, computed likewise
+    n_optimal: int  # how many optimal plans there are, computed likewise (at least this many if ``count_capped``)
     wrong_claims: tuple[WrongClaim, ...] = ()  # what the record claims wrongly (read with refuse_wrong_claims=False)
+    count_capped: bool = False  # counting stopped at ``n_optimal`` (large problems: see planner.COUNT_CAP)
 
     @property
     def vocab(self) -> Vocabulary | None:
@@ -192,21 +195,25 @@ def to_example(path: Path, lineno: int, record: dict, where: str, split: str | N
             gold = tuple(parse_plan(record["output"]))
     except ValueError as exc:
         raise BwbenchError(f"gold plan: {exc}", where) from None
+    claimed = record.get("n_optimal_plans")
+    # A claimed count is checked by counting one further than it (large problems are otherwise counted to COUNT_CAP).
+    cap = claimed + 1 if isinstance(claimed, int) and not isinstance(claimed, bool) and claimed >= 0 else None
     try:
-        length, count = _optimal(init, goal)
+        best = _optimal(init, goal, cap)
     except ValueError as exc:  # no plan, or a partial goal too large for the exact search
         raise BwbenchError(str(exc), where) from None
-    wrong = wrong_claims(record, length, count, where, len(init.blocks))
+    wrong = wrong_claims(record, best, where, len(init.blocks))
     if wrong and refuse_wrong_claims:
         raise BwbenchError(wrong[0].message, where)
     own = record.get("split")
-    return Example(str(path), lineno, own if own in SPLITS else split, init, goal, gold, record, length, count, wrong)
+    return Example(str(path), lineno, own if own in SPLITS else split, init, goal, gold, record, best.length,
+                   best.n_optimal, wrong, best.capped)
 
 
 @functools.lru_cache(maxsize=16384)
-def _optimal(init: State, goal: State | Goal) -> tuple[int, int]:
+def _optimal(init: State, goal: State | Goal, count_cap: int | None) -> Optimum:
     """The planner's optimal length and number of optimal plans, once per distinct problem (files repeat problems)."""
-    return optimal(init, goal)
+    return optimal(init, goal, count_cap)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -214,10 +221,14 @@ def _check_names(blocks: frozenset[str]) -> None:
     check_names(blocks)
 
 
-def wrong_claims(record: dict, length: int, count: int, where: str, blocks: int) -> tuple[WrongClaim, ...]:
-    """The record's claims (:data:`CLAIMS`) that the planner's ``length`` and ``count``, or the problem's
-    number of ``blocks``, contradict; ``BwbenchError`` naming ``where`` for a claim that is not a count at all."""
-    true = {"optimal_len": length, "n_optimal_plans": count, "level": level_of(length), "n_blocks": blocks}
+def wrong_claims(record: dict, best: Optimum, where: str, blocks: int) -> tuple[WrongClaim, ...]:
+    """The record's claims (:data:`CLAIMS`) that the planner's optimum ``best``, or the problem's
+    number of ``blocks``, contradict; ``BwbenchError`` naming ``where`` for a claim that is not a count at all.
+
+    A count the planner stopped at (``best.capped``) contradicts any smaller claim, and equals none.
+    """
+    length = best.length
+    true = {"optimal_len": length, "n_optimal_plans": best.n_optimal, "level": level_of(length), "n_blocks": blocks}
     wrong = []
     for field in CLAIMS:
         if field not in record or record[field] is None:
@@ -225,8 +236,9 @@ def wrong_claims(record: dict, length: int, count: int, where: str, blocks: int)
         value = record[field]
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise BwbenchError(f"{field} must be a whole number, not {value!r}", where)
-        if value != true[field]:
-            wrong.append(WrongClaim(field, value, true[field], length))
+        capped = field == "n_optimal_plans" and best.capped
+        if value != true[field] or capped:
+            wrong.append(WrongClaim(field, value, true[field], length, capped))
     return tuple(wrong)
 
 

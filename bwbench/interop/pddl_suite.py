@@ -192,7 +192,7 @@ def import_record(path: Path, vocab: Vocabulary, domain: Path | None, suite: str
         "id": f"{suite}-{path.stem}", "suite": suite, "split": "test", "level": level_of(result.length),
         "n_blocks": len(init.blocks), "init": [list(t) for t in init.sorted_towers()], "goal": goal.to_json(),
         "plan": [s.split(": ", 1)[1] for s in steps], "optimal_len": result.length,
-        "n_optimal_plans": result.n_optimal, "source": path.name, "source_sha256": hashlib.sha256(data).hexdigest(),
+        "n_optimal_plans": result.n_optimal_plans, "source": path.name, "source_sha256": hashlib.sha256(data).hexdigest(),
         "vocabulary": vocab.to_json(), "instruction": INSTRUCTION, "input": render_input_facts(init, goal),
         "output": render_plan(result.plan), **extra,
     }
