@@ -119,16 +119,18 @@ def generate(
     suite: Optional[str] = typer.Option(None, "--suite", help="Suite name, used in ids (default: the preset, or 'custom')."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Suite directory (default: ./<suite>); an earlier generated suite there is replaced whole (its dataset card rewritten), any other non-empty directory refused."),
     pddl: Optional[Path] = typer.Option(None, "--pddl", help="Also write every problem as DIR/<id>.pddl (DIR may be inside --out)."),
-    jobs: int = typer.Option(1, "--jobs", min=1, help="Worker processes (cells run in parallel; output is the same)."),
+    sampler: str = typer.Option("auto", "--sampler", help="How problems are drawn: uniform (random pairs kept at the level: uniform over it, but finds nothing far from the typical level), walk (a random goal, then k moves each one further from it: any level, not uniform), or auto (uniform up to 7 blocks, walk beyond)."),
+    allow_ties: bool = typer.Option(False, "--allow-ties", help="Test problems may have several optimal plans (long plans with many blocks rarely have one); the manifest says so."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Worker processes (uniform cells run in parallel, a walk cell's attempts do; output is the same)."),
 ) -> None:
     """Generate a benchmark suite: JSONL per split plus manifest.json."""
     from .benchmark import generate as g
     from .benchmark.planner import PLANNERS
 
-    palette = g.parse_colors(colors)
     if planner not in PLANNERS:
         raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
-    cells = g.suite_cells(preset, level, levels, n, train, blocks)
+    cells = g.suite_cells(preset, level, levels, n, train, blocks, sampler, allow_ties)
+    palette = g.parse_colors(colors, cells)
     name = suite or preset or "custom"
     cfg = g.GenerateConfig(
         suite=name, cells=tuple(cells), seed=seed, colors=palette, max_towers=max_towers,

@@ -11,14 +11,6 @@ from bwbench.benchmark import generate as g
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def _config(man: dict) -> g.GenerateConfig:
-    return g.GenerateConfig(
-        suite=man["suite"], cells=tuple(g.Cell(**c) for c in man["cells"]), seed=man["seed"],
-        colors=tuple(man["colors"]), max_towers=man["max_towers"], planner=man["planner"],
-        disjoint_renaming=man["disjoint_renaming"], preset=man["preset"],
-    )
-
-
 @pytest.mark.parametrize("suite", sorted(p.name for p in DATA.iterdir() if (p / "manifest.json").is_file()))
 def test_committed_files_match_their_manifest(suite):
     man = json.loads((DATA / suite / "manifest.json").read_text())
@@ -29,5 +21,5 @@ def test_committed_files_match_their_manifest(suite):
 @pytest.mark.parametrize("suite", ["paper", "ood-L4-7b"])
 def test_regenerating_gives_the_same_sha256(suite, tmp_path):
     man = json.loads((DATA / suite / "manifest.json").read_text())
-    regenerated = g.write_suite(g.generate(_config(man)), tmp_path)
+    regenerated = g.write_suite(g.generate(g.GenerateConfig.from_manifest(man)), tmp_path)
     assert regenerated["files"] == man["files"] and regenerated["counts"] == man["counts"]

@@ -82,6 +82,11 @@ def _masks(s: Below, goal: Below) -> tuple[int, list[int]]:
     return misplaced, waits
 
 
+def misplaced_mask(s: Below, goal: Below) -> int:
+    """The blocks of ``s`` that are not well placed for ``goal``, as a bit mask (bit i: block i)."""
+    return _masks(s, goal)[0]
+
+
 def _graph(misplaced: int, waits: list[int]) -> dict[int, int]:
     return {a: waits[a] for a in _bits(misplaced)}
 

@@ -19,7 +19,7 @@ import math
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -29,9 +29,11 @@ from .. import __version__
 from ..errors import BwbenchError
 from ..fileio import replace_dir, stage
 from .canon import problem_key, shape_key
-from .planner import decode, distance_and_count, first_optimal_moves, get_planner, moves_to_actions
+from . import exact
+from .planner import (COUNT_CAP, SEARCH_BLOCKS, Below, decode, distance_and_count, first_optimal_moves, get_planner,
+                      moves, moves_to_actions)
 from .state import State
-from .text import INSTRUCTION, SEED_PALETTE, check_names, render_input, render_plan
+from .text import INSTRUCTION, LARGE_PALETTE, SEED_PALETTE, check_names, render_input, render_plan
 from .validate import simulate
 
 GENERATED_SPLITS = ("test", "train")  # the splits generate writes, in this order (a seed stream per split index)
@@ -43,12 +45,39 @@ PAPER_TABLE = {
 }
 
 
+SAMPLERS = {
+    "uniform": "uniform random (init, goal) pairs, kept when the exact search finds the level: uniform over the "
+               "level's problems, but it finds nothing where the level is far from typical for the block count",
+    "walk": "a uniform random goal, then a walk of k moves away from it, each uniform among the moves that take "
+            "the state one move further from the goal: every problem of the level can be drawn, not uniformly",
+}
+AUTO_UNIFORM_BLOCKS = 7  # --sampler auto: uniform up to this many blocks (every published suite), walk beyond
+
+
 @dataclass(frozen=True)
 class Cell:
+    """One (split, level, block count) and how many problems; ``unique`` None means the split's rule (test: unique)."""
+
     split: str
     level: int
     n_blocks: int
     count: int
+    sampler: str = "uniform"
+    unique: bool | None = None
+
+    @property
+    def needs_unique(self) -> bool:
+        """Whether each problem must have exactly one optimal plan."""
+        return self.split == "test" if self.unique is None else self.unique
+
+    def describe(self) -> dict:
+        """The cell as the manifest records it: settings at their defaults are left out (older manifests lack them)."""
+        d = {"split": self.split, "level": self.level, "n_blocks": self.n_blocks, "count": self.count}
+        if self.sampler != "uniform":
+            d["sampler"] = self.sampler
+        if self.unique is not None:
+            d["unique"] = self.unique
+        return d
 
 
 @dataclass(frozen=True)
@@ -66,8 +95,17 @@ class GenerateConfig:
 
     def describe(self) -> dict:
         d = asdict(self)
-        d["cells"] = [asdict(c) for c in self.cells]
+        d["cells"] = [c.describe() for c in self.cells]
         return d
+
+    @classmethod
+    def from_manifest(cls, man: dict) -> "GenerateConfig":
+        """The config a generated suite's manifest records, which regenerates it byte for byte."""
+        return cls(
+            suite=man["suite"], cells=tuple(Cell(**c) for c in man["cells"]), seed=man["seed"],
+            colors=tuple(man["colors"]), max_towers=man["max_towers"], planner=man["planner"],
+            disjoint_renaming=man["disjoint_renaming"], preset=man["preset"],
+        )
 
 
 def parse_level(text: str) -> int:
@@ -148,11 +186,14 @@ DEFAULT_BLOCKS = "4-6"
 PRESET_FIXES = ("--level", "--levels", "--n", "--train", "--blocks")  # what a preset decides itself
 
 
-def parse_colors(text: str | None) -> tuple[str, ...]:
-    """The block names of ``--colors`` (default: the seed's palette): distinct, and names a plan can name back
-    (:func:`.text.check_names`, the rule every dataset is read with); ``BwbenchError`` naming the option."""
+def parse_colors(text: str | None, cells: Iterable[Cell] = ()) -> tuple[str, ...]:
+    """The block names of ``--colors``: distinct, and names a plan can name back (:func:`.text.check_names`,
+    the rule every dataset is read with); ``BwbenchError`` naming the option.
+
+    The default is the seed's palette, or :data:`.text.LARGE_PALETTE` where ``cells`` need more blocks than it has.
+    """
     if text is None:
-        return SEED_PALETTE
+        return SEED_PALETTE if max((c.n_blocks for c in cells), default=0) <= len(SEED_PALETTE) else LARGE_PALETTE
     palette = tuple(c.strip() for c in text.split(",") if c.strip())
     if len(set(palette)) != len(palette):
         raise BwbenchError(f"colours must be distinct: {', '.join(sorted({c for c in palette if palette.count(c) > 1}))}",
@@ -165,13 +206,31 @@ def parse_colors(text: str | None) -> tuple[str, ...]:
 
 
 def suite_cells(preset: str | None = None, level: str | None = None, levels: str | None = None,
-                n: int | None = None, train: int | None = None, blocks: str | None = None) -> list[Cell]:
+                n: int | None = None, train: int | None = None, blocks: str | None = None,
+                sampler: str = "auto", allow_ties: bool = False) -> list[Cell]:
     """The cells asked for: a preset's, or ``n`` test and ``train`` train problems per level spread over ``blocks``.
 
     ``None`` means the option was not given. A preset fixes the levels, block
     counts and problem counts (``PRESET_FIXES``), so any of those given with it
-    is refused, naming the option, rather than silently ignored.
+    is refused, naming the option, rather than silently ignored. ``sampler``:
+    ``auto`` (uniform up to :data:`AUTO_UNIFORM_BLOCKS` blocks, walk beyond) or
+    one of :data:`SAMPLERS` for every cell; ``allow_ties``: test problems may
+    have several optimal plans.
     """
+    return [_with_sampler(c, sampler, allow_ties)
+            for c in _cells_asked(preset, level, levels, n, train, blocks)]
+
+
+def _with_sampler(cell: Cell, sampler: str, allow_ties: bool) -> Cell:
+    if sampler != "auto" and sampler not in SAMPLERS:
+        raise BwbenchError(f"unknown sampler {sampler!r}; choose one of: auto, {', '.join(SAMPLERS)}", "--sampler")
+    if sampler == "auto":
+        sampler = "uniform" if cell.n_blocks <= AUTO_UNIFORM_BLOCKS else "walk"
+    return replace(cell, sampler=sampler, unique=False if allow_ties and cell.split == "test" else None)
+
+
+def _cells_asked(preset: str | None, level: str | None, levels: str | None, n: int | None, train: int | None,
+                 blocks: str | None) -> list[Cell]:
     if preset is not None:
         if preset not in PRESETS:
             raise BwbenchError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}", "--preset")
@@ -260,10 +319,22 @@ def hopeful(a: np.ndarray, g: np.ndarray, moves: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------- cells
 
+@dataclass(frozen=True)
+class Drawn:
+    """One problem drawn for a cell, before it gets its id."""
+
+    init: State
+    goal: State
+    init_towers: list  # the order the towers are shown in (part of the problem text)
+    goal_towers: list
+    n_optimal: int | None  # None: more than planner.COUNT_CAP - 1, not counted further
+    plan: tuple | None  # the gold plan, or None when another planner makes it
+
+
 @dataclass
 class _CellResult:
     cell: Cell
-    problems: list[tuple]  # (init, goal, init towers, goal towers, n optimal, plan or None)
+    problems: list[Drawn]
     candidates: int
 
 
@@ -273,7 +344,8 @@ def _cell_rng(seed: int, cell: Cell) -> np.random.Generator:
 
 def _check_cell(cell: Cell, colors: tuple[str, ...]) -> None:
     if cell.n_blocks > len(colors):
-        raise BwbenchError(f"{cell.n_blocks} blocks need {cell.n_blocks} colours, only {len(colors)} given", "--colors")
+        raise BwbenchError(f"{cell.n_blocks} blocks need {cell.n_blocks} colours, only {len(colors)} given "
+                           f"(the default palette has {len(SEED_PALETTE)}); name more with --colors", "--colors")
     # Every problem of n blocks is solved within 2n - 2 moves: put every block that
     # is not at the bottom of a tower on the table, then build the goal.
     if cell.level > 2 * cell.n_blocks - 2:
@@ -299,7 +371,7 @@ def generate_cell(
     """Draw the problems of one cell (deterministic given ``seed`` and the cell)."""
     _check_cell(cell, colors)
     rng = _cell_rng(seed, cell)
-    k, n, unique = cell.level, cell.n_blocks, cell.split == "test"
+    k, n, unique = cell.level, cell.n_blocks, cell.needs_unique
     keys: set = set()
     out = []
     candidates = since_new = 0
@@ -329,7 +401,7 @@ def generate_cell(
             rng.shuffle(init_towers)
             rng.shuffle(goal_towers)
             plan = moves_to_actions(a, first_optimal_moves(a, g, k), names) if own_plans else None
-            out.append((init, goal, init_towers, goal_towers, found[1], plan))
+            out.append(Drawn(init, goal, init_towers, goal_towers, found[1], plan))
             since_new = 0
             if on_problem:
                 on_problem()
@@ -338,7 +410,8 @@ def generate_cell(
         if since_new >= PATIENCE:
             raise BwbenchError(
                 f"found only {len(out)} of {cell.count} {cell.split} problems at L{k} with {n} blocks "
-                f"after {candidates:,} candidates; ask for fewer, or more blocks or colours",
+                f"after {candidates:,} candidates; ask for fewer, or more blocks or colours, "
+                f"or draw by walks (--sampler walk)",
                 "--n",
             )
     return _CellResult(cell, out, candidates)
@@ -346,6 +419,133 @@ def generate_cell(
 
 def _run_cell(args: tuple) -> _CellResult:
     return generate_cell(*args)
+
+
+# --------------------------------------------------------------------------- the walk sampler
+
+WALK_CHUNK = 16  # attempts per unit of work; attempt i has its own random stream, so output does not depend on --jobs
+WALK_PATIENCE = 20_000  # attempts in a row without a new problem before a walk cell gives up
+
+
+def walk_away(rng: np.random.Generator, goal: Below, k: int, unique: bool = False) -> Below | None:
+    """A state exactly ``k`` moves from ``goal``: each step uniform among the moves one further away.
+
+    Moving a well-placed block always takes the state one move further (it
+    must come back); any other move is measured by :func:`.exact.distance`.
+    Every problem of the level is the end of such a walk (its optimal plan,
+    reversed). With ``unique``, a step may only reach a state whose one optimal
+    move is the way back, so the end has exactly one optimal plan, and every
+    such problem is the end of such a walk. None when the walk reaches a state
+    with no move that qualifies.
+    """
+    s = goal
+    for d in range(k):
+        misplaced = exact.misplaced_mask(s, goal)
+        further = [t for (x, _), t in moves(s) if not misplaced >> x & 1 or exact.distance(t, goal) == d + 1]
+        if unique:
+            further = [t for t in further if _one_way_back(t, goal, d + 1)]
+        if not further:
+            return None
+        s = further[int(rng.integers(len(further)))]
+    return s
+
+
+def _one_way_back(s: Below, goal: Below, left: int) -> bool:
+    ways = exact.optimal_moves(s, goal, left)
+    next(ways)
+    return next(ways, None) is None
+
+
+def _attempt_rng(seed: int, cell: Cell, attempt: int) -> np.random.Generator:
+    key = [seed, GENERATED_SPLITS.index(cell.split), cell.level, cell.n_blocks, 1, attempt]
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(key)))
+
+
+def walk_attempt(cell: Cell, seed: int, attempt: int, colors: tuple[str, ...], max_towers: int | None,
+                 own_plans: bool) -> Drawn | None:
+    """Attempt number ``attempt`` of a walk cell: a problem, or None (no walk, too many towers, not unique)."""
+    rng = _attempt_rng(seed, cell, attempt)
+    n, k = cell.n_blocks, cell.level
+    g = tuple(sample_states(rng, n, 1, max_towers)[0].tolist())
+    a = walk_away(rng, g, k, cell.needs_unique)
+    if a is None or (max_towers is not None and a.count(-1) > max_towers):
+        return None
+    if n <= SEARCH_BLOCKS:
+        count: int | None = distance_and_count(a, g, k)[1]
+    else:
+        count = exact.count_plans(a, g, COUNT_CAP)
+        count = None if count >= COUNT_CAP else count
+    if cell.needs_unique and count != 1:
+        return None
+    names = sorted(colors[j] for j in rng.choice(len(colors), n, replace=False))
+    init, goal = decode(a, names), decode(g, names)
+    init_towers, goal_towers = sorted(init.towers), sorted(goal.towers)
+    rng.shuffle(init_towers)
+    rng.shuffle(goal_towers)
+    plan = moves_to_actions(a, exact.first_moves(a, g), names) if own_plans else None
+    return Drawn(init, goal, init_towers, goal_towers, count, plan)
+
+
+def _walk_chunk(args: tuple) -> list[Drawn | None]:
+    cell, seed, chunk, colors, max_towers, own_plans = args
+    start = chunk * WALK_CHUNK
+    return [walk_attempt(cell, seed, i, colors, max_towers, own_plans) for i in range(start, start + WALK_CHUNK)]
+
+
+def walk_cell(cell: Cell, seed: int, colors: tuple[str, ...], max_towers: int | None = None,
+              exclude: frozenset = frozenset(), exclude_shapes: frozenset = frozenset(), own_plans: bool = True,
+              on_problem: Callable[[], None] | None = None, pool: ProcessPoolExecutor | None = None,
+              jobs: int = 1) -> _CellResult:
+    """The problems of one walk cell: attempts in order, the first ``cell.count`` distinct ones kept.
+
+    With ``pool``, chunks of attempts run in its workers (``jobs`` chunks ahead
+    of the one being read) and are read in order, so the result is the same.
+    """
+    _check_cell(cell, colors)
+    keys: set = set()
+    out: list[Drawn] = []
+    attempts = since_new = 0
+    pending: list = []
+    chunk = 0
+
+    def submit() -> None:
+        nonlocal chunk
+        args = (cell, seed, chunk, colors, max_towers, own_plans)
+        pending.append(pool.submit(_walk_chunk, args) if pool else args)
+        chunk += 1
+
+    try:
+        while len(out) < cell.count:
+            while len(pending) < (2 * jobs if pool else 1):
+                submit()
+            head = pending.pop(0)
+            for drawn in (head.result() if pool else _walk_chunk(head)):
+                attempts += 1
+                since_new += 1
+                if drawn is None:
+                    continue
+                key = problem_key(drawn.init, drawn.goal)
+                if key in keys or key in exclude or (exclude_shapes and shape_key(drawn.init, drawn.goal) in exclude_shapes):
+                    continue
+                keys.add(key)
+                out.append(drawn)
+                since_new = 0
+                if on_problem:
+                    on_problem()
+                if len(out) == cell.count:
+                    break
+            if since_new >= WALK_PATIENCE:
+                what = "unique-optimal " if cell.needs_unique else ""
+                hint = ("; problems this long with this many blocks rarely have a unique optimal plan: "
+                        "ask for fewer, or allow several optimal plans (--allow-ties)") if cell.needs_unique else \
+                    "; ask for fewer, or more blocks"
+                raise BwbenchError(f"found only {len(out)} of {cell.count} {what}{cell.split} problems at L{cell.level} "
+                                   f"with {cell.n_blocks} blocks after {attempts:,} walks{hint}", "--n")
+    finally:
+        for f in pending:
+            if pool:
+                f.cancel()
+    return _CellResult(cell, out, attempts)
 
 
 # --------------------------------------------------------------------------- suites
@@ -377,46 +577,56 @@ def make_record(suite: str, split: str, index: int, level: int, init: State, goa
 
 
 def generate(config: GenerateConfig, jobs: int = 1, progress: Callable[[int], None] | None = None) -> Suite:
-    """Generate every cell of ``config`` (test cells first), checking every gold plan."""
+    """Generate every cell of ``config`` (test cells first), checking every gold plan.
+
+    Uniform cells run in parallel with each other; a walk cell runs its attempts
+    in parallel. Either way the output does not depend on ``jobs``.
+    """
     for cell in config.cells:
         _check_cell(cell, config.colors)
     planner = get_planner(config.planner)
     suite = Suite(config, {s: [] for s in GENERATED_SPLITS if any(c.split == s for c in config.cells)})
     exclude: set = set()
     exclude_shapes: set = set()
-    for split in GENERATED_SPLITS:
-        cells = [c for c in config.cells if c.split == split]
-        if not cells:
-            continue
-        args = [
-            (c, config.seed, config.colors, config.max_towers, frozenset(exclude),
-             frozenset(exclude_shapes) if config.disjoint_renaming else frozenset(),
-             config.planner == "bwbench")
-            for c in cells
-        ]
-        if jobs > 1 and len(cells) > 1:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                results = []
-                for r in pool.map(_run_cell, args):
-                    results.append(r)
+    own_plans = config.planner == "bwbench"
+    tick = (lambda: progress(1)) if progress else None
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    try:
+        for split in GENERATED_SPLITS:
+            cells = [c for c in config.cells if c.split == split]
+            if not cells:
+                continue
+            shapes = frozenset(exclude_shapes) if config.disjoint_renaming else frozenset()
+            uniform = [(c, config.seed, config.colors, config.max_towers, frozenset(exclude), shapes, own_plans)
+                       for c in cells if c.sampler == "uniform"]
+            if pool and len(uniform) > 1:
+                drawn = []
+                for r in pool.map(_run_cell, uniform):
+                    drawn.append(r)
                     if progress:
                         progress(len(r.problems))
-        else:
-            results = [generate_cell(*a, on_problem=(lambda: progress(1)) if progress else None) for a in args]
-        counters: dict[int, int] = {}
-        for r in results:
-            suite.candidates += r.candidates
-            for init, goal, init_towers, goal_towers, n_opt, plan in r.problems:
-                plan = _checked(planner, init, goal, r.cell.level, plan)
-                index = counters.get(r.cell.level, 0)
-                counters[r.cell.level] = index + 1
-                suite.records[split].append(
-                    make_record(config.suite, split, index, r.cell.level, init, goal,
-                                init_towers, goal_towers, n_opt, plan)
-                )
-                exclude.add(problem_key(init, goal))
-                if config.disjoint_renaming:
-                    exclude_shapes.add(shape_key(init, goal))
+            else:
+                drawn = [generate_cell(*a, on_problem=tick) for a in uniform]
+            walked = [walk_cell(c, config.seed, config.colors, config.max_towers, frozenset(exclude), shapes,
+                                own_plans, tick, pool, jobs) for c in cells if c.sampler == "walk"]
+            counters: dict[int, int] = {}
+            for c in cells:  # in the config's order, whichever sampler drew them
+                r = (drawn if c.sampler == "uniform" else walked).pop(0)
+                suite.candidates += r.candidates
+                for p in r.problems:
+                    plan = _checked(planner, p.init, p.goal, c.level, p.plan)
+                    index = counters.get(c.level, 0)
+                    counters[c.level] = index + 1
+                    suite.records[split].append(
+                        make_record(config.suite, split, index, c.level, p.init, p.goal,
+                                    p.init_towers, p.goal_towers, p.n_optimal, plan)
+                    )
+                    exclude.add(problem_key(p.init, p.goal))
+                    if config.disjoint_renaming:
+                        exclude_shapes.add(shape_key(p.init, p.goal))
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     return suite
 
 
@@ -460,12 +670,35 @@ def manifest(suite: Suite, files: dict[str, bytes], pddl: str | None = None) -> 
         "colors": list(cfg.colors),
         "max_towers": cfg.max_towers,
         "disjoint_renaming": cfg.disjoint_renaming,
-        "semantics": "IPC 4-operator Blocksworld; towers unordered; full goal configurations; "
-        "level Lk = optimal plan of 2k steps; test problems have exactly one optimal plan",
-        "cells": [asdict(c) for c in cfg.cells],
+        "semantics": semantics(cfg.cells),
+        "cells": [c.describe() for c in cfg.cells],
         "counts": counts,
         "files": {name: {"sha256": _sha256(data), "lines": data.count(b"\n")} for name, data in files.items()},
     } | ({"pddl": pddl} if pddl is not None else {})
+
+
+def semantics(cells: Iterable[Cell]) -> str:
+    """What a suite's problems are, for its manifest (the sentence older manifests have, when it still holds)."""
+    cells = list(cells)
+    text = "IPC 4-operator Blocksworld; towers unordered; full goal configurations; level Lk = optimal plan of 2k steps"
+    tied = [f"L{level} with {n} blocks" for level, n in
+            sorted({(c.level, c.n_blocks) for c in cells if c.split == "test" and not c.needs_unique})]
+    unique_train = any(c.split == "train" and c.needs_unique for c in cells)
+    if not tied:
+        text += "; test problems have exactly one optimal plan"
+    else:
+        text += ("; test problems have exactly one optimal plan, except " + ", ".join(tied) +
+                 ", where several optimal plans are allowed")
+    if unique_train:
+        text += "; train problems also have exactly one optimal plan"
+    walk = [c for c in cells if c.sampler == "walk"]
+    if walk:
+        text += ("; " + ("all" if len(walk) == len(cells) else "some") + " cells drawn by the walk sampler "
+                 "(a uniform goal, then k moves each one further from it), not uniformly over the level")
+    if any(c.n_blocks > SEARCH_BLOCKS for c in cells):
+        text += (f"; beyond {SEARCH_BLOCKS} blocks n_optimal_plans is counted up to {COUNT_CAP}, "
+                 f"null meaning {COUNT_CAP} or more")
+    return text
 
 
 def is_generated_suite(path: Path) -> bool:

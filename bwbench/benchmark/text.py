@@ -25,6 +25,14 @@ RULE = (
     "You can stack color1 on-top-of table."
 )
 SEED_PALETTE = ("red", "blue", "green", "yellow", "white", "black", "gray")
+LARGE_PALETTE = SEED_PALETTE + (
+    "orange", "purple", "pink", "brown", "cyan", "magenta", "violet", "indigo", "teal", "olive", "maroon", "navy",
+    "lime", "gold", "silver", "beige", "ivory", "coral", "salmon", "crimson", "amber", "azure", "lavender", "mint",
+    "peach", "plum", "rust", "tan", "turquoise", "khaki", "lilac", "mauve", "ochre", "ruby", "sapphire", "emerald",
+    "jade", "scarlet", "sepia", "umber", "vermilion", "aqua", "bronze", "copper", "cream", "fuchsia", "mustard",
+    "orchid", "pearl", "sand", "slate", "taupe", "wine",
+)
+"""Block names for problems of more blocks than the seed's palette has: its seven colours, then more."""
 
 
 @dataclass(frozen=True, slots=True)
