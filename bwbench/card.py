@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .benchmark.planner import SEARCH_BLOCKS
 from .errors import BwbenchError
 from .fileio import atomic_write
 
@@ -29,6 +30,9 @@ FIELDS = [
     ("output", "string", "the gold plan in the seed's words: `Plan:` then `step N: ...` lines"),
 ]
 
+
+CAPPED_COUNT = ("int or null", "how many optimal plans there are; beyond 7 blocks counted up to three, null meaning "
+                "three or more")
 
 IMPORTED_FIELDS = {
     "goal": ("list of strings or of lists", "the goal: the problem file's facts, `\"(on b c)\"` (PDDL, bwbench's predicate names); "
@@ -61,6 +65,8 @@ def render_manifest(m: dict, first: dict) -> str:
     splits = [s for s in ("train", "test") if f"{s}.jsonl" in files]
     imported = m.get("imported")
     fields = [(f, *IMPORTED_FIELDS.get(f, (t, d))) if imported else (f, t, d) for f, t, d in FIELDS]
+    if any(int(b) > SEARCH_BLOCKS for b in _blocks(m)):
+        fields = [(f, *CAPPED_COUNT) if f == "n_optimal_plans" else (f, t, d) for f, t, d in fields]
     if imported:
         fields += [(f, t, d) for f, (t, d) in IMPORTED_FIELDS.items() if f not in {x[0] for x in FIELDS}]
     out = ["---", f"pretty_name: bwbench {name}", "license: mit", "language:", "- en", "task_categories:",
@@ -110,11 +116,19 @@ PLANBENCH_CITATION = [
 def _generated(m: dict) -> list[str]:
     cells = ", ".join(f"{c['split']} L{c['level']} with {c['n_blocks']} blocks: {c['count']}" for c in m["cells"])
     how = f"`bwbench generate --preset {m['preset']}`" if m.get("preset") else f"`bwbench generate` for these cells ({cells})"
+    walk = [c for c in m["cells"] if c.get("sampler") == "walk"]
+    if not walk:
+        drawn = "- Problems are drawn uniformly over states, the true level is the optimal plan length found by search, "
+    else:
+        drawn = ("- " + ("Problems are" if len(walk) == len(m["cells"]) else "Problems of the cells marked `walk` in the "
+                 "manifest are") + " drawn by walks: a goal drawn uniformly over states, then k moves away from it, "
+                 "each uniform among the moves that take the state one move further from the goal (for unique-optimal "
+                 "cells, only to states whose one optimal move is the way back). Every problem of the level can be "
+                 "drawn, but not with equal probability. The true level is the optimal plan length found by search, ")
     return [f"- {how}, seed {m['seed']}, planner `{m['planner']}`, block names: {', '.join(m['colors'])}"
             + (f", at most {m['max_towers']} towers" if m.get("max_towers") else "")
             + ("; no test problem is a renaming of a train problem" if m.get("disjoint_renaming") else "") + ".",
-            "- Problems are drawn uniformly over states, the true level is the optimal plan length found by search, "
-            "and duplicates (up to tower order) are removed within and across splits."]
+            drawn + "and duplicates (up to tower order) are removed within and across splits."]
 
 
 def _imported(m: dict) -> list[str]:

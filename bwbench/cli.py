@@ -113,7 +113,7 @@ def generate(
     max_towers: Optional[int] = typer.Option(None, "--max-towers", min=1, help="At most this many towers in any state."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same arguments give byte-identical files."),
     colors: Optional[str] = typer.Option(None, "--colors", help="Comma-separated block names (default: the seed's 7 colours)."),
-    preset: Optional[str] = typer.Option(None, "--preset", help="A predefined suite: paper (Table 1 exactly) or standard. It fixes the levels, block counts and problem counts, so --level(s), --n, --train and --blocks are refused with it; the other options apply."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="A predefined suite: paper (Table 1 exactly), standard, or ladder (plans of 2 to 40 steps). It fixes the levels, block counts, problem counts and sampling, so --level(s), --n, --train, --blocks, --sampler and --allow-ties are refused with it; the other options apply."),
     planner: str = typer.Option("bwbench", "--planner", help="Planner for gold plans: bwbench, pyperplan or fast-downward."),
     disjoint_renaming: bool = typer.Option(False, "--disjoint-renaming", help="Also keep train and test apart up to renaming of colours."),
     suite: Optional[str] = typer.Option(None, "--suite", help="Suite name, used in ids (default: the preset, or 'custom')."),

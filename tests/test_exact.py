@@ -110,7 +110,8 @@ def test_planner_uses_it_beyond_the_search_and_caps_the_count():
     assert optimal(init, goal, count_cap=true + 1) == type(best)(best.length, true, False)
 
 
-def test_agrees_with_fast_downward_at_ten_blocks():
+def test_agrees_with_fast_downward_at_ten_blocks(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # Fast Downward writes its translation (output.sas) to the working directory
     fd = get_planner("fast-downward")
     names = [f"b{i}" for i in range(10)]
     for a, g in pairs(10, 10, 3, max_towers=4):

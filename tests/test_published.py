@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,16 @@ def test_regenerating_gives_the_same_sha256(suite, tmp_path):
     man = json.loads((DATA / suite / "manifest.json").read_text())
     regenerated = g.write_suite(g.generate(g.GenerateConfig.from_manifest(man)), tmp_path)
     assert regenerated["files"] == man["files"] and regenerated["counts"] == man["counts"]
+
+
+@pytest.mark.parametrize("level,blocks", [(1, 4), (10, 12), (20, 30)])
+def test_ladder_cells_regenerate(level, blocks):
+    # A walk cell keeps its first problems when asked for fewer, so a few of each regenerate cheaply.
+    man = json.loads((DATA / "ladder" / "manifest.json").read_text())
+    cfg = g.GenerateConfig.from_manifest(man)
+    cell = next(c for c in cfg.cells if (c.level, c.n_blocks) == (level, blocks))
+    few = g.walk_cell(replace(cell, count=2), cfg.seed, cfg.colors, cfg.max_towers)
+    committed = [r for r in map(json.loads, (DATA / "ladder" / "test.jsonl").open())
+                 if (r["level"], r["n_blocks"]) == (level, blocks)][:2]
+    assert [[sorted(map(tuple, r["init"])), sorted(map(tuple, r["goal"]))] for r in committed] == \
+        [[sorted(p.init.towers), sorted(p.goal.towers)] for p in few.problems]

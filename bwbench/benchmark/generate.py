@@ -166,6 +166,18 @@ def paper_cells() -> list[Cell]:
     ]
 
 
+LADDER_BLOCKS = (4, 6, 8, 10, 12, 15, 20, 25, 30)
+LADDER_PER_RUNG = 100  # a 95% interval of at most ±9.8 points at any rate
+
+
+def ladder_cells() -> list[Cell]:
+    """One rung per level L1-L20 (plans of 2 to 40 steps), 100 test problems each, spread over the block counts of
+    :data:`LADDER_BLOCKS` that have at least k blocks; every cell drawn by walks, so the rungs differ only in length."""
+    return [replace(c, sampler="walk")
+            for k in range(1, 21)
+            for c in spread((k,), tuple(n for n in LADDER_BLOCKS if n >= k), LADDER_PER_RUNG, "test")]
+
+
 PRESETS: dict[str, tuple[str, Callable[[], list[Cell]]]] = {
     "paper": ("the paper's Table 1, exactly (1,579 test, 567 train; 4-6 blocks)", paper_cells),
     "standard": (
@@ -175,6 +187,8 @@ PRESETS: dict[str, tuple[str, Callable[[], list[Cell]]]] = {
         + spread((2,), (4, 5, 6), 6000, "train")
         + spread((3,), (4, 5, 6), 12000, "train"),
     ),
+    "ladder": ("100 unique-optimal test problems per plan length, 2 to 40 steps (L1-L20), 4-30 blocks, drawn by walks",
+               ladder_cells),
 }
 
 
@@ -217,8 +231,11 @@ def suite_cells(preset: str | None = None, level: str | None = None, levels: str
     one of :data:`SAMPLERS` for every cell; ``allow_ties``: test problems may
     have several optimal plans.
     """
-    return [_with_sampler(c, sampler, allow_ties)
-            for c in _cells_asked(preset, level, levels, n, train, blocks)]
+    if preset is not None and (sampler != "auto" or allow_ties):
+        option = "--sampler" if sampler != "auto" else "--allow-ties"
+        raise BwbenchError(f"--preset {preset} fixes how its problems are drawn; drop {option}", option)
+    cells = _cells_asked(preset, level, levels, n, train, blocks)
+    return cells if preset is not None else [_with_sampler(c, sampler, allow_ties) for c in cells]
 
 
 def _with_sampler(cell: Cell, sampler: str, allow_ties: bool) -> Cell:
