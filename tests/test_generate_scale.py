@@ -94,3 +94,13 @@ def test_impossible_requests_are_one_line(tmp_path, args, option):
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2 and len(lines) == 1 and option in lines[0], r.stderr
     assert not (tmp_path / "s").exists()
+
+
+def test_uniform_sampler_works_beyond_the_search_near_typical_lengths(tmp_path):
+    # Beyond 7 blocks the uniform sampler measures candidates with the exact planner instead of the search.
+    cells = g.suite_cells(level="L14", n=3, blocks="12", sampler="uniform", allow_ties=True)
+    cfg = g.GenerateConfig(suite="u", cells=tuple(cells), seed=2, colors=g.parse_colors(None, cells))
+    g.write_suite(g.generate(cfg), tmp_path / "u")
+    examples = list(read_examples(tmp_path / "u" / "test.jsonl"))
+    assert [ex.optimal_len for ex in examples] == [28] * 3
+    assert all(simulate(ex.init, ex.goal, as_actions(ex.init, ex.gold)) for ex in examples)

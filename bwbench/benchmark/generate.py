@@ -400,7 +400,7 @@ def generate_cell(
         since_new += batch
         for i in hopeful(a_all, g_all, k).tolist():
             a, g = tuple(a_all[i].tolist()), tuple(g_all[i].tolist())
-            found = distance_and_count(a, g, k)
+            found = _level_and_count(a, g, k)
             if found is None or found[0] != k or (unique and found[1] != 1):
                 continue
             # Sampled states are uniform over labellings, so giving index i the i-th
@@ -417,7 +417,8 @@ def generate_cell(
             goal_towers = sorted(goal.towers)
             rng.shuffle(init_towers)
             rng.shuffle(goal_towers)
-            plan = moves_to_actions(a, first_optimal_moves(a, g, k), names) if own_plans else None
+            path = first_optimal_moves(a, g, k) if n <= SEARCH_BLOCKS else exact.first_moves(a, g)
+            plan = moves_to_actions(a, path, names) if own_plans else None
             out.append(Drawn(init, goal, init_towers, goal_towers, found[1], plan))
             since_new = 0
             if on_problem:
@@ -432,6 +433,19 @@ def generate_cell(
                 "--n",
             )
     return _CellResult(cell, out, candidates)
+
+
+def _level_and_count(a: Below, g: Below, k: int) -> tuple[int, int | None] | None:
+    """Optimal moves (None past ``k``) and optimal plans: exactly by the search up to
+    :data:`.planner.SEARCH_BLOCKS` blocks, by :mod:`.exact` beyond (counted up to
+    :data:`.planner.COUNT_CAP`, None meaning that many or more)."""
+    if len(a) <= SEARCH_BLOCKS:
+        return distance_and_count(a, g, k)
+    moves_ = exact.distance(a, g)
+    if moves_ != k:
+        return None
+    count = exact.count_plans(a, g, COUNT_CAP)
+    return moves_, None if count >= COUNT_CAP else count
 
 
 def _run_cell(args: tuple) -> _CellResult:
@@ -487,11 +501,7 @@ def walk_attempt(cell: Cell, seed: int, attempt: int, colors: tuple[str, ...], m
     a = walk_away(rng, g, k, cell.needs_unique)
     if a is None or (max_towers is not None and a.count(-1) > max_towers):
         return None
-    if n <= SEARCH_BLOCKS:
-        count: int | None = distance_and_count(a, g, k)[1]
-    else:
-        count = exact.count_plans(a, g, COUNT_CAP)
-        count = None if count >= COUNT_CAP else count
+    count = _level_and_count(a, g, k)[1]
     if cell.needs_unique and count != 1:
         return None
     names = sorted(colors[j] for j in rng.choice(len(colors), n, replace=False))
