@@ -14,6 +14,15 @@ The number of optimal plans is the number of shortest move paths into those
 states (times the picks that finish, for odd lengths). The plan is the optimal
 move sequence that comes first in :func:`.planner.moves` order (then the
 first finishing pick, by block), so gold plans are a deterministic choice.
+
+Breadth-first search visits up to every state, so it serves problems of at
+most :data:`MAX_BLOCKS` blocks. Larger ones go to :mod:`.partial_search`
+(iterative deepening with an admissible bound), which finds the same length
+and the same plan; there :func:`solve_partial` counts optimal plans only up to
+:data:`LARGE_COUNT_CAP` (``n_optimal`` is then ``min(count, cap)``), because
+exact counts of long plans over many blocks can take far longer than the plan
+itself; :func:`count_partial` counts up to any cap. Both give up with
+:class:`TooLarge` (one line) after :data:`MAX_STATES` evaluated states.
 """
 
 from __future__ import annotations
@@ -21,11 +30,19 @@ from __future__ import annotations
 import functools
 
 from .goal import Goal
-from .planner import Below, PlanResult, Unsolvable, _below, _neighbours, moves, moves_to_actions
-from .state import TABLE, Action, Op, State
+from .partial_search import GoalTest, Search, SearchBudget
+from .planner import Below, Move, PlanResult, Unsolvable, _below, _neighbours, moves, moves_to_actions
+from .state import Action, Op, State
 
 MAX_BLOCKS = 8
-"""The search visits up to every state: 394,353 for 8 blocks (seconds), ten times more for each block beyond."""
+"""Breadth-first search up to this many blocks: it visits up to every state, 394,353 for 8 blocks (seconds)."""
+
+LARGE_COUNT_CAP = 2
+"""Beyond :data:`MAX_BLOCKS`, :func:`solve_partial` without ``count_cap`` counts optimal plans up to this many
+(``n_optimal == 2``: at least two, so the gold plan is not the only optimal one)."""
+
+MAX_STATES = 2_000_000
+"""States the search beyond :data:`MAX_BLOCKS` may evaluate before it gives up (a minute or two at 15 blocks)."""
 
 _neighbours_small = functools.lru_cache(maxsize=1 << 16)(_neighbours)  # 3-6 blocks: a few thousand states in all
 
@@ -34,62 +51,102 @@ class TooLarge(ValueError):
     """A problem too large for this search to finish in reasonable time."""
 
 
-class _Test:
-    """The goal on ``below`` tuples of block indices."""
+def solve_partial(init: State, goal: Goal, max_len: int | None = None, count_cap: int | None = None) -> PlanResult:
+    """An optimal plan from ``init`` (hand empty) to ``goal``, and the number of optimal plans.
 
-    def __init__(self, goal: Goal, index: dict[str, int]):
-        self.want = tuple((index[b], -1 if s == TABLE else index[s]) for b, s in goal.below)
-        self.clear = tuple(index[c] for c in sorted(goal.clear))
-        self.holding = None if goal.holding is None else index[goal.holding]
-        # A last pick can only help when the goal wants a block held, or one uncovered without a hand-empty fact.
-        self.pick_helps = goal.holding is not None or (bool(goal.clear) and not goal.hand_empty)
-
-    def reached(self, s: Below) -> bool:
-        if self.holding is not None:
-            return False
-        for b, w in self.want:
-            if s[b] != w:
-                return False
-        if self.clear:
-            supports = set(s)
-            for c in self.clear:
-                if c in supports:
-                    return False
-        return True
-
-    def finishing_picks(self, s: Below) -> list[int]:
-        """Blocks whose pick from ``s`` reaches the goal (the hand then holds it)."""
-        if not self.pick_helps:
-            return []
-        supports = set(s)
-        out = []
-        for x in range(len(s)):
-            if x in supports or (self.holding is not None and x != self.holding):
-                continue
-            if any(b == x or s[b] != w for b, w in self.want):
-                continue  # a held block stands on nothing
-            under = s[x]
-            if any(c == x or (c in supports and c != under) for c in self.clear):
-                continue  # picking x uncovers only the block under it
-            out.append(x)
-        return out
+    ``n_optimal`` is ``min(count, count_cap)`` when ``count_cap`` is given;
+    without it the count is exact up to :data:`MAX_BLOCKS` blocks and capped
+    at :data:`LARGE_COUNT_CAP` beyond.
+    """
+    names, start, test = _problem(init, goal, count_cap)
+    if len(names) > MAX_BLOCKS:
+        return solve_partial_deepening(init, goal, max_len, LARGE_COUNT_CAP if count_cap is None else count_cap)
+    path, pick, count = _breadth_first(start, test, max_len)
+    if count_cap is not None:
+        count = min(count, count_cap)
+    return _result(names, start, path, pick, count)
 
 
-def solve_partial(init: State, goal: Goal, max_len: int | None = None) -> PlanResult:
-    """An optimal plan from ``init`` (hand empty) to ``goal``, and the number of optimal plans."""
+def solve_partial_deepening(init: State, goal: Goal, max_len: int | None = None,
+                            count_cap: int | None = None) -> PlanResult:
+    """What :func:`solve_partial` gives, by the search it uses beyond :data:`MAX_BLOCKS` blocks, for any size.
+
+    ``count_cap`` None counts exactly, which can take far longer than the plan.
+    """
+    names, start, test = _problem(init, goal, count_cap)
+    search = Search(start, test, MAX_STATES)
+    path, pick = _deepen(search, names, test, max_len)
+    return _result(names, start, path, pick, _count(search, names, len(path), pick is not None, count_cap))
+
+
+def _result(names: list[str], start: Below, path: list[Move], pick: int | None, count: int) -> PlanResult:
+    plan = moves_to_actions(start, path, names)
+    if pick is not None:
+        under = _apply(start, path)[pick]
+        plan += (Action(Op.PICK_UP, names[pick]) if under == -1 else Action(Op.UNSTACK, names[pick], names[under]),)
+    return PlanResult(plan, count, "bwbench")
+
+
+def count_partial(init: State, goal: Goal, cap: int | None) -> int:
+    """The number of optimal plans from ``init`` to ``goal``, or ``cap`` when there are at least ``cap`` (None: exact)."""
+    names, start, test = _problem(init, goal, cap)
+    if len(names) <= MAX_BLOCKS:
+        count = _breadth_first(start, test, None)[2]
+        return count if cap is None else min(count, cap)
+    search = Search(start, test, MAX_STATES)
+    path, pick = _deepen(search, names, test, None)
+    return _count(search, names, len(path), pick is not None, cap)
+
+
+def _problem(init: State, goal: Goal, cap: int | None) -> tuple[list[str], Below, GoalTest]:
     if not init.hand_empty:
         raise ValueError("the hand must be empty at the start")
     unknown = goal.blocks - init.blocks
     if unknown:
         raise ValueError(f"the goal names {', '.join(sorted(unknown))}, not an object of the problem")
+    if cap is not None and cap < 1:
+        raise ValueError(f"a cap on the count of optimal plans must be at least 1, not {cap}")
     names = sorted(init.blocks)
-    if len(names) > MAX_BLOCKS:
-        raise TooLarge(f"a partial goal over {len(names)} blocks is beyond bwbench's exact search for partial goals "
-                       f"(at most {MAX_BLOCKS} blocks); pyperplan and fast-downward solve it optimally (--planner)")
-    index = {b: i for i, b in enumerate(names)}
-    start = _below(init, names)
-    test = _Test(goal, index)
-    neighbours = _neighbours_small if len(names) <= 6 else _neighbours
+    return names, _below(init, names), GoalTest(goal, {b: i for i, b in enumerate(names)})
+
+
+def _apply(s: Below, path: list[Move]) -> Below:
+    for x, d in path:
+        s = s[:x] + (d,) + s[x + 1:]
+    return s
+
+
+def _too_large(names: list[str], search: Search) -> TooLarge:
+    return TooLarge(f"a partial goal over {len(names)} blocks is beyond bwbench's exact search for partial goals "
+                    f"(it gave up after {search.max_nodes:,} states); "
+                    f"pyperplan and fast-downward solve it optimally (--planner)")
+
+
+def _deepen(search: Search, names: list[str], test: GoalTest, max_len: int | None) -> tuple[list[Move], int | None]:
+    """The first optimal move sequence and its finishing pick (None: the plan ends with the hand empty)."""
+    limit = 2 * len(names)  # every block to the table, then every goal tower built: no goal needs more moves
+    try:
+        found = search.first(limit, max_len)
+    except SearchBudget:
+        raise _too_large(names, search) from None
+    if found is None:
+        if max_len is not None and max_len < 2 * limit + 1:
+            raise Unsolvable("no plan within the length bound")
+        raise Unsolvable("no plan: the goal cannot be reached from the initial state")
+    moves_, pick, path = found
+    return path, test.finishing_picks(_apply(search.start, path))[0] if pick else None
+
+
+def _count(search: Search, names: list[str], moves_: int, pick: bool, cap: int | None) -> int:
+    try:
+        return search.count(moves_, pick, cap)
+    except SearchBudget:
+        raise _too_large(names, search) from None
+
+
+def _breadth_first(start: Below, test: GoalTest, max_len: int | None) -> tuple[list[Move], int | None, int]:
+    """The first optimal move sequence, its finishing pick (None: none) and the number of optimal plans."""
+    neighbours = _neighbours_small if len(start) <= 6 else _neighbours
     layers: list[dict[Below, int]] = [{start: 1}]
     seen = {start}
     while True:
@@ -99,18 +156,12 @@ def solve_partial(init: State, goal: Goal, max_len: int | None = None) -> PlanRe
         hits = [s for s in layer if test.reached(s)]
         if hits:
             count = sum(layer[s] for s in hits)
-            path = _first_path(layers, set(hits), neighbours)
-            return PlanResult(moves_to_actions(start, path, names), count, "bwbench")
+            return _first_path(layers, set(hits), neighbours), None, count
         picks = {s: p for s in layer if (p := test.finishing_picks(s))}
         if picks and (max_len is None or 2 * depth + 1 <= max_len):
             count = sum(layer[s] * len(p) for s, p in picks.items())
             path = _first_path(layers, set(picks), neighbours)
-            end = start
-            for x, d in path:
-                end = end[:x] + (d,) + end[x + 1:]
-            x = picks[end][0]
-            last = Action(Op.PICK_UP, names[x]) if end[x] == -1 else Action(Op.UNSTACK, names[x], names[end[x]])
-            return PlanResult(moves_to_actions(start, path, names) + (last,), count, "bwbench")
+            return path, picks[_apply(start, path)][0], count
         new: dict[Below, int] = {}
         for s, c in layer.items():
             for t in neighbours(s):
