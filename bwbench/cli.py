@@ -380,6 +380,7 @@ def eval_(
     level: Optional[str] = typer.Option(None, "--level", help="Only this true level, e.g. L3 (from the optimal plan length)."),
     levels: Optional[str] = typer.Option(None, "--levels", help="Only these true levels, e.g. L1,L2."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N problems; the same command without it later extends the same run, keeping what was done."),
+    per_level: Optional[int] = typer.Option(None, "--per-level", min=1, help="Only N problems of each level, evenly spaced through it (so each of its block counts is represented): a curve over many levels at a fraction of the cost; like --limit, a later command without it extends the run."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: results/<model>-<suite>-<split>[-<levels>]). Re-running resumes; one bwbench eval at a time writes it."),
     template: str = typer.Option("seed", "--template", help="Prompt: seed (\\[INST] ... \\[/INST], the fine-tuned models' form), chat (the model's chat template), plain, or PlanBench's exact prompts: planbench (zero-shot) or planbench-1shot."),
     shots: int = typer.Option(0, "--shots", min=0, help="Few-shot examples from the suite's train split (never its test split)."),
@@ -422,7 +423,7 @@ def eval_(
         "concurrency": concurrency, "timeout": timeout, "retries": retries,
     }
     options = adapters.options_for(scheme, options, backend)
-    view = ev.load_suite(suite, split, lvls, limit, "--levels" if levels is not None else "--level")
+    view = ev.load_suite(suite, split, lvls, limit, "--levels" if levels is not None else "--level", per_level)
     budget, stop = ev.default_generation(template, view.all_tasks)
     gen = GenerationConfig(max_new_tokens=max_new_tokens or budget, temperature=temperature, samples=samples,
                            seed=seed, stop=stop)
@@ -432,7 +433,7 @@ def eval_(
     level_part = "".join(f"-L{k}" for k in lvls or ())
     target = out_dir or Path("results") / f"{who}-{view.name}-{split}{level_part}"
     config = ev.EvalConfig(
-        model=model, suite=str(suite), out=target, split=split, levels=lvls, limit=limit,
+        model=model, suite=str(suite), out=target, split=split, levels=lvls, limit=limit, per_level=per_level,
         prompt=PromptConfig(template, shots, seed), generation=gen, batch_size=batch_size,
         single_step=single_step and scheme in ("hf", "bwbench-tiny"), shots_from=str(shots_from) if shots_from else None,
         model_options={k: v for k, v in options.items() if v is not None},

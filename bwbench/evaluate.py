@@ -92,9 +92,11 @@ class SuiteView:
     file: Path | None = None  # the file the tasks come from (a one-shot PlanBench prompt takes its example there)
     all_tasks: list[Task] = field(default_factory=list)  # every problem of the split at the chosen levels
 
-    def describe(self, split: str, level: int | Iterable[int] | None, limit: int | None) -> dict:
+    def describe(self, split: str, level: int | Iterable[int] | None, limit: int | None,
+                 per_level: int | None = None) -> dict:
         return {"path": self.path, "name": self.name, "sha256": self.sha256, "split": split,
-                "level": level_name(level), "limit": limit, "n": len(self.tasks)}
+                "level": level_name(level), "limit": limit, "n": len(self.tasks)} | (
+                    {"per_level": per_level} if per_level is not None else {})
 
 
 def level_set(level: int | Iterable[int] | None) -> tuple[int, ...] | None:
@@ -111,12 +113,15 @@ def level_name(level: int | Iterable[int] | None) -> str | None:
 
 
 def load_suite(path: str | Path, split: str = "test", level: int | Iterable[int] | None = None,
-               limit: int | None = None, level_option: str | None = None) -> SuiteView:
+               limit: int | None = None, level_option: str | None = None, per_level: int | None = None) -> SuiteView:
     """The examples to evaluate: a suite directory's ``<split>.jsonl``, or any dataset file, at the true level
-    (or levels) asked for; ``tasks`` holds the first ``limit`` of them, ``all_tasks`` all of them.
+    (or levels) asked for; ``tasks`` holds the first ``limit`` of them (or ``per_level`` of each level, spread
+    through it: a curve over many levels at a fraction of the cost), ``all_tasks`` all of them.
 
     ``level_option`` is the option the levels were given by, named when there are no problems at one of them
     (default: ``--level`` for one level, ``--levels`` for several)."""
+    if limit is not None and per_level is not None:
+        raise BwbenchError("give --limit or --per-level, not both", "--per-level")
     path = Path(path)
     levels = level_set(level)
     if path.is_dir():
@@ -152,7 +157,20 @@ def load_suite(path: str | Path, split: str = "test", level: int | Iterable[int]
             t.id = f"{t.id}@{t.example.line}"  # the seed's files have no ids; lines make them unique
         seen.add(t.id)
     chosen = tasks if limit is None else tasks[:limit]
+    if per_level is not None:
+        chosen = spread_over_levels(tasks, per_level)
     return SuiteView(str(path), name, chosen, sha, train, file, tasks)
+
+
+def spread_over_levels(tasks: list[Task], n: int) -> list[Task]:
+    """``n`` tasks of each level (all of a level with fewer), evenly spaced through that level's tasks in file
+    order, the first included, so every part of it (a suite's block counts, say) is represented; file order kept."""
+    by_level: dict[int, list[int]] = {}
+    for i, t in enumerate(tasks):
+        by_level.setdefault(t.level, []).append(i)
+    keep = {idx[j * len(idx) // n] for idx in by_level.values() for j in range(min(n, len(idx)))} | {
+        i for idx in by_level.values() if len(idx) <= n for i in idx}
+    return [t for i, t in enumerate(tasks) if i in keep]
 
 
 def default_max_new_tokens(tasks: Sequence[Task]) -> int:
@@ -187,6 +205,7 @@ class EvalConfig:
     split: str = "test"
     levels: tuple[int, ...] | None = None  # true levels to keep; None: all
     limit: int | None = None  # only the first N problems (not part of what identifies the run)
+    per_level: int | None = None  # only the first N problems of each level (likewise)
     prompt: PromptConfig = field(default_factory=PromptConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     batch_size: int = 8
@@ -257,12 +276,12 @@ def held_run(config: EvalConfig, suite: SuiteView | None = None) -> Iterator[Hel
     ``BwbenchError`` before anything is written when the generation settings do not suit the model, when
     another process is writing ``config.out``, or when a different run is there. When the block fails before a
     prediction is written (a model that does not load, say), the claim is undone."""
-    suite = suite or load_suite(config.suite, config.split, config.levels, config.limit)
+    suite = suite or load_suite(config.suite, config.split, config.levels, config.limit, per_level=config.per_level)
     gen = config.generation
     check_generation(parse_spec(config.model)[0], gen)
     shots_pool = _shots_pool(config, suite)
     shots = choose_shots(shots_pool, config.prompt.shots, config.prompt.shots_seed)
-    described = suite.describe(config.split, config.levels, config.limit)
+    described = suite.describe(config.split, config.levels, config.limit, config.per_level)
     identity = {
         "model": config.model, "model_options": config.model_options,
         "prompt": config.prompt.describe(str(config.shots_from or suite.train) if shots else None),

@@ -74,9 +74,10 @@ class Problems:
     level: str | None
     limit: int | None
     n: int
+    per_level: int | None = None  # the run took this many problems of each level, spread through it
 
     def order(self) -> tuple:
-        return self.sha256, self.split, self.level or "", self.limit or 0, self.n
+        return self.sha256, self.split, self.level or "", self.limit or 0, self.per_level or 0, self.n
 
     def describe(self) -> str:
         """``test split, L3 only, the first 3 problems``."""
@@ -85,7 +86,9 @@ class Problems:
         else:
             names = self.level.split(",")
             levels = (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]) + " only"
-        if self.limit is None:
+        if self.per_level is not None:
+            count = f"{self.per_level:,} of each level, {self.n:,} problems"
+        elif self.limit is None:
             count = f"{self.n:,} problem" + ("s" if self.n != 1 else "")
         else:
             count = "the first problem" if self.n == 1 else f"the first {self.n:,} problems"
@@ -288,7 +291,10 @@ def _problems(suite: dict) -> Problems:
             raise ResultsError(f"suite.n ({n}) is more than suite.limit ({limit})")
         if n < limit:
             limit = None  # the limit was not reached: every problem was taken
-    return Problems(sha, split, level, limit, n)
+    per_level = _take(suite, "suite", "per_level", int, null=True, absent=True)
+    if per_level is not None and per_level < 1:
+        raise ResultsError(f"suite.per_level is {per_level}, not a positive number of problems")
+    return Problems(sha, split, level, limit, n, per_level)
 
 
 def _rates(block: dict, where: str) -> Rates:
