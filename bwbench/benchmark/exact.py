@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .planner import Below, Move, moves
+from .planner import Below, Move
 
 # --------------------------------------------------------------------------- the deadlock graph
 
@@ -284,68 +284,86 @@ def optimal_moves(s: Below, goal: Below, left: int | None = None) -> Iterator[tu
     """
     misplaced, waits = _masks(s, goal)
     graph = _graph(misplaced, waits)
-    component = {}
-    for comp in _components(dict(graph), misplaced):
-        for x in _bits(comp):
-            component[x] = comp
     if left is None:
         left = bin(misplaced).count("1") + min_feedback_vertex_set(graph)
+    component: dict[int, int] = {}
     saves: dict[int, bool] = {}
 
     def detour_saves(x: int) -> bool:
         """Whether ``x`` is in some minimum feedback vertex set (its component's optimum drops by one without it)."""
+        if not saves:  # the components, once, when the first block needs them
+            saves[-1] = False
+            for comp in _components(dict(graph), misplaced):
+                for v in _bits(comp):
+                    component[v] = comp
         if x not in saves:
-            comp = component[x]
-            whole = _solve({v: graph[v] for v in _bits(comp)}, comp)
-            rest = comp & ~(1 << x)
-            saves[x] = _solve({v: graph[v] for v in _bits(rest)}, rest) == whole - 1
+            comp = component.get(x)
+            if comp is None:  # on no cycle: a detour cannot save anything
+                saves[x] = False
+            else:
+                whole = _solve({v: graph[v] for v in _bits(comp)}, comp)
+                rest = comp & ~(1 << x)
+                saves[x] = _solve({v: graph[v] for v in _bits(rest)}, rest) == whole - 1
         return saves[x]
 
-    for move, t in moves(s):
-        x, dest = move
+    supports = set(s)
+    clear = [i for i in range(len(s)) if i not in supports]
+    for x in clear:  # the order of planner.moves: by block, the table first, then destinations by index
         if not misplaced >> x & 1:
             continue
-        home = goal[x]
-        if dest == home and (home == -1 or not misplaced >> home & 1):
-            yield move, t  # straight home (the destination is clear, or the move would not be offered)
-        elif x in component and detour_saves(x):
-            # To the table, x then waits for nothing and nothing waits for it: one detour fewer.
-            # Onto a block, new waits may come with it, so the distance decides.
-            if dest == -1 or distance(t, goal) == left - 1:
-                yield move, t
+        src, home = s[x], goal[x]
+        head, tail = s[:x], s[x + 1:]
+        if src != -1 and (home == -1 or detour_saves(x)):
+            # Home to the table; or, for a block that saves a detour, to the table: it then waits for nothing
+            # and nothing waits for it, so one detour fewer.
+            yield (x, -1), head + (-1,) + tail
+        ready = home >= 0 and home != src and home not in supports and not misplaced >> home & 1
+        if home >= 0 and detour_saves(x):  # onto a block: new waits may come with it, so the distance decides
+            for d in clear:
+                if d != x and d != src:
+                    t = head + (d,) + tail
+                    if (d == home and ready) or distance(t, goal) == left - 1:
+                        yield (x, d), t
+        elif ready:
+            yield (x, home), head + (home,) + tail  # straight home onto a clear well-placed block
 
 
 def first_moves(s: Below, goal: Below) -> list[Move]:
     """The optimal move sequence that comes first in :func:`.planner.moves` order (the gold plan)."""
-    path: list[Move] = []
-    left = distance(s, goal)
-    while left:
-        move, s = next(optimal_moves(s, goal, left))
-        path.append(move)
-        left -= 1
-    return path
+    return plan_and_count(s, goal, 1)[0]
 
 
 def count_plans(s: Below, goal: Below, cap: int | None = None) -> int:
-    """The number of optimal move sequences from ``s`` to ``goal``; with ``cap``, min(that number, cap).
+    """The number of optimal move sequences from ``s`` to ``goal``; with ``cap``, min(that number, cap)."""
+    return plan_and_count(s, goal, cap)[1]
 
-    Memoised by state; with a cap of 2 (is the optimal plan unique?) it follows
-    one plan and stops at the first state with a second way on.
+
+def plan_and_count(s: Below, goal: Below, cap: int | None = None) -> tuple[list[Move], int]:
+    """The gold plan (:func:`first_moves`) and the number of optimal move sequences (min(that, ``cap``)), in one walk.
+
+    Depth first over the moves that lower the distance, in move order,
+    memoised by state: the first way down is the gold plan, and with a cap of
+    2 or 3 the count stops at the first states with a second way on.
     """
     memo: dict[Below, int] = {}
+    path: list[Move] = []
 
-    def count(state: Below, left: int) -> int:
+    def count(state: Below, left: int, leads: bool) -> int:
+        # ``leads``: the state is on the gold plan, whose next move is the first way down from it.
         if left == 0:
             return 1
         if state in memo:
             return memo[state]
         total = 0
-        for _, t in optimal_moves(state, goal, left):
-            total += count(t, left - 1)
+        for move, t in optimal_moves(state, goal, left):
+            if leads:
+                path.append(move)
+            total += count(t, left - 1, leads)
+            leads = False
             if cap is not None and total >= cap:
                 total = cap
                 break
         memo[state] = total
         return total
 
-    return count(s, distance(s, goal))
+    return path, count(s, distance(s, goal), True)

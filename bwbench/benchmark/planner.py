@@ -310,8 +310,8 @@ class BwbenchPlanner:
 
         if max_len is not None and 2 * exact.distance(s, g) > max_len:
             raise Unsolvable("no plan within the length bound")
-        count = exact.count_plans(s, g, COUNT_CAP)
-        return PlanResult(moves_to_actions(s, exact.first_moves(s, g), names), count, self.name, count >= COUNT_CAP)
+        path, count = exact.plan_and_count(s, g, COUNT_CAP)
+        return PlanResult(moves_to_actions(s, path, names), count, self.name, count >= COUNT_CAP)
 
 
 class UPPlanner:
