@@ -19,7 +19,8 @@ Breadth-first search visits up to every state, so it serves problems of at
 most :data:`MAX_BLOCKS` blocks. Larger ones go to :mod:`.partial_search`
 (iterative deepening with an admissible bound), which finds the same length
 and the same plan; there :func:`solve_partial` counts optimal plans only up to
-:data:`LARGE_COUNT_CAP` (``n_optimal`` is then ``min(count, cap)``), because
+:data:`.planner.COUNT_CAP`, as for full goals (``n_optimal`` is then ``min(count, cap)``, ``capped`` saying
+whether it stopped there), because
 exact counts of long plans over many blocks can take far longer than the plan
 itself; :func:`count_partial` counts up to any cap. Both give up with
 :class:`TooLarge` (one line) after :data:`MAX_STATES` evaluated states.
@@ -31,15 +32,11 @@ import functools
 
 from .goal import Goal
 from .partial_search import GoalTest, Search, SearchBudget
-from .planner import Below, Move, PlanResult, Unsolvable, _below, _neighbours, moves, moves_to_actions
+from .planner import COUNT_CAP, Below, Move, PlanResult, Unsolvable, _below, _neighbours, moves, moves_to_actions
 from .state import Action, Op, State
 
 MAX_BLOCKS = 8
 """Breadth-first search up to this many blocks: it visits up to every state, 394,353 for 8 blocks (seconds)."""
-
-LARGE_COUNT_CAP = 2
-"""Beyond :data:`MAX_BLOCKS`, :func:`solve_partial` without ``count_cap`` counts optimal plans up to this many
-(``n_optimal == 2``: at least two, so the gold plan is not the only optimal one)."""
 
 MAX_STATES = 2_000_000
 """States the search beyond :data:`MAX_BLOCKS` may evaluate before it gives up (a minute or two at 15 blocks)."""
@@ -56,15 +53,13 @@ def solve_partial(init: State, goal: Goal, max_len: int | None = None, count_cap
 
     ``n_optimal`` is ``min(count, count_cap)`` when ``count_cap`` is given;
     without it the count is exact up to :data:`MAX_BLOCKS` blocks and capped
-    at :data:`LARGE_COUNT_CAP` beyond.
+    at :data:`.planner.COUNT_CAP` beyond. ``capped``: the count stopped at the cap.
     """
     names, start, test = _problem(init, goal, count_cap)
     if len(names) > MAX_BLOCKS:
-        return solve_partial_deepening(init, goal, max_len, LARGE_COUNT_CAP if count_cap is None else count_cap)
+        return solve_partial_deepening(init, goal, max_len, COUNT_CAP if count_cap is None else count_cap)
     path, pick, count = _breadth_first(start, test, max_len)
-    if count_cap is not None:
-        count = min(count, count_cap)
-    return _result(names, start, path, pick, count)
+    return _result(names, start, path, pick, count, count_cap)
 
 
 def solve_partial_deepening(init: State, goal: Goal, max_len: int | None = None,
@@ -76,15 +71,17 @@ def solve_partial_deepening(init: State, goal: Goal, max_len: int | None = None,
     names, start, test = _problem(init, goal, count_cap)
     search = Search(start, test, MAX_STATES)
     path, pick = _deepen(search, names, test, max_len)
-    return _result(names, start, path, pick, _count(search, names, len(path), pick is not None, count_cap))
+    return _result(names, start, path, pick, _count(search, names, len(path), pick is not None, count_cap), count_cap)
 
 
-def _result(names: list[str], start: Below, path: list[Move], pick: int | None, count: int) -> PlanResult:
+def _result(names: list[str], start: Below, path: list[Move], pick: int | None, count: int,
+            cap: int | None) -> PlanResult:
     plan = moves_to_actions(start, path, names)
     if pick is not None:
         under = _apply(start, path)[pick]
         plan += (Action(Op.PICK_UP, names[pick]) if under == -1 else Action(Op.UNSTACK, names[pick], names[under]),)
-    return PlanResult(plan, count, "bwbench")
+    capped = cap is not None and count >= cap
+    return PlanResult(plan, min(count, cap) if capped else count, "bwbench", capped)
 
 
 def count_partial(init: State, goal: Goal, cap: int | None) -> int:

@@ -267,9 +267,10 @@ def optimal(init: State, goal: State | Goal, count_cap: int | None = None) -> Op
     """
     full = configuration(init, goal)
     if full is None:
-        from .partial import solve_partial
+        from .partial import MAX_BLOCKS, solve_partial
 
-        result = solve_partial(init, goal)
+        # The breadth-first search counts exactly for free; beyond it, counting stops at the cap.
+        result = solve_partial(init, goal, count_cap=count_cap if len(init.blocks) > MAX_BLOCKS else None)
         return Optimum(result.length, result.n_optimal, result.capped)
     _, s, g = encode(init, full)
     if len(s) <= SEARCH_BLOCKS:
