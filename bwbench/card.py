@@ -31,8 +31,8 @@ FIELDS = [
 ]
 
 
-CAPPED_COUNT = ("int or null", "how many optimal plans there are; beyond 7 blocks counted up to three, null meaning "
-                "three or more")
+CAPPED_COUNT = ("int or null", "how many optimal plans there are; null: three or more (beyond 7 blocks, or 8 for "
+                "partial goals, plans are counted up to three)")
 
 IMPORTED_FIELDS = {
     "goal": ("list of strings or of lists", "the goal: the problem file's facts, `\"(on b c)\"` (PDDL, bwbench's predicate names); "
