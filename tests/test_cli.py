@@ -39,7 +39,8 @@ def test_generate_solve_audit(tmp_path):
     [
         (["generate", "--level", "L5", "--blocks", "3"], "--level"),
         (["generate", "--level", "Lx"], "--level"),
-        (["generate", "--blocks", "8"], "--colors"),
+        (["generate", "--blocks", "8", "--colors", "red,blue,green"], "--colors"),
+        (["generate", "--blocks", "61"], "--colors"),  # more blocks than the default palette names
         (["generate", "--preset", "papr"], "--preset"),
         (["generate", "--planner", "ff"], "--planner"),
         (["generate", "--level", "L1", "--levels", "L1,L2"], "--levels"),
