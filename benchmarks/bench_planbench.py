@@ -10,6 +10,13 @@
    optimal configuration (A* with LM-cut) through unified-planning, on the
    same problems, with agreement on optimal lengths. Per-problem times for
    3, 4 and 5 blocks.
+   Then PlanBench's ``blocksworld_hard`` (110 instances of 6-15 blocks, 20-40
+   steps): bwbench's planner as ``bwbench`` calls it (breadth-first up to 8
+   blocks, iterative deepening with an admissible bound beyond, optimal plans
+   counted up to 2 there) and the deepening search alone on every instance,
+   against Fast Downward's optimal configuration (A* with LM-cut) through
+   unified-planning, 60 s a problem, with agreement on optimal lengths and
+   with PlanBench's own plans (``--no-fd`` leaves Fast Downward out).
 3. ``bwbench import`` of all 1,100 instances (PlanBench's Blocksworld, its
    3-block set and Mystery), end to end: problems per second.
 4. Rescoring every shared results file (45 files, about 21,000 answers, long
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import statistics
 import sys
 import tempfile
@@ -65,9 +73,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "planbench-reference")
     ap.add_argument("--sample", type=int, default=100, help="problems per set for the unified-planning baselines")
+    ap.add_argument("--no-fd", action="store_true", help="leave Fast Downward out of the blocksworld_hard row")
+    ap.add_argument("--only-hard", action="store_true", help="measure the blocksworld_hard row alone")
     args = ap.parse_args()
     print(one_core())
     base = args.shared
+    if args.only_hard:
+        hard(base, not args.no_fd)
+        return
     problems, domain, _ = SETS[0]
     files = sorted((base / problems).glob("instance-*.pddl"), key=lambda p: int(p.stem.split("-")[1]))
     vocab = recognise(pddl.read_problem(files[0], base / domain))
@@ -108,6 +121,7 @@ def main() -> None:
     print(f"   bwbench planner             {1e3 * ours / len(sample):8.3f} ms/problem (counting optimal plans too)")
     print(f"   pyperplan A*/LM-cut via UP  {1e3 * theirs / len(sample):8.3f} ms/problem   ratio {theirs / ours:,.0f}x")
     print(f"   same optimal length: {same}/{len(sample)}")
+    hard(base, not args.no_fd)
 
     # 3. Import
     with tempfile.TemporaryDirectory() as tmp:
@@ -147,6 +161,63 @@ def main() -> None:
     print(f"   unified-planning's validator on PlanBench's extracted plans (problem and plan objects built "
           f"beforehand): {1e3 * per:.2f} ms/answer ({validated}/{len(built)} valid), against "
           f"{1e3 * total / answers:.3f} ms/answer for bwbench's whole rescoring: ratio {per / (total / answers):,.0f}x")
+
+
+def hard(base: Path, with_fd: bool, timeout: int = 60) -> None:
+    """PlanBench's blocksworld_hard: bwbench's optimal plans against Fast Downward's, and PlanBench's lengths."""
+    from bwbench.benchmark.partial import MAX_BLOCKS, solve_partial_deepening
+    from bwbench.benchmark.validate import simulate
+
+    root = base / "instances" / "blocksworld_hard"
+    files = sorted((root / "generated").glob("instance-*.pddl"), key=lambda p: int(p.stem.split("-")[1]))
+    domain = root / "generated_domain.pddl"
+    vocab = recognise(pddl.read_problem(files[0], domain))
+    info = json.loads((root / "info.json").read_text())
+    problems = [pddl.read_problem_fast(f.read_text(), vocab) for f in files]
+    planner = BwbenchPlanner()
+    shipped, alone, lengths = [], [], []
+    for p in problems:
+        t = time.perf_counter()
+        result = planner.solve(p.init, p.goal)
+        shipped.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        deep = solve_partial_deepening(p.init, p.goal, count_cap=2)
+        alone.append(time.perf_counter() - t)
+        assert simulate(p.init, p.goal, result.plan) and deep.plan == result.plan
+        lengths.append(result.length)
+    planbench = [info[f.name]["length"] for f in files]
+    sizes = [len(p.init.blocks) for p in problems]
+    print(f"\n   blocksworld_hard: {len(files)} instances of {min(sizes)}-{max(sizes)} blocks, "
+          f"optimal plans of {min(lengths)}-{max(lengths)} steps, all valid")
+    small = [t for t, n in zip(shipped, sizes) if n <= MAX_BLOCKS]
+    print(f"   bwbench planner: median {1e3 * statistics.median(shipped):.1f} ms, max {max(shipped):.2f} s, "
+          f"total {sum(shipped):.2f} s ({len(small)} instances of at most {MAX_BLOCKS} blocks by breadth-first "
+          f"search: {sum(small):.2f} s)")
+    print(f"   deepening search on all: median {1e3 * statistics.median(alone):.1f} ms, "
+          f"max {1e3 * max(alone):.1f} ms, total {sum(alone):.2f} s (plans counted up to 2; same plans)")
+    same = sum(a == b for a, b in zip(lengths, planbench))
+    print(f"   PlanBench's plans as long as the optimal ones: {same}/{len(files)} "
+          f"(shorter than theirs: {sum(a < b for a, b in zip(lengths, planbench))})")
+    if not with_fd:
+        return
+    import unified_planning.shortcuts as up
+
+    fd_times, agree, finished = [], 0, 0
+    for f, ours, alone_t in zip(files, lengths, alone):
+        problem = pddl.read_problem(f, domain)
+        t = time.perf_counter()
+        with up.OneshotPlanner(name="fast-downward-opt") as engine, redirect_stdout(io.StringIO()):
+            result = engine.solve(problem, timeout=timeout)
+        took = time.perf_counter() - t
+        if result.plan is None or took > timeout:
+            continue
+        finished += 1
+        fd_times.append((took, alone_t))
+        agree += len(result.plan.actions) == ours
+    theirs, mine = sum(t for t, _ in fd_times), sum(t for _, t in fd_times)
+    print(f"   Fast Downward A*/LM-cut via UP finished {finished}/{len(files)} within {timeout} s each: "
+          f"median {statistics.median(t for t, _ in fd_times):.2f} s, total {theirs:.1f} s; bwbench's search on "
+          f"the same: {mine:.2f} s, ratio {theirs / mine:,.0f}x; same optimal length: {agree}/{finished}")
 
 
 def _up_plan(row, base: Path):
