@@ -104,8 +104,9 @@ def generated_pairs(n: int, levels: str, blocks: str, exclude: set, seed: int, t
     pairs = []
     for cell in cells:
         result = generate_cell(cell, seed, SEED_PALETTE, exclude=frozen, on_problem=on_problem)
-        for i, (init, goal, it, gt, n_opt, plan) in enumerate(result.problems):
-            rec = make_record("scratch", "train", i, cell.level, init, goal, it, gt, n_opt, plan)
+        for i, p in enumerate(result.problems):
+            rec = make_record("scratch", "train", i, cell.level, p.init, p.goal, p.init_towers, p.goal_towers,
+                              p.n_optimal, p.plan)
             pairs.append(pair(to_example(Path("generated"), i, rec, "generated"), template))
     return pairs
 
