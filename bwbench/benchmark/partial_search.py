@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from .goal import Goal
 from .planner import Below, Move
+from .planner import moves as moves_from
 from .state import TABLE
 
 NO_GOAL = -2
@@ -289,28 +290,19 @@ class Search:
              best_g: dict[Below, int], dead: set[tuple[Below, int]]) -> bool:
         if left == 0:
             return self._is_end(s, pick)
-        n = len(s)
-        supports = set(s)
-        clear = [i for i in range(n) if i not in supports]
-        for x in clear:
+        for (x, d), t in moves_from(s):
             if x == last:
                 continue  # two moves of one block in a row are one move
-            src = s[x]
-            head, tail = s[:x], s[x + 1:]
-            for d in ([-1] if src != -1 else []) + clear:
-                if d == x or d == src:
-                    continue
-                t = head + (d,) + tail
-                if self._h(t, pick) > left - 1 or (t, left - 1) in dead:
-                    continue
-                if best_g.get(t, g + 1) < g + 1:
-                    continue  # reached in fewer moves before: not a shortest path
-                best_g[t] = g + 1
-                path.append((x, d))
-                if self._dfs(t, left - 1, g + 1, x, pick, path, best_g, dead):
-                    return True
-                path.pop()
-                dead.add((t, left - 1))
+            if self._h(t, pick) > left - 1 or (t, left - 1) in dead:
+                continue
+            if best_g.get(t, g + 1) < g + 1:
+                continue  # reached in fewer moves before: not a shortest path
+            best_g[t] = g + 1
+            path.append((x, d))
+            if self._dfs(t, left - 1, g + 1, x, pick, path, best_g, dead):
+                return True
+            path.pop()
+            dead.add((t, left - 1))
         return False
 
     def count(self, moves: int, pick: bool, cap: int | None) -> int:
@@ -327,23 +319,12 @@ class Search:
             if got is not None:
                 return got
             total = 0
-            n = len(s)
-            supports = set(s)
-            clear = [i for i in range(n) if i not in supports]
-            for x in clear:
-                if x == last:
-                    continue
-                src = s[x]
-                head, tail = s[:x], s[x + 1:]
-                for d in ([-1] if src != -1 else []) + clear:
-                    if d == x or d == src:
-                        continue
-                    t = head + (d,) + tail
-                    if self._h(t, pick) <= left - 1:
-                        total += walks(t, left - 1, x)
-                        if cap is not None and total >= cap:
-                            memo[key] = cap
-                            return cap
+            for (x, _), t in moves_from(s):
+                if x != last and self._h(t, pick) <= left - 1:
+                    total += walks(t, left - 1, x)
+                    if cap is not None and total >= cap:
+                        memo[key] = cap
+                        return cap
             memo[key] = total
             return total
 
