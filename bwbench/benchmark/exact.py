@@ -220,7 +220,7 @@ def _components(graph: dict[int, int], nodes: int) -> list[int]:
     return out
 
 
-def _solve(graph: dict[int, int], nodes: int, budget: int | None = None) -> int:
+def _solve(graph: dict[int, int], nodes: int) -> int:
     """Minimum feedback vertex set of the subgraph on ``nodes`` (``graph`` is modified)."""
     taken, nodes = _reduce(graph, nodes)
     total = taken
