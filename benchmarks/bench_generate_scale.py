@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import one_core  # noqa: E402
 
-from bwbench.benchmark import exact  # noqa: E402
-from bwbench.benchmark import generate as g  # noqa: E402
+from bwbench.planning import exact  # noqa: E402
+from bwbench.suites import generate as g  # noqa: E402
 from bwbench.errors import BwbenchError  # noqa: E402
 
 CASES = {10: (1, 5, 10, 13), 20: (1, 10, 20), 30: (1, 10, 20), 40: (1, 20, 30)}

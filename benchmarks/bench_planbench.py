@@ -46,10 +46,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import one_core  # noqa: E402
 
-from bwbench.benchmark import pddl  # noqa: E402
-from bwbench.benchmark.domain import recognise  # noqa: E402
-from bwbench.benchmark.planner import BwbenchPlanner  # noqa: E402
-from bwbench.interop.pddl_suite import ImportConfig, import_suite  # noqa: E402
+from bwbench.world import pddl  # noqa: E402
+from bwbench.world.domain import recognise  # noqa: E402
+from bwbench.planning.planner import BwbenchPlanner  # noqa: E402
+from bwbench.suites.importing import ImportConfig, import_suite  # noqa: E402
 from bwbench.interop.planbench_rescore import score_files  # noqa: E402
 
 SETS = [  # (problems, domain, names config)
@@ -165,8 +165,8 @@ def main() -> None:
 
 def hard(base: Path, with_fd: bool, timeout: int = 60) -> None:
     """PlanBench's blocksworld_hard: bwbench's optimal plans against Fast Downward's, and PlanBench's lengths."""
-    from bwbench.benchmark.partial import MAX_BLOCKS, solve_partial_deepening
-    from bwbench.benchmark.validate import simulate
+    from bwbench.planning.partial import MAX_BLOCKS, solve_partial_deepening
+    from bwbench.world.simulate import simulate
 
     root = base / "instances" / "blocksworld_hard"
     files = sorted((root / "generated").glob("instance-*.pddl"), key=lambda p: int(p.stem.split("-")[1]))

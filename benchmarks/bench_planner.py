@@ -44,11 +44,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import one_core  # noqa: E402
 
-from bwbench.benchmark import exact  # noqa: E402
-from bwbench.benchmark.generate import sample_states  # noqa: E402
-from bwbench.benchmark.planner import decode, encode, get_planner  # noqa: E402
-from bwbench.benchmark.state import Action, State  # noqa: E402
-from bwbench.benchmark.validate import simulate  # noqa: E402
+from bwbench.planning import exact  # noqa: E402
+from bwbench.suites.generate import sample_states  # noqa: E402
+from bwbench.planning.moves import decode, encode  # noqa: E402
+from bwbench.planning.planner import get_planner  # noqa: E402
+from bwbench.world.state import Action, State  # noqa: E402
+from bwbench.world.simulate import simulate  # noqa: E402
 
 EXTERNAL = ("fast-downward", "pyperplan")
 SEED = 2024

@@ -57,17 +57,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import one_core  # noqa: E402
 
-from bwbench.benchmark.judge import judge  # noqa: E402
-from bwbench.benchmark.parse import parse_completion  # noqa: E402
-from bwbench.benchmark.score import aggregate  # noqa: E402
-from bwbench.benchmark.scoring import score_file  # noqa: E402
-from bwbench.benchmark.state import Action, Op, State  # noqa: E402
-from bwbench.benchmark.validate import simulate  # noqa: E402
+from bwbench.judging.judge import judge  # noqa: E402
+from bwbench.judging.parse import parse_completion  # noqa: E402
+from bwbench.judging.metrics import aggregate  # noqa: E402
+from bwbench.judging.scoring import score_file  # noqa: E402
+from bwbench.world.state import Action, Op, State  # noqa: E402
+from bwbench.world.simulate import simulate  # noqa: E402
 
 
 def _actions(rec: dict) -> list[Action]:
     """The gold plan as 4-operator actions (resolved by simulating the two-verb steps)."""
-    from bwbench.benchmark.text import parse_plan
+    from bwbench.world.text import parse_plan
 
     state, out = State.of(rec["init"]), []
     for step in parse_plan(rec["output"]):
@@ -152,7 +152,7 @@ def against_unified_planning(records: list[dict], n: int, repeats: int, seed: in
     from unified_planning.io import PDDLReader
     from unified_planning.plans import ActionInstance, SequentialPlan
 
-    from bwbench.benchmark import pddl
+    from bwbench.world import pddl
 
     up.get_environment().credits_stream = None
     rng = random.Random(seed)

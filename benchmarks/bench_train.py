@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import one_core  # noqa: E402
 
-from bwbench.tiny import tiny_llama, word_tokenizer  # noqa: E402
+from bwbench.models.tiny import tiny_llama, word_tokenizer  # noqa: E402
 from bwbench.training.data import generated_pairs  # noqa: E402
 
 

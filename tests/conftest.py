@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.benchmark.state import State
+from bwbench.world.state import State
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seed-reference"
@@ -33,7 +33,7 @@ def need_shared(path: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_base(tmp_path_factory) -> Path:
     """A randomly initialised one-layer Llama with the word-level tokenizer, saved as a model directory."""
-    from bwbench.tiny import tiny_llama, word_tokenizer
+    from bwbench.models.tiny import tiny_llama, word_tokenizer
 
     path = tmp_path_factory.mktemp("base")
     tok = word_tokenizer()

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from bwbench.benchmark.audit import audit
-from bwbench.benchmark.text import parse_plan, parse_problem
-from bwbench.benchmark.validate import simulate
+from bwbench.suites.audit import audit
+from bwbench.world.text import parse_plan, parse_problem
+from bwbench.world.simulate import simulate
 
 from .conftest import brute_shape, reference_optimal
 

@@ -10,8 +10,8 @@ import warnings
 
 import pytest
 
-from bwbench.adapters import load
-from bwbench.adapters.base import GenerationConfig
+from bwbench.models import load
+from bwbench.models.base import GenerationConfig
 from bwbench.errors import BwbenchError
 
 
@@ -19,7 +19,7 @@ from bwbench.errors import BwbenchError
 def modal_app():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import bwbench.modal_app as m
+        import bwbench.models.modal_app as m
     return m
 
 
@@ -94,8 +94,8 @@ def test_vllm_generates_with_a_tiny_model(tmp_path):
 
     if not torch.cuda.is_available():
         pytest.skip("no CUDA GPU")
-    from bwbench.adapters.base import Query
-    from bwbench.tiny import tiny_llama, word_tokenizer
+    from bwbench.models.base import Query
+    from bwbench.models.tiny import tiny_llama, word_tokenizer
 
     tok = word_tokenizer()
     tiny_llama(tok).save_pretrained(tmp_path / "m")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.card import render
+from bwbench.suites.card import render
 
 from .test_cli import bwbench
 

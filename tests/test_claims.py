@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.benchmark.goal import Goal
-from bwbench.benchmark.records import file_split, read_examples
-from bwbench.benchmark.state import State
-from bwbench.benchmark.text import render_input
+from bwbench.world.goal import Goal
+from bwbench.suites.dataset import file_split, read_examples
+from bwbench.world.state import State
+from bwbench.world.text import render_input
 from bwbench.errors import BwbenchError
-from bwbench.interop.pddl_suite import render_input_facts
+from bwbench.suites.importing import render_input_facts
 
 from .conftest import reference_optimal
 

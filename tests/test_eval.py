@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.adapters import load, parse_spec
-from bwbench.adapters.base import GenerationConfig
+from bwbench.models import load, parse_spec
+from bwbench.models.base import GenerationConfig
 from bwbench.errors import BwbenchError
-from bwbench.evaluate import load_suite
-from bwbench.prompts import PromptConfig, build, choose_shots, prompt_hash
+from bwbench.runs.runner import load_suite
+from bwbench.tasks.prompts import PromptConfig, build, choose_shots, prompt_hash
 
 from .test_cli import bwbench
 
@@ -73,7 +73,7 @@ def test_the_seeds_files_are_suites_too(seed_data, tmp_path):
 
 def test_few_shot_examples_come_from_train_only():
     view = load_suite(PAPER, "test", 2, 10)
-    from bwbench.benchmark.records import read_examples
+    from bwbench.suites.dataset import read_examples
 
     pool = list(read_examples(PAPER / "train.jsonl"))
     shots = choose_shots(pool, 3, seed=1)
@@ -129,7 +129,7 @@ def tiny(tmp_path_factory):
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    from bwbench.tiny import tiny_llama, word_tokenizer
+    from bwbench.models.tiny import tiny_llama, word_tokenizer
 
     root = tmp_path_factory.mktemp("models")
     tok = word_tokenizer()
@@ -274,7 +274,7 @@ def test_a_chat_template_that_writes_bos_gets_no_second_one(tmp_path):
     """Llama-2's chat template starts with the BOS token, and its tokenizer adds one too: the prompt gets one."""
     from tokenizers import processors
 
-    from bwbench.tiny import tiny_llama, word_tokenizer
+    from bwbench.models.tiny import tiny_llama, word_tokenizer
 
     tok = word_tokenizer()
     tok._tokenizer.post_processor = processors.TemplateProcessing(

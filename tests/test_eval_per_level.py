@@ -6,8 +6,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bwbench import evaluate as ev
-from bwbench import leaderboard
+from bwbench.runs import runner as ev
+from bwbench.leaderboards import board
 
 ROOT = Path(__file__).resolve().parents[1]
 LADDER = ROOT / "data" / "ladder"

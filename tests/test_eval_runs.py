@@ -361,10 +361,10 @@ def test_samples_at_temperature_zero_are_refused_for_models_before_anything_is_w
 
 
 def test_hf_samples_of_a_problem_do_not_depend_on_its_batch(tiny_base):
-    from bwbench.adapters import load
-    from bwbench.adapters.base import GenerationConfig
-    from bwbench.evaluate import load_suite
-    from bwbench.prompts import PromptConfig, build
+    from bwbench.models import load
+    from bwbench.models.base import GenerationConfig
+    from bwbench.runs.runner import load_suite
+    from bwbench.tasks.prompts import PromptConfig, build
 
     adapter = load(f"hf:{tiny_base}")
     tasks = load_suite(PAPER, "test", 2, 4).tasks

@@ -6,11 +6,13 @@ import random
 import numpy as np
 import pytest
 
-from bwbench.benchmark import exact
-from bwbench.benchmark.generate import sample_states
-from bwbench.benchmark.planner import (COUNT_CAP, SEARCH_BLOCKS, BwbenchPlanner, decode, distance_and_count,
-                                       first_optimal_moves, get_planner, misplaced, moves_to_actions, optimal)
-from bwbench.benchmark.validate import simulate
+from bwbench.planning import exact
+from bwbench.suites.generate import sample_states
+from bwbench.planning.result import COUNT_CAP
+from bwbench.planning.planner import SEARCH_BLOCKS, BwbenchPlanner, get_planner, optimal
+from bwbench.planning.moves import decode, misplaced, moves_to_actions
+from bwbench.planning.search import distance_and_count, first_optimal_moves
+from bwbench.world.simulate import simulate
 
 
 def pairs(seed: int, n: int, size: int, max_towers: int | None = None):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bwbench.evaluate import default_max_new_tokens, load_suite
+from bwbench.runs.runner import default_max_new_tokens, load_suite
 
 from .test_cli import bwbench
 
@@ -202,7 +202,7 @@ def test_lm_eval_chat_export_matches_bwbench_chat_template(tmp_path):
     """--template chat exports bare user messages; lm_eval's --apply_chat_template wraps them as bwbench eval does."""
     from transformers import AutoTokenizer
 
-    from bwbench.prompts import PromptConfig, build
+    from bwbench.tasks.prompts import PromptConfig, build
 
     tasks = tmp_path / "tasks"
     assert bwbench("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", tasks, "--levels", "L2",

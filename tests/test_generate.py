@@ -6,12 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bwbench.benchmark import generate as g
-from bwbench.benchmark.canon import problem_key, shape_key
-from bwbench.benchmark.records import read_examples
-from bwbench.benchmark.state import State
-from bwbench.benchmark.text import SEED_PALETTE, parse_input, parse_plan
-from bwbench.benchmark.validate import simulate
+from bwbench.suites import generate as g
+from bwbench.world.canon import problem_key, shape_key
+from bwbench.suites.dataset import read_examples
+from bwbench.world.state import State
+from bwbench.world.text import SEED_PALETTE, parse_input, parse_plan
+from bwbench.world.simulate import simulate
 from bwbench.errors import BwbenchError
 
 from .conftest import brute_shape, random_state, reference_optimal
@@ -128,7 +128,7 @@ def test_impossible_requests_are_errors():
 
 
 def test_pddl_export(tmp_path):
-    from bwbench.benchmark import pddl
+    from bwbench.world import pddl
 
     suite = g.generate(g.GenerateConfig(suite="s", cells=(g.Cell("test", 2, 4, 3),), seed=0))
     g.write_suite(suite, tmp_path / "s", tmp_path / "pddl")
@@ -148,7 +148,7 @@ def _small(out, *extra):
 
 
 def test_regenerating_replaces_the_suite_whole(tmp_path):
-    from bwbench.card import render
+    from bwbench.suites.card import render
 
     s = tmp_path / "s"
     r = _small(s, "--train", "3", "--pddl", s / "pddl")

@@ -7,12 +7,12 @@ import sys
 import numpy as np
 import pytest
 
-from bwbench.benchmark import exact
-from bwbench.benchmark import generate as g
-from bwbench.benchmark.planner import moves
-from bwbench.benchmark.records import read_examples
-from bwbench.benchmark.text import as_actions
-from bwbench.benchmark.validate import simulate
+from bwbench.planning import exact
+from bwbench.suites import generate as g
+from bwbench.planning.moves import moves
+from bwbench.suites.dataset import read_examples
+from bwbench.world.text import as_actions
+from bwbench.world.simulate import simulate
 
 
 def all_states(n: int) -> list[tuple]:

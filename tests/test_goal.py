@@ -6,11 +6,11 @@ import random
 
 import pytest
 
-from bwbench.benchmark.goal import Goal, level_of, parse_fact
-from bwbench.benchmark.judge import judge, optimal_length
-from bwbench.benchmark.planner import BwbenchPlanner
-from bwbench.benchmark.state import Action, Op, State
-from bwbench.benchmark.validate import Status, simulate
+from bwbench.world.goal import Goal, level_of, parse_fact
+from bwbench.judging.judge import judge, optimal_length
+from bwbench.planning.planner import BwbenchPlanner
+from bwbench.world.state import Action, Op, State
+from bwbench.world.simulate import Status, simulate
 
 from .conftest import random_state
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.benchmark.goal import Goal, parse_fact
-from bwbench.benchmark.records import read_examples
-from bwbench.benchmark.state import State
-from bwbench.benchmark.text import as_actions
-from bwbench.benchmark.vocab import IPC
-from bwbench.benchmark.validate import simulate
+from bwbench.world.goal import Goal, parse_fact
+from bwbench.suites.dataset import read_examples
+from bwbench.world.state import State
+from bwbench.world.text import as_actions
+from bwbench.world.vocab import IPC
+from bwbench.world.simulate import simulate
 
 from .conftest import need_shared
 
@@ -90,7 +90,7 @@ def oracle(init: State, goal_facts: set) -> tuple[int, int]:
 
 def test_oracle_agrees_with_partial_planner_on_every_small_goal():
     """Every goal of one or two facts over 3 blocks, from every start: lengths and plan counts equal the oracle's."""
-    from bwbench.benchmark.planner import BwbenchPlanner
+    from bwbench.planning.planner import BwbenchPlanner
 
     blocks = ["a", "b", "c"]
     starts = {State.of(t) for t in _partitions(blocks)}
@@ -201,7 +201,7 @@ def test_gold_plans_pass_unified_planning_validator():
 
 
 def read_examples_from(rec: dict):
-    from bwbench.benchmark.records import to_example
+    from bwbench.suites.dataset import to_example
 
     yield to_example(Path("x.jsonl"), 1, rec, "x.jsonl:1")
 
@@ -217,9 +217,9 @@ def _state_before(ex, done):
 def test_pyperplan_finds_the_same_optimal_lengths_on_every_planbench_instance():
     """pyperplan's optimal configuration (A* with LM-cut), through unified-planning, on all 1,100 small instance files."""
     base = shared()
-    from bwbench.benchmark import pddl
+    from bwbench.world import pddl
 
-    from bwbench.benchmark.domain import recognise
+    from bwbench.world.domain import recognise
 
     for suite in SMALL:  # pyperplan does not finish blocksworld_hard's larger instances
         problems, domain, _, _ = PUBLISHED[suite]
@@ -310,7 +310,7 @@ def test_solve_reads_ipc_problems_with_their_own_domain(tmp_path):
 
 
 def pddl_domain_text() -> str:
-    from bwbench.benchmark.pddl import domain_path
+    from bwbench.world.pddl import domain_path
 
     return domain_path().read_text()
 
@@ -415,7 +415,7 @@ def test_names_for_a_domain_of_other_names(tmp_path):
     rec = json.loads((tmp_path / "s" / "test.jsonl").read_text())
     assert rec["vocabulary"]["actions"]["stack"] == "place" and rec["vocabulary"]["objects"]["a"] == "crate a"
     ex = next(read_examples(tmp_path / "s" / "test.jsonl"))
-    from bwbench.benchmark.judge import judge
+    from bwbench.judging.judge import judge
 
     assert judge(ex.init, ex.goal, "1. grab crate a\n2. place crate a on crate b", vocab=ex.vocab).valid
 

@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 from unified_planning.engines.results import FailedValidationReason
 from unified_planning.plans import ActionInstance, SequentialPlan
 
-from bwbench.benchmark import pddl
-from bwbench.benchmark.judge import judge
-from bwbench.benchmark.planner import BwbenchPlanner
-from bwbench.benchmark.state import Action, Op, State
-from bwbench.benchmark.text import render_plan
-from bwbench.benchmark.validate import Status
+from bwbench.world import pddl
+from bwbench.judging.judge import judge
+from bwbench.planning.planner import BwbenchPlanner
+from bwbench.world.state import Action, Op, State
+from bwbench.world.text import render_plan
+from bwbench.world.simulate import Status
 
 from .conftest import random_state, reference_optimal
 
@@ -217,7 +217,7 @@ def test_verdicts_agree_with_unified_planning_validator():
 def test_exact_match_is_equality_up_to_whitespace_for_completions_of_any_length(gold, tail, pad):
     """A long completion is compared word by word only as far as the gold plan goes: the same answer as
     comparing whole splits (Unicode whitespace included), without splitting megabytes of chatter."""
-    from bwbench.benchmark.judge import same_words
+    from bwbench.judging.judge import same_words
 
     for text in (tail, gold + " " * pad + tail, gold + "\n" * pad):
         assert same_words(text, gold) == (text.split() == gold.split())

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bwbench import leaderboard as lb
-from bwbench.benchmark.score import wilson
+from bwbench.leaderboards import board as lb
+from bwbench.judging.metrics import wilson
 
 from .test_cli import bwbench
 

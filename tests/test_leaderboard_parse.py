@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bwbench import leaderboard as lb
+from bwbench.leaderboards import board as lb
 
 from .test_cli import bwbench
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.benchmark.planner import BwbenchPlanner
-from bwbench.benchmark.text import parse_problem, render_plan
+from bwbench.planning.planner import BwbenchPlanner
+from bwbench.world.text import parse_problem, render_plan
 
 from .conftest import JSONHandler
 from .test_cli import bwbench

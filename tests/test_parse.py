@@ -4,11 +4,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bwbench.benchmark.parse import MAX_CHARS, _reader, parse_completion
-from bwbench.benchmark.planner import BwbenchPlanner
-from bwbench.benchmark.state import Action, Op
-from bwbench.benchmark.text import NLStep, parse_plan, render_plan, strict_steps
-from bwbench.benchmark.vocab import IPC, Vocabulary
+from bwbench.judging.parse import MAX_CHARS, _reader, parse_completion
+from bwbench.planning.planner import BwbenchPlanner
+from bwbench.world.state import Action, Op
+from bwbench.world.text import NLStep, parse_plan, render_plan, strict_steps
+from bwbench.world.vocab import IPC, Vocabulary
 
 from .conftest import random_state
 

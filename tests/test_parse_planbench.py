@@ -19,10 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bwbench.benchmark.parse import parse_completion
-from bwbench.benchmark.state import TABLE, Action, Op
-from bwbench.benchmark.text import NLStep
-from bwbench.benchmark.vocab import IPC, Vocabulary
+from bwbench.judging.parse import parse_completion
+from bwbench.world.state import TABLE, Action, Op
+from bwbench.world.text import NLStep
+from bwbench.world.vocab import IPC, Vocabulary
 
 from .conftest import need_shared
 

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.benchmark import partial, pddl
-from bwbench.benchmark.domain import recognise
-from bwbench.benchmark.goal import Goal
-from bwbench.benchmark.partial import (MAX_BLOCKS, TooLarge, count_partial, solve_partial,
-                                       solve_partial_deepening)
-from bwbench.benchmark.planner import COUNT_CAP, Unsolvable, get_planner
-from bwbench.benchmark.state import TABLE
-from bwbench.benchmark.validate import simulate
+from bwbench.planning import partial
+from bwbench.world import pddl
+from bwbench.world.domain import recognise
+from bwbench.world.goal import Goal
+from bwbench.planning.partial import MAX_BLOCKS, TooLarge, count_partial, solve_partial, solve_partial_deepening
+from bwbench.planning.result import COUNT_CAP, Unsolvable
+from bwbench.planning.planner import get_planner
+from bwbench.world.state import TABLE
+from bwbench.world.simulate import simulate
 
 from .conftest import need_shared, random_state
 

@@ -2,12 +2,12 @@ import random
 
 import pytest
 
-from bwbench.benchmark import pddl
+from bwbench.world import pddl
 from pathlib import Path
 
-from bwbench.benchmark.domain import recognise
-from bwbench.benchmark.goal import Goal
-from bwbench.benchmark.state import State
+from bwbench.world.domain import recognise
+from bwbench.world.goal import Goal
+from bwbench.world.state import State
 
 from .conftest import need_shared, random_state
 
@@ -95,8 +95,8 @@ def test_inconsistent_initial_states_are_refused(tmp_path):
 
 
 def test_domains_are_recognised_by_structure_not_names(tmp_path):
-    from bwbench.benchmark.domain import NotBlocksworld
-    from bwbench.benchmark.state import Op
+    from bwbench.world.domain import NotBlocksworld
+    from bwbench.world.state import Op
 
     text = pddl.domain_path().read_text()
     renamed = text

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.adapters.base import cut_at_stop
-from bwbench.benchmark.judge import judge
-from bwbench.benchmark.records import read_examples
-from bwbench.evaluate import PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP
+from bwbench.models.base import cut_at_stop
+from bwbench.judging.judge import judge
+from bwbench.suites.dataset import read_examples
+from bwbench.runs.runner import PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP
 
 from .conftest import JSONHandler, need_shared
 from .test_cli import bwbench
@@ -105,7 +105,7 @@ OLD_WORDING = {  # 2023 files made with an older wording of the rules; tests/tes
 
 def test_templates_render_every_published_query_from_the_suites():
     """Through bwbench's own path (suite record → prompts.build), every natural-language query of every shared file."""
-    from bwbench.prompts import PromptConfig, build, planbench_example
+    from bwbench.tasks.prompts import PromptConfig, build, planbench_example
 
     need_shared(RESULTS)
     checked = 0
@@ -139,7 +139,7 @@ def test_planbench_template_on_bwbench_suites(tmp_path):
     assert config["generation"]["stop"] == list(PLANBENCH_STOP)
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["metrics"]["overall"]["valid"] == 1.0 and results["n_examples"] == 5
-    from bwbench.prompts import PromptConfig, build
+    from bwbench.tasks.prompts import PromptConfig, build
 
     ex = next(read_examples(ROOT / "data" / "standard" / "test.jsonl"))
     text = build(ex, PromptConfig("planbench"), []).text
@@ -151,8 +151,8 @@ def test_planbench_template_on_bwbench_suites(tmp_path):
 @pytest.mark.parametrize("suite", ["planbench-bw", "planbench-bw3", "planbench-mystery"])
 def test_gold_plans_in_every_form_are_valid_with_the_suites_vocabulary(suite):
     """The gold plan as the seed's text, as PDDL in the domain's own names, and in PlanBench's words: all valid."""
-    from bwbench.interop.planbench_prompts import action_words, config_for
-    from bwbench.prompts import example_plan
+    from bwbench.tasks.planbench_words import action_words, config_for
+    from bwbench.tasks.prompts import example_plan
 
     for ex in read_examples(ROOT / "data" / suite / "test.jsonl"):
         vocab, rec = ex.vocab, ex.record

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.benchmark.state import Action, Op, State
-from bwbench.benchmark.pddl import read_problem_fast
-from bwbench.benchmark.vocab import IPC
-from bwbench.interop import planbench_prompts as pp
+from bwbench.world.state import Action, Op, State
+from bwbench.world.pddl import read_problem_fast
+from bwbench.world.vocab import IPC
+from bwbench.tasks import planbench_words as pp
 
 from .conftest import need_shared
 

@@ -8,13 +8,13 @@ import tempfile
 from pathlib import Path
 
 
-from bwbench.benchmark.records import read_examples
-from bwbench.benchmark.state import Action, Op
-from bwbench.benchmark.vocab import IPC
-from bwbench.interop import planbench_prompts as pp
+from bwbench.suites.dataset import read_examples
+from bwbench.world.state import Action, Op
+from bwbench.world.vocab import IPC
+from bwbench.tasks import planbench_words as pp
 from bwbench.interop.planbench_rescore import BWBENCH, score_files
 from bwbench.interop.planbench_results import parse_extracted
-from bwbench.prompts import planbench_prompt
+from bwbench.tasks.prompts import planbench_prompt
 
 from .test_cli import bwbench
 from .conftest import need_shared

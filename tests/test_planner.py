@@ -4,9 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bwbench.benchmark.planner import BwbenchPlanner, encode, get_planner, misplaced
-from bwbench.benchmark.state import State
-from bwbench.benchmark.validate import simulate
+from bwbench.planning.planner import BwbenchPlanner, get_planner
+from bwbench.planning.moves import encode, misplaced
+from bwbench.world.state import State
+from bwbench.world.simulate import simulate
 
 from .conftest import random_state, reference_optimal
 

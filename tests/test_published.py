@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.benchmark import generate as g
+from bwbench.suites import generate as g
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

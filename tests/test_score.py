@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bwbench.benchmark.judge import judge
-from bwbench.benchmark.planner import BwbenchPlanner
-from bwbench.benchmark.score import METRICS, Metric, aggregate, wilson
-from bwbench.benchmark.state import State
-from bwbench.benchmark.text import render_plan
+from bwbench.judging.judge import judge
+from bwbench.planning.planner import BwbenchPlanner
+from bwbench.judging.metrics import METRICS, Metric, aggregate, wilson
+from bwbench.world.state import State
+from bwbench.world.text import render_plan
 
 from .conftest import random_state
 
@@ -114,7 +114,7 @@ def test_more_metrics_plug_in():
 def test_tallies_row_by_row_sum_exactly_as_cells_tallied_whole():
     """Rows tallied one at a time, as scoring does (each row's values computed elsewhere, a worker process say),
     give the figures of cells each summed whole in row order, to the last bit: the same floats in the same order."""
-    from bwbench.benchmark.score import GROUPS, Summary, Tallies
+    from bwbench.judging.metrics import GROUPS, Summary, Tallies
 
     js = _judgements(400, seed=3)
     cells: dict = {}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.benchmark.state import State
-from bwbench.benchmark.text import parse_input
+from bwbench.world.state import State
+from bwbench.world.text import parse_input
 
 from .conftest import SEED, need_shared, reference_optimal
 from .test_cli import bwbench
@@ -238,7 +238,7 @@ def test_errors_in_a_long_document_name_their_line(tmp_path, jobs):
     lines = text.split("\n")
     starts = [k + 1 for k, ln in enumerate(lines) if ln.startswith('    {')]
     assert len(starts) == 3000
-    from bwbench.benchmark.predictions import PredictionSource
+    from bwbench.judging.predictions import PredictionSource
 
     source = PredictionSource(path)
     assert [(e.index, e.line) for e in source.entries()] == list(enumerate(starts))

@@ -1,5 +1,5 @@
-from bwbench.benchmark.state import Action, Op, State
-from bwbench.benchmark.text import NLStep
+from bwbench.world.state import Action, Op, State
+from bwbench.world.text import NLStep
 
 
 def test_towers_are_unordered():
@@ -33,7 +33,7 @@ def test_two_verb_steps_resolve_against_the_state():
 def test_invalid_states_are_rejected():
     import pytest
 
-    from bwbench.benchmark.state import InvalidState
+    from bwbench.world.state import InvalidState
 
     with pytest.raises(InvalidState):
         State.of([("red", "blue"), ("blue",)])

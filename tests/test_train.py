@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.benchmark.canon import problem_key
+from bwbench.world.canon import problem_key
 from bwbench.training.config import TrainConfig, parse_sets
 from bwbench.training.data import generated_pairs, held_out_keys
 
@@ -71,7 +71,7 @@ def test_scratch_training_continues_from_an_earlier_run(tmp_path):
 def test_a_resumed_run_reports_the_tokens_and_time_of_its_own_session(tmp_path):
     """16 examples, 4 a step: 2 steps, stopped, then resumed to 4 is one pass, so the two sessions' token counts
     add up to every token of every example; each session's tokens_per_s is its own tokens over its own time."""
-    from bwbench.tiny import word_tokenizer
+    from bwbench.models.tiny import word_tokenizer
 
     out = tmp_path / "run"
     args = ["train", "--adapter", "scratch", "--suite", PAPER, "--out", out, "--set", "problems=16",
@@ -100,7 +100,7 @@ def test_scratch_data_leaves_out_every_test_problem():
     keep_out = held_out_keys(PAPER)
     pairs = generated_pairs(300, "1,2", "4", keep_out, seed=3, template="seed")
     assert len(pairs) == 300 and {p.level for p in pairs} == {1, 2}
-    from bwbench.benchmark.text import parse_problem
+    from bwbench.world.text import parse_problem
 
     keys = {problem_key(*parse_problem(p.prompt.split("[INST]")[-1].replace("[/INST]", ""))) for p in pairs}
     assert len(keys) == 300 and not keys & keep_out
@@ -114,7 +114,7 @@ def test_scratch_data_follows_level_and_block_weights():
     pairs = generated_pairs(240, "1:1,3:3", "4:1,6:2", set(), seed=5, template="seed")
     by_level = {lv: [p for p in pairs if p.level == lv] for lv in (1, 3)}
     assert (len(by_level[1]), len(by_level[3])) == (60, 180)
-    from bwbench.benchmark.text import parse_problem
+    from bwbench.world.text import parse_problem
 
     blocks = [len(parse_problem(p.prompt.split("[INST]")[-1].replace("[/INST]", ""))[0].blocks) for p in by_level[3]]
     assert (blocks.count(4), blocks.count(6)) == (60, 120)
@@ -130,7 +130,7 @@ def test_scratch_data_follows_level_and_block_weights():
 def test_scratch_problems_are_apportioned_exactly(total, levels, blocks):
     from fractions import Fraction
 
-    from bwbench.benchmark.generate import parse_blocks
+    from bwbench.suites.generate import parse_blocks
     from bwbench.training.data import apportion, level_weights
 
     lw = level_weights(levels)
@@ -152,9 +152,9 @@ def test_scratch_data_has_exactly_the_problems_asked_for():
 def test_the_word_tokenizer_is_lossless_and_short():
     """Every prompt and plan of the published suites and the seed's L3 file decodes back exactly, with no unknown
     token; the fixed header and each ``step N:`` are one token, so an L3 plan is under 30 tokens."""
-    from bwbench.benchmark.records import read_examples
-    from bwbench.prompts import PromptConfig, answer_text, build
-    from bwbench.tiny import word_tokenizer
+    from bwbench.suites.dataset import read_examples
+    from bwbench.tasks.prompts import PromptConfig, answer_text, build
+    from bwbench.models.tiny import word_tokenizer
 
     tok = word_tokenizer()
     files = [PAPER / "test.jsonl", PAPER / "train.jsonl"]
@@ -205,7 +205,7 @@ def test_a_suite_without_train_split(tmp_path, base):
 
 @pytest.mark.slow
 def test_the_shipped_model_loads_and_evaluates(tmp_path):
-    from bwbench.tiny import shipped_path
+    from bwbench.models.tiny import shipped_path
 
     if shipped_path() is None:
         pytest.skip("models/bwbench-tiny is not in this checkout")
@@ -223,7 +223,7 @@ def test_the_shipped_model_loads_and_evaluates(tmp_path):
 def test_the_shipped_model_came_from_the_recorded_configs():
     """models/bwbench-tiny/run.json (and the run it continued, if any) match configs/scratch/*.yaml, so the
     README's commands reproduce it; and it stays small enough to live in the repository."""
-    from bwbench.tiny import shipped_path
+    from bwbench.models.tiny import shipped_path
     from bwbench.training.config import load_file
 
     shipped = shipped_path()

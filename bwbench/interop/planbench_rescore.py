@@ -44,15 +44,15 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .. import __version__
-from ..benchmark.goal import level_of
-from ..benchmark.judge import Judgement, judge
-from ..benchmark.parse import takes_back
-from ..benchmark.records import Example
-from ..benchmark.score import BY, Scorecard, aggregate
-from ..benchmark.state import Action
-from ..benchmark.text import as_actions
-from ..benchmark.vocab import IPC, Vocabulary
-from . import planbench_prompts as pp
+from ..world.goal import level_of
+from ..judging.judge import Judgement, judge
+from ..judging.parse import takes_back
+from ..suites.dataset import Example
+from ..judging.metrics import BY, Scorecard, aggregate
+from ..world.state import Action
+from ..world.text import as_actions
+from ..world.vocab import IPC, Vocabulary
+from ..tasks import planbench_words as pp
 from .planbench_results import FORMAT, ONESHOT, Entry, ExtractedReading, Matched, match, \
     read_extracted, read_results
 
@@ -103,7 +103,7 @@ class LoadedSuite:
 
 
 def load_suite(path: str | Path) -> LoadedSuite:
-    from ..evaluate import load_suite as load
+    from ..runs.runner import load_suite as load
 
     view = load(path)
     examples = tuple(t.example for t in view.tasks)
@@ -204,7 +204,7 @@ class FileScore:
 
     def results(self, model: str | None = None) -> dict:
         """A results.json for the leaderboard (as :func:`..evaluate.rescored_results` writes for other predictions)."""
-        from ..evaluate import git_sha
+        from ..runs.runner import git_sha
 
         rf, agreement = self.file, self.agreement()
         return {
@@ -471,7 +471,7 @@ def _quote(indices: Sequence[int], plan: Sequence[Action], row: Rescored) -> str
 
 def render_report(score: FileScore) -> str:
     """The human-readable rescoring of one file: figures, agreement, every disagreement with both readings."""
-    from ..benchmark.report import summary_line
+    from ..judging.report import summary_line
 
     rf, m = score.file, score.matched
     agreement, figure = score.agreement(), score.planbench_figure()

@@ -38,10 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..benchmark.records import Example
-from ..benchmark.state import Action
-from ..benchmark.validate import Verdict, simulate
-from ..benchmark.vocab import IPC, Vocabulary
+from ..suites.dataset import Example
+from ..world.state import Action
+from ..world.simulate import Verdict, simulate
+from ..world.vocab import IPC, Vocabulary
 from ..errors import BwbenchError
 from ..fileio import read_bytes
 
@@ -256,7 +256,7 @@ class Matched:
 
 def match(rf: ResultsFile, examples: Sequence[Example], suite: str) -> Matched:
     """Place each entry of ``rf`` on a record of ``examples`` (a suite's test split, named ``suite`` in errors)."""
-    from ..prompts import planbench_examples, planbench_prompt
+    from ..tasks.prompts import planbench_examples, planbench_prompt
 
     by_source = {ex.record.get("source"): ex for ex in examples if ex.record.get("source")}
     if not by_source:

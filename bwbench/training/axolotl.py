@@ -167,8 +167,8 @@ def validate(config_file: Path, axolotl: Path) -> str:
 
 def write_data(cfg: TrainConfig, file: Path) -> int:
     """The suite's train split as the seed's instruction/input/output JSONL; returns the count."""
-    from ..benchmark.records import read_examples
-    from ..prompts import answer_text, problem_text
+    from ..suites.dataset import read_examples
+    from ..tasks.prompts import answer_text, problem_text
 
     src = Path(cfg.suite) / "train.jsonl"
     if not src.is_file():
@@ -219,7 +219,7 @@ def train(cfg: TrainConfig, command: str, dry_run: bool = False) -> dict:
     cfg.check()
     started = time.time()
     axolotl = find_axolotl(cfg)
-    from ..adapters.hf import model_location
+    from ..models.hf import model_location
 
     try:
         model_location(cfg.base_model)

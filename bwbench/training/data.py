@@ -16,12 +16,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
-from ..benchmark.canon import problem_key
-from ..benchmark.generate import Cell, generate_cell, make_record, parse_blocks
-from ..benchmark.records import Example, read_examples, to_example
-from ..benchmark.text import SEED_PALETTE
+from ..world.canon import problem_key
+from ..suites.generate import Cell, generate_cell, make_record, parse_blocks
+from ..suites.dataset import Example, read_examples, to_example
+from ..world.text import SEED_PALETTE
 from ..errors import BwbenchError
-from ..prompts import PromptConfig, answer_text, build
+from ..tasks.prompts import PromptConfig, answer_text, build
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def train(cfg: TrainConfig) -> dict:
         raise BwbenchError("no such suite directory", str(suite))
     started = time.time()
     if cfg.adapter != "scratch":
-        from ..adapters.hf import model_location
+        from ..models.hf import model_location
 
         try:
             model_location(cfg.base_model)
@@ -115,7 +115,7 @@ def train(cfg: TrainConfig) -> dict:
 def _model(cfg: TrainConfig):
     """Tokenizer and model: a new small Llama (scratch), or the base with or without LoRA."""
     if cfg.adapter == "scratch":
-        from ..tiny import tiny_llama, word_tokenizer
+        from ..models.tiny import tiny_llama, word_tokenizer
 
         tokenizer = word_tokenizer()
         if cfg.init_from:

@@ -31,7 +31,7 @@ def run_name(adapter: str) -> str:
 
 def _modal():
     try:
-        from .. import modal_app
+        from ..models import modal_app
     except ImportError:
         raise BwbenchError("Modal is not installed here: pip install 'bwbench[modal]'", "--backend modal") from None
     if not modal_app.has_token():

@@ -1,0 +1,1 @@
+"""Judging: reading answers, judging one answer, metrics, scoring a file, reports."""

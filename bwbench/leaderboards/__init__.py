@@ -1,0 +1,1 @@
+"""Leaderboards: results.json files arranged into tables, rendered as Markdown and plotted."""

@@ -1,0 +1,45 @@
+"""The classical planners of unified-planning (pyperplan, Fast Downward) as bwbench planners: optimal, no counts."""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stdout
+
+from ..world import pddl
+from ..world.goal import Goal
+from ..world.state import Action, Op, State
+from ..world.vocab import Vocabulary
+from .result import PlanResult
+
+
+class UPPlanner:
+    """An optimal engine of unified-planning (``pyperplan-opt``, ``fast-downward-opt``)."""
+
+    def __init__(self, name: str, engine: str):
+        self.name = name
+        self.engine = engine
+
+    def solve(self, init: State, goal: State | Goal) -> PlanResult:
+        return solve_with_engine(pddl.to_up_problem(init, goal), self.engine, self.name)
+
+
+def solve_with_engine(problem, engine: str, name: str, vocab: Vocabulary | None = None) -> PlanResult:
+    """Solve with a unified-planning engine by name; ``RuntimeError`` when it is missing or fails.
+
+    ``vocab`` maps a renamed domain's actions back to the four operators.
+    """
+    ops = {a: op for op, a in vocab.actions.items()} if vocab is not None else {}
+    up = pddl.env()
+    try:
+        planner = up.OneshotPlanner(name=engine)
+    except Exception as exc:
+        raise RuntimeError(f"planner {name!r} is not available ({engine}): {exc}") from exc
+    with planner, redirect_stdout(io.StringIO()):
+        result = planner.solve(problem)
+    if result.plan is None:
+        raise RuntimeError(f"{name} found no plan ({result.status.name})")
+    actions = []
+    for a in result.plan.actions:
+        args = [str(p) for p in a.actual_parameters]
+        actions.append(Action(ops.get(a.action.name) or Op(a.action.name), args[0], args[1] if len(args) > 1 else None))
+    return PlanResult(tuple(actions), None, name)

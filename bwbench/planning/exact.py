@@ -1,0 +1,369 @@
+"""Exactly optimal plans for full-configuration goals at any size, from the structure of Blocksworld.
+
+A block is *well placed* when it and every block under it stand as in the
+goal; a well-placed block never has to move, and every other (*misplaced*)
+block moves at least once. A misplaced block moves exactly once when it goes
+straight to its goal place, and there is an optimal plan in which every other
+block moves twice, to the table and then to its goal place (Gupta & Nau 1992;
+Slaney & Thiébaux, "Blocks World revisited", AIJ 2001). Which blocks can go
+straight home is decided by *deadlocks*: a misplaced block ``a`` can take its
+goal place only after every block initially above ``a`` or above a block under
+``a`` in the goal has made its first move. Write ``a → b`` for that; a set of
+blocks that each move once is possible exactly when ``→`` has no cycle among
+them (a block with ``a → a`` must move twice). So
+
+    optimal moves = misplaced blocks + a minimum feedback vertex set of ``→``,
+
+and the optimal plan has twice as many steps (a pick and a place per move).
+The feedback vertex set is NP-hard in general, as optimal Blocksworld planning
+is, but the graphs are small after the standard reductions (blocks with no
+cycle through them drop out, a block with one way in or out merges into its
+neighbour) and splitting into strongly connected components; what remains is
+solved by branch and bound. :func:`distance` is that number of moves.
+
+With an exact distance, the gold plan is found without search: from each state
+take the first move in :func:`.planner.moves` order that lowers the distance by
+one. That is the optimal move sequence that comes first in move order, the same
+choice :func:`.planner.first_optimal_moves` makes, so gold plans agree at every
+size. Counting optimal plans walks the same moves, memoised by state, and can
+stop at a cap (one, two, "more"), which is all a uniqueness test needs.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from .moves import Below, Move
+
+# --------------------------------------------------------------------------- the deadlock graph
+
+
+def _masks(s: Below, goal: Below) -> tuple[int, list[int]]:
+    """The misplaced blocks (a bit mask) and, per misplaced block, the blocks it waits for (``→``)."""
+    n = len(s)
+    on_top = [-1] * n  # what stands directly on each block initially
+    for i, b in enumerate(s):
+        if b >= 0:
+            on_top[b] = i
+    above = [0] * n  # blocks initially above each block
+    well = [False] * n
+    for bottom in range(n):
+        if s[bottom] != -1:
+            continue
+        tower = [bottom]
+        while on_top[tower[-1]] >= 0:
+            tower.append(on_top[tower[-1]])
+        ok = True
+        mask = 0
+        for x in reversed(tower):
+            above[x] = mask
+            mask |= 1 << x
+        for x in tower:
+            ok = ok and s[x] == goal[x]
+            well[x] = ok
+    misplaced = 0
+    for i in range(n):
+        if not well[i]:
+            misplaced |= 1 << i
+    # waits[a] = blocks above a, or above any block under a in the goal (goal towers walked bottom up).
+    g_top = [-1] * n
+    for i, b in enumerate(goal):
+        if b >= 0:
+            g_top[b] = i
+    waits = [0] * n
+    for bottom in range(n):
+        if goal[bottom] != -1:
+            continue
+        acc, x = 0, bottom
+        while x >= 0:
+            acc |= above[x]
+            waits[x] = acc & misplaced
+            x = g_top[x]
+    return misplaced, waits
+
+
+def misplaced_mask(s: Below, goal: Below) -> int:
+    """The blocks of ``s`` that are not well placed for ``goal``, as a bit mask (bit i: block i)."""
+    return _masks(s, goal)[0]
+
+
+def _graph(misplaced: int, waits: list[int]) -> dict[int, int]:
+    return {a: waits[a] for a in _bits(misplaced)}
+
+
+def distance(s: Below, goal: Below) -> int:
+    """The optimal number of moves from ``s`` to ``goal`` (both hand-empty configurations of the same blocks)."""
+    misplaced, waits = _masks(s, goal)
+    return bin(misplaced).count("1") + min_feedback_vertex_set(_graph(misplaced, waits))
+
+
+# --------------------------------------------------------------------------- minimum feedback vertex set
+
+
+def min_feedback_vertex_set(succ: dict[int, int]) -> int:
+    """The size of a smallest set of nodes meeting every cycle of a digraph (``succ[v]``: bit mask of v's successors).
+
+    Self-loops count: a node with an edge to itself is in every feedback set.
+    """
+    graph = {v: m for v, m in succ.items()}
+    return _solve(graph, _all(graph))
+
+
+def _all(graph: dict[int, int]) -> int:
+    mask = 0
+    for v in graph:
+        mask |= 1 << v
+    return mask
+
+
+def _bits(mask: int):
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+def _reduce(graph: dict[int, int], nodes: int) -> tuple[int, int]:
+    """Apply the safe reductions in place; returns (nodes forced into the set, remaining node mask).
+
+    Self-loop: the node is taken. No way in or no way out: the node is on no
+    cycle and goes. One way in (from u): every cycle through it passes u, so it
+    merges into u; one way out likewise. Each change puts the nodes it touched
+    back on the work list, so the work is proportional to the changes.
+    """
+    pred: dict[int, int] = {v: 0 for v in _bits(nodes)}
+    for v in _bits(nodes):
+        out = graph[v] = graph[v] & nodes
+        bit = 1 << v
+        for w in _bits(out):
+            pred[w] |= bit
+    taken = 0
+    todo = nodes
+    while todo:
+        low = todo & -todo
+        todo ^= low
+        v = low.bit_length() - 1
+        if not nodes & low:
+            continue
+        out, inn = graph[v] & nodes, pred[v] & nodes
+        if out & low:
+            taken += 1
+        elif not out or not inn:
+            pass
+        elif not inn & (inn - 1):  # one predecessor u: v merges into u
+            u = inn.bit_length() - 1
+            graph[u] |= out
+            ubit = 1 << u
+            for w in _bits(out):
+                pred[w] |= ubit
+            todo |= ubit | out
+        elif not out & (out - 1):  # one successor w: v's predecessors point to w
+            w = out.bit_length() - 1
+            for p in _bits(inn):
+                graph[p] |= out
+            pred[w] |= inn
+            todo |= out | inn
+        else:
+            continue
+        nodes &= ~low
+        todo |= (out | inn) & nodes
+    for v in _bits(nodes):
+        graph[v] &= nodes
+    return taken, nodes
+
+
+def _components(graph: dict[int, int], nodes: int) -> list[int]:
+    """Strongly connected components (bit masks) of the subgraph on ``nodes`` with more than one node or a self-loop."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack = 0
+    stack: list[int] = []
+    out: list[int] = []
+    counter = 0
+    for root in _bits(nodes):
+        if root in index:
+            continue
+        work = [(root, graph[root] & nodes)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack |= 1 << root
+        while work:
+            v, todo = work[-1]
+            if todo:
+                w_bit = todo & -todo
+                work[-1] = (v, todo ^ w_bit)
+                w = w_bit.bit_length() - 1
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack |= w_bit
+                    work.append((w, graph[w] & nodes))
+                elif on_stack & w_bit:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[v])
+            if low[v] == index[v]:
+                comp = 0
+                while True:
+                    w = stack.pop()
+                    on_stack &= ~(1 << w)
+                    comp |= 1 << w
+                    if w == v:
+                        break
+                if comp & (comp - 1) or graph[v] & (1 << v):
+                    out.append(comp)
+    return out
+
+
+def _solve(graph: dict[int, int], nodes: int) -> int:
+    """Minimum feedback vertex set of the subgraph on ``nodes`` (``graph`` is modified)."""
+    taken, nodes = _reduce(graph, nodes)
+    total = taken
+    for comp in _components(graph, nodes):
+        total += _solve_component(graph, comp)
+    return total
+
+
+def _solve_component(graph: dict[int, int], comp: int) -> int:
+    """One strongly connected component, by branch and bound on its busiest node."""
+    best = [bin(comp).count("1") - 1]  # all nodes but one always breaks every cycle
+
+    def branch(g: dict[int, int], nodes: int, cost: int) -> None:
+        taken, nodes = _reduce(g, nodes)
+        cost += taken
+        if cost >= best[0]:
+            return
+        comps = _components(g, nodes)
+        if not comps:
+            best[0] = cost
+            return
+        if len(comps) > 1:  # independent parts: solve each exactly, then add
+            extra = sum(_solve_component({v: g[v] for v in _bits(c)}, c) for c in comps)
+            best[0] = min(best[0], cost + extra)
+            return
+        if cost + 1 >= best[0]:  # a cycle remains, so at least one more node
+            return
+        c = comps[0]
+        pred = {v: 0 for v in _bits(c)}
+        for v in _bits(c):
+            for w in _bits(g[v] & c):
+                pred[w] |= 1 << v
+        v = max(_bits(c), key=lambda x: bin(g[x] & c).count("1") * bin(pred[x]).count("1"))
+        # v in the set
+        g1 = {x: g[x] for x in _bits(c)}
+        branch(g1, c & ~(1 << v), cost + 1)
+        # v kept: bypass it (each predecessor now reaches v's successors)
+        g2 = {x: g[x] for x in _bits(c)}
+        out = g2[v] & c
+        for p in _bits(pred[v]):
+            g2[p] |= out
+        branch(g2, c & ~(1 << v), cost)
+
+    branch({v: graph[v] for v in _bits(comp)}, comp, 0)
+    return best[0]
+
+
+# --------------------------------------------------------------------------- plans and counts
+
+
+def optimal_moves(s: Below, goal: Below, left: int | None = None) -> Iterator[tuple[Move, Below]]:
+    """The moves from ``s`` that lower the distance to ``goal`` by one, in :func:`.planner.moves` order.
+
+    ``left``: the distance from ``s``, when the caller knows it. Most moves are
+    settled without computing a distance: a move that puts a misplaced block
+    straight into its goal place (onto the table, or onto a clear well-placed
+    block) always lowers the distance, because that block waits for nothing; a
+    well-placed block never moves in an optimal plan; and any other move lowers
+    it only if the block lies on a cycle of the deadlock graph (it then saves
+    one detour), which is the one case the distance is computed for.
+    """
+    misplaced, waits = _masks(s, goal)
+    graph = _graph(misplaced, waits)
+    if left is None:
+        left = bin(misplaced).count("1") + min_feedback_vertex_set(graph)
+    component: dict[int, int] = {}
+    saves: dict[int, bool] = {}
+
+    def detour_saves(x: int) -> bool:
+        """Whether ``x`` is in some minimum feedback vertex set (its component's optimum drops by one without it)."""
+        if not saves:  # the components, once, when the first block needs them
+            saves[-1] = False
+            for comp in _components(dict(graph), misplaced):
+                for v in _bits(comp):
+                    component[v] = comp
+        if x not in saves:
+            comp = component.get(x)
+            if comp is None:  # on no cycle: a detour cannot save anything
+                saves[x] = False
+            else:
+                whole = _solve({v: graph[v] for v in _bits(comp)}, comp)
+                rest = comp & ~(1 << x)
+                saves[x] = _solve({v: graph[v] for v in _bits(rest)}, rest) == whole - 1
+        return saves[x]
+
+    supports = set(s)
+    clear = [i for i in range(len(s)) if i not in supports]
+    for x in clear:  # the order of planner.moves: by block, the table first, then destinations by index
+        if not misplaced >> x & 1:
+            continue
+        src, home = s[x], goal[x]
+        head, tail = s[:x], s[x + 1:]
+        if src != -1 and (home == -1 or detour_saves(x)):
+            # Home to the table; or, for a block that saves a detour, to the table: it then waits for nothing
+            # and nothing waits for it, so one detour fewer.
+            yield (x, -1), head + (-1,) + tail
+        ready = home >= 0 and home != src and home not in supports and not misplaced >> home & 1
+        if home >= 0 and detour_saves(x):  # onto a block: new waits may come with it, so the distance decides
+            for d in clear:
+                if d != x and d != src:
+                    t = head + (d,) + tail
+                    if (d == home and ready) or distance(t, goal) == left - 1:
+                        yield (x, d), t
+        elif ready:
+            yield (x, home), head + (home,) + tail  # straight home onto a clear well-placed block
+
+
+def first_moves(s: Below, goal: Below) -> list[Move]:
+    """The optimal move sequence that comes first in :func:`.planner.moves` order (the gold plan)."""
+    return plan_and_count(s, goal, 1)[0]
+
+
+def count_plans(s: Below, goal: Below, cap: int | None = None) -> int:
+    """The number of optimal move sequences from ``s`` to ``goal``; with ``cap``, min(that number, cap)."""
+    return plan_and_count(s, goal, cap)[1]
+
+
+def plan_and_count(s: Below, goal: Below, cap: int | None = None) -> tuple[list[Move], int]:
+    """The gold plan (:func:`first_moves`) and the number of optimal move sequences (min(that, ``cap``)), in one walk.
+
+    Depth first over the moves that lower the distance, in move order,
+    memoised by state: the first way down is the gold plan, and with a cap of
+    2 or 3 the count stops at the first states with a second way on.
+    """
+    memo: dict[Below, int] = {}
+    path: list[Move] = []
+
+    def count(state: Below, left: int, leads: bool) -> int:
+        # ``leads``: the state is on the gold plan, whose next move is the first way down from it.
+        if left == 0:
+            return 1
+        if state in memo:
+            return memo[state]
+        total = 0
+        for move, t in optimal_moves(state, goal, left):
+            if leads:
+                path.append(move)
+            total += count(t, left - 1, leads)
+            leads = False
+            if cap is not None and total >= cap:
+                total = cap
+                break
+        memo[state] = total
+        return total
+
+    return path, count(s, distance(s, goal), True)

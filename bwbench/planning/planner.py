@@ -1,0 +1,105 @@
+"""Optimal planning: bwbench's own search, and the classical engines through unified-planning.
+
+Full goals: bidirectional breadth-first search (:mod:`.search`) up to
+:data:`SEARCH_BLOCKS` blocks, which counts every optimal plan; beyond, the
+structure of Blocksworld (:mod:`.exact`), counting up to
+:data:`.result.COUNT_CAP`. Partial goals: :mod:`.partial`. The engines of
+unified-planning (pyperplan, Fast Downward) are reached through :mod:`.engines`.
+Every planner returns a :class:`~.result.PlanResult`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..world.goal import Goal
+from ..world.state import State
+from . import exact
+from .engines import UPPlanner
+from .moves import Below, encode, moves_to_actions
+from .partial import MAX_BLOCKS, solve_partial
+from .result import COUNT_CAP, Optimum, PlanResult, Unsolvable
+from .search import distance_and_count, first_optimal_moves
+
+SEARCH_BLOCKS = 7
+"""Up to this many blocks, full goals go to the bidirectional search, which counts every optimal plan; beyond,
+to :mod:`.exact`, which counts up to :data:`.result.COUNT_CAP`."""
+
+
+class Planner(Protocol):
+    name: str
+
+    def solve(self, init: State, goal: State | Goal) -> PlanResult: ...
+
+
+def configuration(init: State, goal: State | Goal) -> State | None:
+    """``goal`` as the one state that reaches it, or None for a partial goal."""
+    if goal.__class__ is Goal:
+        return goal.to_state(init.blocks)
+    return goal
+
+
+def optimal(init: State, goal: State | Goal, count_cap: int | None = None) -> Optimum:
+    """Steps of an optimal plan and the number of optimal plans, for either kind of goal.
+
+    ``count_cap``: count no further than this (default: exactly where the
+    search counts for free, else :data:`COUNT_CAP`).
+    """
+    full = configuration(init, goal)
+    if full is None:
+        # The breadth-first search counts exactly for free; beyond it, counting stops at the cap.
+        result = solve_partial(init, goal, count_cap=count_cap if len(init.blocks) > MAX_BLOCKS else None)
+        return Optimum(result.length, result.n_optimal, result.capped)
+    _, s, g = encode(init, full)
+    if len(s) <= SEARCH_BLOCKS:
+        found = distance_and_count(s, g)
+        if found is None:
+            raise Unsolvable("no plan")
+        return Optimum(2 * found[0], found[1])
+    cap = count_cap or COUNT_CAP
+    count = exact.count_plans(s, g, cap)
+    return Optimum(2 * exact.distance(s, g), count, count >= cap)
+
+
+class BwbenchPlanner:
+    """Full goals: bidirectional breadth-first search over canonical states up to :data:`SEARCH_BLOCKS` blocks,
+    :mod:`.exact` beyond; partial goals by :mod:`.partial`. All count optimal plans (:class:`PlanResult`)."""
+
+    name = "bwbench"
+
+    def solve(self, init: State, goal: State | Goal, max_len: int | None = None) -> PlanResult:
+        full = configuration(init, goal)
+        if full is None:
+            return solve_partial(init, goal, max_len)
+        names, s, g = encode(init, full)
+        if len(s) > SEARCH_BLOCKS:
+            return self._solve_exact(names, s, g, max_len)
+        found = distance_and_count(s, g, None if max_len is None else max_len // 2)
+        if found is None:
+            raise Unsolvable("no plan within the length bound" if max_len is not None else "no plan")
+        moves_, count = found
+        return PlanResult(moves_to_actions(s, first_optimal_moves(s, g, moves_), names), count, self.name)
+
+    def _solve_exact(self, names: list[str], s: Below, g: Below, max_len: int | None) -> PlanResult:
+        if max_len is not None and 2 * exact.distance(s, g) > max_len:
+            raise Unsolvable("no plan within the length bound")
+        path, count = exact.plan_and_count(s, g, COUNT_CAP)
+        return PlanResult(moves_to_actions(s, path, names), count, self.name, count >= COUNT_CAP)
+
+
+PLANNERS: dict[str, tuple[str, str]] = {
+    "bwbench": ("", "own: bidirectional BFS up to 7 blocks, deadlock analysis beyond; partial goals by search (counts optimal plans)"),
+    "pyperplan": ("pyperplan-opt", "pyperplan, A* with LM-cut (optimal), through unified-planning"),
+    "fast-downward": ("fast-downward-opt", "Fast Downward, A* with LM-cut (optimal), needs up-fast-downward"),
+}
+
+
+def get_planner(name: str) -> Planner:
+    """A planner by name; a helpful error for a name that is not one."""
+    if name not in PLANNERS:
+        raise ValueError(f"unknown planner {name!r}; choose one of: {', '.join(PLANNERS)}")
+    if name == "bwbench":
+        return BwbenchPlanner()
+    return UPPlanner(name, PLANNERS[name][0])
+
+

@@ -1,0 +1,271 @@
+"""Reading datasets, in bwbench's JSONL format or the seed's (``instruction``/``input``/``output``).
+
+Every error names the file and line. A record here is the problem, the gold
+plan and where it came from; nothing is judged in this module, and nothing a
+record says about its problem is believed without checking:
+
+- the optimal plan length is computed by bwbench's planner (once per distinct
+  problem), and a record's ``optimal_len``, ``n_optimal_plans`` or ``level``
+  that disagrees with it is refused (:class:`WrongClaim`; the audit counts them
+  instead, as it exists to find such lines);
+- an ``input`` text worded as bwbench words problems (the seed's towers, or
+  towers and goal facts) must state the record's own ``init`` and ``goal``:
+  it is what a prompt shows the model. Text worded otherwise (PlanBench's) is
+  not read;
+- block names must be ones a plan can name back (:func:`.text.check_names`);
+- the split is the record's ``split`` field, else the file's (:func:`file_split`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import BwbenchError
+from ..world.goal import Goal, as_goal, check_goal, format_fact, level_of
+from ..planning.result import Optimum
+from ..planning.planner import optimal
+from ..world.state import InvalidState, State
+from ..world.text import NLStep, check_names, parse_plan, parse_problem, render_towers, stated_problem
+from ..world.vocab import Vocabulary, vocabulary_of
+
+SPLITS = ("train", "test", "validation")
+CLAIMS = ("optimal_len", "n_optimal_plans", "level", "n_blocks")
+"""The numbers a record may state about its problem, each checked against the planner."""
+
+
+@dataclass(frozen=True, slots=True)
+class WrongClaim:
+    """A number a record states about its problem (``field``) that the planner contradicts."""
+
+    field: str
+    claimed: int
+    true: int
+    optimal_len: int  # the optimal plan's steps, which the level is computed from
+    at_least: bool = False  # ``true`` is where counting stopped: there are at least that many
+
+    @property
+    def message(self) -> str:
+        if self.field == "optimal_len":
+            return f"claims optimal_len {self.claimed}, but its optimal plan has {self.true} steps"
+        if self.field == "n_optimal_plans":
+            more = " or more" if self.at_least else ""
+            return f"claims n_optimal_plans {self.claimed}, but it has {self.true}{more} optimal plans"
+        if self.field == "n_blocks":
+            return f"claims n_blocks {self.claimed}, but its problem has {self.true} blocks"
+        return f"claims level {self.claimed}, but its optimal plan has {self.optimal_len} steps (level {self.true})"
+
+
+@dataclass(frozen=True)
+class Example:
+    path: str
+    line: int
+    split: str | None
+    init: State
+    goal: State | Goal  # a configuration (towers), or a partial goal (facts)
+    gold: tuple[NLStep, ...] | None  # None when the line has no gold plan
+    record: dict
+    optimal_len: int  # steps of an optimal plan, computed by bwbench's planner (never read from the record)
+    n_optimal: int  # how many optimal plans there are, computed likewise (at least this many if ``count_capped``)
+    wrong_claims: tuple[WrongClaim, ...] = ()  # what the record claims wrongly (read with refuse_wrong_claims=False)
+    count_capped: bool = False  # counting stopped at ``n_optimal`` (large problems: see planner.COUNT_CAP)
+
+    @property
+    def vocab(self) -> Vocabulary | None:
+        """The domain's words the record carries (imported problems), or None."""
+        return vocabulary_of(self.record)
+
+    @property
+    def level(self) -> int:
+        """The true level, from the optimal plan's length."""
+        return level_of(self.optimal_len)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+def file_split(path: Path) -> str | None:
+    """The split a file holds by where it is and what it is called, or None when that says nothing.
+
+    In a suite directory (a ``manifest.json`` beside it that lists the file
+    under ``files`` and counts its name's stem under ``counts``, as ``bwbench
+    generate`` writes), the stem: ``test.jsonl`` holds ``test``. Otherwise the
+    name decides only when it is a split's name exactly or ends in ``_`` and
+    one, as the seed's files are named (``test.jsonl``,
+    ``blocksworld_train.jsonl``, ``blocksworld_L3_test.jsonl``):
+    ``constraints.jsonl`` or ``contest.jsonl`` hold no known split.
+    """
+    manifest = path.parent / "manifest.json"
+    if manifest.is_file():
+        try:
+            man = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            man = None
+        if isinstance(man, dict) and isinstance(man.get("files"), dict) and isinstance(man.get("counts"), dict):
+            if path.name in man["files"] and path.stem in man["counts"]:
+                return path.stem
+    stem = path.name.lower().removesuffix(".jsonl")
+    for split in SPLITS:
+        if stem == split or stem.endswith("_" + split):
+            return split
+    return None
+
+
+def read_examples(path: str | Path, refuse_wrong_claims: bool = True) -> Iterator[Example]:
+    """Examples of one JSONL file; ``BwbenchError`` at the first line that is not one.
+
+    With ``refuse_wrong_claims`` false, a line whose ``optimal_len``,
+    ``n_optimal_plans`` or ``level`` is wrong is read, the wrong numbers listed
+    in its ``wrong_claims``.
+    """
+    path = Path(path)
+    try:
+        fh = path.open("rb")  # decoded line by line, so a bad byte is reported on its own line
+    except OSError as exc:
+        raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+    split = file_split(path)
+    with fh:
+        for lineno, raw in enumerate(fh, 1):
+            where = f"{path}:{lineno}"
+            record = json_line(raw, where)
+            if record is not None:
+                yield to_example(path, lineno, record, where, split, refuse_wrong_claims)
+
+
+def json_line(raw: bytes, where: str) -> dict | None:
+    """One JSONL line's object, None for a blank line; ``BwbenchError`` naming ``where`` when it is not UTF-8 JSON."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BwbenchError("not UTF-8 text", where) from None
+    return json_object(line, where) if line.strip() else None
+
+
+def json_object(line: str, where: str) -> dict:
+    """One JSONL line as a JSON object; ``BwbenchError`` naming ``where`` otherwise."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BwbenchError(f"not valid JSON ({exc.msg}, column {exc.colno})", where) from None
+    if not isinstance(record, dict):
+        raise BwbenchError("a line must be a JSON object", where)
+    return record
+
+
+def read_goal(value: object) -> State | Goal:
+    """A record's ``goal``: towers (a list of lists, bottom → top) or facts (``["(on b c)", ...]``)."""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return Goal.from_json(value)
+    if isinstance(value, list) and not value:
+        raise ValueError("the goal is empty")
+    return State.of(value)
+
+
+def to_example(path: Path, lineno: int, record: dict, where: str, split: str | None = None,
+               refuse_wrong_claims: bool = True) -> Example:
+    """The problem and gold plan of one record; ``BwbenchError`` naming ``where`` when it is not one.
+
+    ``split`` is the file's (:func:`file_split`); the record's own ``split`` field comes first.
+    A wrong ``optimal_len``, ``n_optimal_plans`` or ``level`` is refused, or with
+    ``refuse_wrong_claims`` false kept in the example's ``wrong_claims``; one that
+    is not a count at all is refused either way.
+    """
+    try:
+        if "init" in record and "goal" in record:
+            init, goal = State.of(record["init"]), read_goal(record["goal"])
+            check_goal(init, goal)
+        elif "input" in record:
+            init, goal = parse_problem(str(record["input"]))
+        else:
+            raise ValueError("no problem: needs 'init' and 'goal', or a seed-format 'input'")
+        _check_names(init.blocks)
+        if "init" in record and isinstance(record.get("input"), str):
+            check_input(record["input"], init, goal)
+        vocabulary_of(record)
+    except (ValueError, TypeError, InvalidState) as exc:
+        raise BwbenchError(str(exc), where) from None
+    gold = None
+    try:
+        if isinstance(record.get("plan"), list):
+            gold = tuple(parse_plan("Plan:\n" + "\n".join(f"step {i}: {s}" for i, s in enumerate(record["plan"], 1))))
+        elif isinstance(record.get("output"), str):
+            gold = tuple(parse_plan(record["output"]))
+    except ValueError as exc:
+        raise BwbenchError(f"gold plan: {exc}", where) from None
+    claimed = record.get("n_optimal_plans")
+    # A claimed count is checked by counting one further than it (large problems are otherwise counted to COUNT_CAP).
+    cap = claimed + 1 if isinstance(claimed, int) and not isinstance(claimed, bool) and claimed >= 0 else None
+    try:
+        best = _optimal(init, goal, cap)
+    except ValueError as exc:  # no plan, or a partial goal too large for the exact search
+        raise BwbenchError(str(exc), where) from None
+    wrong = wrong_claims(record, best, where, len(init.blocks))
+    if wrong and refuse_wrong_claims:
+        raise BwbenchError(wrong[0].message, where)
+    own = record.get("split")
+    return Example(str(path), lineno, own if own in SPLITS else split, init, goal, gold, record, best.length,
+                   best.n_optimal, wrong, best.capped)
+
+
+@functools.lru_cache(maxsize=16384)
+def _optimal(init: State, goal: State | Goal, count_cap: int | None) -> Optimum:
+    """The planner's optimal length and number of optimal plans, once per distinct problem (files repeat problems)."""
+    return optimal(init, goal, count_cap)
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_names(blocks: frozenset[str]) -> None:
+    check_names(blocks)
+
+
+def wrong_claims(record: dict, best: Optimum, where: str, blocks: int) -> tuple[WrongClaim, ...]:
+    """The record's claims (:data:`CLAIMS`) that the planner's optimum ``best``, or the problem's
+    number of ``blocks``, contradict; ``BwbenchError`` naming ``where`` for a claim that is not a count at all.
+
+    A count the planner stopped at (``best.capped``) contradicts any smaller claim, and equals none.
+    """
+    length = best.length
+    true = {"optimal_len": length, "n_optimal_plans": best.n_optimal, "level": level_of(length), "n_blocks": blocks}
+    wrong = []
+    for field in CLAIMS:
+        if field not in record or record[field] is None:
+            continue
+        value = record[field]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise BwbenchError(f"{field} must be a whole number, not {value!r}", where)
+        capped = field == "n_optimal_plans" and best.capped
+        if value != true[field] or capped:
+            wrong.append(WrongClaim(field, value, true[field], length, capped))
+    return tuple(wrong)
+
+
+def check_input(text: str, init: State, goal: State | Goal) -> None:
+    """``ValueError`` saying what differs when ``text`` (a record's ``input``) states another problem than
+    ``init`` and ``goal``; text not worded as bwbench words problems is not read (:func:`.text.stated_problem`)."""
+    try:
+        stated = stated_problem(text)
+        if stated is None:
+            return
+        towers, goal_part = stated
+        said_init = State.of(towers)
+        said_goal = goal_part if goal_part.__class__ is Goal else State.of(goal_part)
+    except ValueError as exc:
+        raise ValueError(f"input: {exc}") from None
+    if said_init != init:
+        raise ValueError(f"the input text states another problem: its init state is {_show(said_init)}, "
+                         f"but init is {_show(init)}")
+    same = said_goal == goal if said_goal.__class__ is goal.__class__ is State else as_goal(said_goal) == as_goal(goal)
+    if not same:
+        raise ValueError(f"the input text states another problem: its goal is {_show(said_goal)}, "
+                         f"but goal is {_show(goal)}")
+
+
+def _show(state: State | Goal) -> str:
+    """A state's towers on one line, top first as the seed writes them; a goal's facts."""
+    if state.__class__ is Goal:
+        return ", ".join(format_fact(f) for f in state.facts())
+    return render_towers(state.sorted_towers()).replace("\n", " ")

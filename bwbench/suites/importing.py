@@ -1,0 +1,337 @@
+"""``bwbench import`` and ``bwbench solve``: anyone's Blocksworld PDDL problems (PlanBench's, IPC's) as a bwbench
+suite, or solved one at a time.
+
+The domain is recognised by the structure of its actions (:mod:`..world.domain`),
+so a renamed one such as Mystery Blocksworld imports as what it is. Every
+problem is solved by bwbench's optimal planner (partial goals included), and
+its record keeps the problem file's name and sha256, the goal as the file's
+facts, and the domain's words (:class:`~..world.vocab.Vocabulary`), so that
+prompts can be worded the domain's way and answers read back the same way.
+The suite is written whole beside ``--out`` and swapped in: nothing half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .. import __version__
+from ..world.canon import problem_key
+from ..world.domain import NotBlocksworld, recognise
+from ..world.goal import Goal, level_of
+from ..planning.partial import TooLarge
+from ..world.pddl import PddlProblem, domain_name, domain_path, from_up_problem, read_domain, read_problem, read_problem_fast
+from ..planning.engines import solve_with_engine
+from ..planning.planner import PLANNERS, BwbenchPlanner, get_planner
+from ..planning.result import PlanResult, Unsolvable
+from .dataset import read_goal
+from ..world.state import State
+from ..world.text import INSTRUCTION, RULE, render_plan, render_towers
+from ..world.simulate import simulate
+from ..world.vocab import Vocabulary
+from ..errors import BwbenchError
+from ..fileio import read_bytes, replace_dir
+
+SEMANTICS = ("IPC 4-operator Blocksworld (under the domain's own names); towers unordered; goals are the problem "
+             "files' facts (a plan is valid when every step applies and every goal fact holds at the end; the hand "
+             "need not be empty unless the goal says so); level Lk = optimal plan of 2k steps (2k - 1 when it ends "
+             "on a pick); optimal lengths and gold plans from bwbench's planner")
+
+
+@dataclass(frozen=True)
+class ImportConfig:
+    problems: tuple[Path, ...]
+    out: Path
+    suite: str
+    domain: Path | None = None
+    names: Path | None = None
+    plans: Path | None = None
+    command: str = ""
+
+
+def problem_files(paths: Sequence[Path], instances: Sequence[str] | None = None) -> list[Path]:
+    """PDDL problem files: files as given, directories' ``*.pddl`` in natural order (``instance-2`` before ``-10``).
+
+    With ``instances`` (a PlanBench config's instance files), a directory gives
+    exactly those, each of which must exist.
+    """
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            if instances is not None:
+                missing = [name for name in instances if not (path / name).is_file()]
+                if missing:
+                    raise BwbenchError(f"has no {missing[0]} (the config lists {len(instances)} instances)", str(path))
+                out += [path / name for name in instances]
+                continue
+            files = sorted((p for p in path.glob("*.pddl") if not _is_domain(p)), key=_natural)
+            if not files:
+                raise BwbenchError("no PDDL problem files (*.pddl) in this directory", str(path))
+            out += files
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise BwbenchError("no such file or directory", str(path))
+    return out
+
+
+def _natural(path: Path) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name)]
+
+
+def _is_domain(path: Path) -> bool:
+    head = path.read_text(encoding="utf-8", errors="replace")[:2000].lower()
+    return re.search(r"\(\s*define\s*\(\s*domain\b", head) is not None
+
+
+def read_names(path: Path, vocab: Vocabulary | None = None):
+    """A PlanBench config (``encoded_objects``, ``actions``, ``predicates``) for ``--names``.
+
+    Its ``actions`` and ``predicates`` are keyed by the domain's names: ``vocab``'s
+    when the domain is known, else the IPC's or Mystery's.
+    """
+    from ..tasks.planbench_words import read_config
+
+    roles = None if vocab is None else {**{op.value: a for op, a in vocab.actions.items()}, **dict(vocab.predicates)}
+    try:
+        return read_config(path, roles)
+    except OSError as exc:
+        raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(path)) from None
+    except Exception as exc:  # yaml's parser errors: say where
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise BwbenchError(f"not a readable YAML config ({type(exc).__name__})", where) from None
+
+
+def recognise_domain(domain: Path | None, first_problem: Path | None = None) -> Vocabulary:
+    """The domain's vocabulary, recognised from its action schemas; ``BwbenchError`` for anything else.
+
+    Without a domain file, the shipped domain under the names ``first_problem`` uses (bwbench's or the IPC's).
+    """
+    where = domain if domain is not None else first_problem
+    try:
+        problem = read_problem(first_problem, None) if domain is None else read_domain(domain)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(where)) from None
+    try:
+        return recognise(problem, name=domain_name(domain))
+    except NotBlocksworld as exc:
+        raise BwbenchError(f"not a Blocksworld domain: {exc}", str(domain or domain_path())) from None
+
+
+def check_names(vocab: Vocabulary, config, where: Path) -> Vocabulary:
+    """``vocab`` with the config's words, after checking that the config speaks of the same domain."""
+    theirs = config.vocabulary
+    if dict(theirs.actions) != dict(vocab.actions) or dict(theirs.predicates) != dict(vocab.predicates):
+        mine = ", ".join(sorted(vocab.actions.values()))
+        raise BwbenchError(f"the config's actions and predicates ({', '.join(sorted(theirs.actions.values()))}) "
+                           f"are not the domain's ({mine})", str(where))
+    return replace(vocab, name=config.name, objects=theirs.objects, action_words=theirs.action_words,
+                   predicate_words=theirs.predicate_words)
+
+
+def read_plans(path: Path) -> dict[str, str]:
+    """The source's own plans, PlanBench's ``info.json`` form: ``{"instance-1.pddl": {"plan": "(unstack b c)\\n..."}}``."""
+    try:
+        data = json.loads(read_bytes(path))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BwbenchError(f"not JSON ({exc})", str(path)) from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) and isinstance(v.get("plan"), str) for v in data.values()):
+        raise BwbenchError("plans must map each problem file to {\"plan\": \"(action ...)\\n...\"} (PlanBench's info.json)",
+                           str(path))
+    return {name: v["plan"] for name, v in data.items()}
+
+
+def source_plan(text: str, vocab: Vocabulary, init: State, goal: Goal, where: str) -> list[str]:
+    """The source's plan in bwbench's action names, checked by simulation; ``BwbenchError`` if it is not a plan."""
+    try:
+        actions = vocab.read_plan(text.splitlines())
+    except ValueError as exc:
+        raise BwbenchError(f"its plan has a step that is not an action: {exc}", where) from None
+    verdict = simulate(init, goal, actions)
+    if not verdict:
+        raise BwbenchError(f"its plan does not solve the problem: {verdict.reason}", where)
+    return [a.pddl() for a in actions]
+
+
+def import_record(path: Path, vocab: Vocabulary, domain: Path | None, suite: str,
+                  plans: dict[str, str] | None = None, plans_file: Path | None = None) -> dict:
+    """One problem file as a suite record, solved optimally; ``BwbenchError`` naming the file."""
+    data = path.read_bytes()
+    try:
+        read = read_problem_fast(data.decode("utf-8", errors="replace"), vocab)
+        if read is None:  # more than plain STRIPS: unified-planning reads it
+            read = from_up_problem(read_problem(path, domain), vocab)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(path)) from None
+    init, goal = read.init, read.goal
+    try:
+        result = BwbenchPlanner().solve(init, goal)
+    except TooLarge as exc:
+        raise BwbenchError(str(exc).split("; ")[0], str(path)) from None
+    except (Unsolvable, ValueError) as exc:
+        raise BwbenchError(f"the goal cannot be reached: {exc}", str(path)) from None
+    if not simulate(init, goal, result.plan):
+        raise AssertionError(f"the planner's plan for {path} does not reach its goal")
+    missing = sorted(b for b in init.blocks if vocab.objects and b not in vocab.objects)
+    if missing:
+        raise BwbenchError(f"--names has no words for {', '.join(missing)}", str(path))
+    steps = render_plan(result.plan).split("\n")[1:]
+    extra = {}
+    if plans is not None:
+        if path.name not in plans:
+            raise BwbenchError(f"has no plan for {path.name}", str(plans_file))
+        extra["source_plan"] = source_plan(plans[path.name], vocab, init, goal, f"{plans_file} ({path.name})")
+    return {
+        "id": f"{suite}-{path.stem}", "suite": suite, "split": "test", "level": level_of(result.length),
+        "n_blocks": len(init.blocks), "init": [list(t) for t in init.sorted_towers()], "goal": goal.to_json(),
+        "plan": [s.split(": ", 1)[1] for s in steps], "optimal_len": result.length,
+        "n_optimal_plans": result.n_optimal_plans, "source": path.name, "source_sha256": hashlib.sha256(data).hexdigest(),
+        "vocabulary": vocab.to_json(), "instruction": INSTRUCTION, "input": render_input_facts(init, goal),
+        "output": render_plan(result.plan), **extra,
+    }
+
+
+def render_input_facts(init: State, goal: Goal) -> str:
+    """The seed's ``input`` for a goal of facts: the rule, the initial towers, then the goal facts one a line."""
+    facts = "\n".join(_fact_text(f) for f in goal.facts())
+    return f"{RULE}\n\nInit state:\n{render_towers(init.sorted_towers())}\n\nGoal (these facts must hold at the end):\n{facts}"
+
+
+def _fact_text(fact: tuple[str, ...]) -> str:
+    pred, *args = fact
+    return {"on": lambda: f"{args[0]} on {args[1]}", "on-table": lambda: f"{args[0]} on table",
+            "clear": lambda: f"{args[0]} clear", "arm-empty": lambda: "hand empty",
+            "holding": lambda: f"holding {args[0]}"}[pred]()
+
+
+def import_suite(config: ImportConfig, progress: Callable[[int], None] | None = None,
+                 on_total: Callable[[int], None] | None = None) -> dict:
+    """Import ``config.problems`` as the suite ``config.out``; returns the manifest."""
+    if config.domain is not None and not config.domain.is_file():
+        raise BwbenchError("no such file", str(config.domain))
+    vocab = recognise_domain(config.domain) if config.domain is not None else None
+    names = read_names(config.names, vocab) if config.names is not None else None
+    files = problem_files(config.problems, names.instances if names is not None else None)
+    if on_total:
+        on_total(len(files))
+    if vocab is None:
+        vocab = recognise_domain(None, files[0])
+    if names is not None:
+        vocab = check_names(vocab, names, config.names)
+    plans = read_plans(config.plans) if config.plans is not None else None
+    records = []
+    for path in files:
+        records.append(import_record(path, vocab, config.domain, config.suite, plans, config.plans))
+        if progress:
+            progress(1)
+    seen: dict[str, Path] = {}
+    for path, r in zip(files, records):
+        if r["id"] in seen:
+            raise BwbenchError(f"and {seen[r['id']]} have the same name, so the same id {r['id']}; "
+                               "import them as separate suites", str(path))
+        seen[r["id"]] = path
+    test = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    man = manifest(config, vocab, records, test)
+    from .card import render_manifest
+
+    files_out = {"test.jsonl": test, "manifest.json": (json.dumps(man, indent=2) + "\n").encode()}
+    files_out["README.md"] = render_manifest(man, records[0]).encode("utf-8")
+    replace_dir(config.out, files_out, is_ours=_is_suite)
+    return man
+
+
+def _is_suite(path: Path) -> bool:
+    """An earlier import (its manifest says so): the only directory an import may replace."""
+    try:
+        return "imported" in json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+
+
+def manifest(config: ImportConfig, vocab: Vocabulary, records: list[dict], test: bytes) -> dict:
+    counts: dict[str, dict[str, int]] = {}
+    for r in records:
+        cell = counts.setdefault(f"L{r['level']}", {})
+        cell[str(r["n_blocks"])] = cell.get(str(r["n_blocks"]), 0) + 1
+    counts = {k: counts[k] for k in sorted(counts, key=lambda k: int(k[1:]))}
+    seen: dict[tuple, int] = {}
+    for r in records:
+        key = problem_key(State.of(r["init"]), read_goal(r["goal"]))
+        seen[key] = seen.get(key, 0) + 1
+    domain = config.domain or domain_path()
+    return {
+        "suite": config.suite,
+        "bwbench_version": __version__,
+        "imported": {
+            "command": config.command,
+            "domain": {"file": domain.name, "sha256": hashlib.sha256(domain.read_bytes()).hexdigest(),
+                       "name": vocab.name, "actions": {op.value: a for op, a in vocab.actions.items()},
+                       "predicates": dict(vocab.predicates)},
+            "names": None if config.names is None else {
+                "file": config.names.name, "sha256": hashlib.sha256(config.names.read_bytes()).hexdigest()},
+            "plans": None if config.plans is None else {
+                "file": config.plans.name, "sha256": hashlib.sha256(config.plans.read_bytes()).hexdigest(),
+                "longer_than_optimal": sum(len(r["source_plan"]) > r["optimal_len"] for r in records)},
+            "problems": len(records),
+            "repeated_problems": sum(c - 1 for c in seen.values()),
+            "unique_optimal": sum(r["n_optimal_plans"] == 1 for r in records),
+        },
+        "planner": "bwbench",
+        "semantics": SEMANTICS,
+        "counts": {"test": counts},
+        "files": {"test.jsonl": {"sha256": hashlib.sha256(test).hexdigest(), "lines": test.count(b"\n")}},
+    }
+
+
+@dataclass(frozen=True)
+class Solved:
+    """An optimal plan for a PDDL problem file, and the plan in the domain's own action names."""
+
+    problem: PddlProblem
+    result: PlanResult
+    seconds: float
+    plan_pddl: tuple[str, ...]
+
+
+def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str = "bwbench") -> Solved:
+    """Read, recognise and solve a Blocksworld PDDL problem; ``BwbenchError`` naming the file for bad input.
+
+    Every plan is checked by bwbench's simulator before it is returned.
+    """
+    if planner not in PLANNERS:
+        raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
+    for f in (problem_file, domain_file):
+        if f is not None and not Path(f).is_file():
+            raise BwbenchError("no such file", str(f))
+    try:
+        up_problem = read_problem(problem_file, domain_file)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(problem_file)) from None
+    try:
+        vocab = recognise(up_problem)
+    except NotBlocksworld as exc:
+        raise BwbenchError(f"not a Blocksworld domain: {exc}", str(domain_file or problem_file)) from None
+    try:
+        read = from_up_problem(up_problem, vocab)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(problem_file)) from None
+    start = time.perf_counter()
+    try:
+        if planner == "bwbench":
+            result = get_planner(planner).solve(read.init, read.goal)
+        else:
+            result = solve_with_engine(up_problem, PLANNERS[planner][0], planner, vocab)
+    except (RuntimeError, ValueError) as exc:  # Unsolvable and TooLarge are ValueErrors
+        raise BwbenchError(str(exc), str(problem_file)) from None
+    seconds = time.perf_counter() - start
+    if not simulate(read.init, read.goal, result.plan):
+        raise AssertionError(f"{planner} returned a plan that does not reach the goal of {problem_file}")
+    return Solved(read, result, seconds, tuple(vocab.write_action(a) for a in result.plan))

@@ -1,0 +1,430 @@
+"""PlanBench's task-1 (plan generation) prompts, rendered byte for byte, in words or in PDDL, zero- or one-shot.
+
+PlanBench (Valmeekam et al., https://github.com/karthikv792/LLMs-Planning, MIT
+licence) asks a model to plan by sending the domain's rules in words
+(``domain_intro``, quoted below from its configs) followed by one
+``[STATEMENT]`` per instance: a solved example first in the one-shot prompts,
+then the problem. This module rebuilds those prompts from facts, so that any
+Blocksworld problem can be asked "the PlanBench way"; its tests compare them
+with the prompts PlanBench published.
+
+Ordering. A :class:`PlanBenchProblem` holds facts as sets; their order in the
+input does not matter. The rendering puts them in PlanBench's order:
+
+* in words, init and goal facts are sorted by the string
+  ``"<domain predicate name> <PDDL object names joined by spaces>"``
+  (``"clear a" < "handempty " < "on b c" < "ontable a"``), so the order
+  depends on the domain's names (Mystery sorts ``craves`` first) and on the
+  PDDL object names, never on the words;
+* in PDDL, the problem file is written as PlanBench's generator writes it:
+  the hand fact, then each object's ``on``/``ontable`` fact in ``objects``
+  order, then the ``clear`` facts in ``objects`` order; the goal lists each
+  object's ``on``/``ontable`` fact in ``objects`` order (``clear``/hand goals
+  after them).
+
+One-shot example: PlanBench pairs instance ``i`` with instance ``i - 1``
+(:func:`oneshot_example_id`); its published one-shot runs cover instances
+2..501, its zero-shot runs 1..500.
+
+The PDDL prompts are worded as in PlanBench's published ``_pddl`` results
+(gpt-4, 2023); PlanBench's current code words its zero-shot PDDL prompt
+otherwise and was not used for any published file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from ..world.goal import Goal, as_goal
+from ..world.state import Action, Op, State
+from ..world.vocab import ARITY, ARM_EMPTY, CLEAR, HOLDING, IPC, ON, ON_TABLE, PREDICATES, Vocabulary
+
+Fact = tuple[str, ...]
+"""A fact with its role first: ``("on", "b", "a")``, ``("on-table", "a")``, ``("arm-empty",)``."""
+
+# --------------------------------------------------------------------------- #
+# PlanBench's own words (configs/blocksworld.yaml, configs/mystery_blocksworld.yaml;
+# PlanBench, MIT licence). Trailing spaces are PlanBench's and are kept.
+
+BLOCKSWORLD_INTRO = """\
+I am playing with a set of blocks where I need to arrange the blocks into stacks. Here are the actions I can do
+
+Pick up a block
+Unstack a block from on top of another block
+Put down a block
+Stack a block on top of another block
+
+I have the following restrictions on my actions:
+I can only pick up or unstack one block at a time.
+I can only pick up or unstack a block if my hand is empty.
+I can only pick up a block if the block is on the table and the block is clear. \
+A block is clear if the block has no other blocks on top of it and if the block is not picked up.
+I can only unstack a block from on top of another block if the block I am unstacking was really on top of the other block.
+I can only unstack a block from on top of another block if the block I am unstacking is clear.
+Once I pick up or unstack a block, I am holding the block.
+I can only put down a block that I am holding.
+I can only stack a block on top of another block if I am holding the block being stacked.
+I can only stack a block on top of another block if the block onto which I am stacking the block is clear.
+Once I put down or stack a block, my hand becomes empty.
+Once you stack a block on top of a second block, the second block is no longer clear.
+"""
+
+MYSTERY_INTRO = """\
+I am playing with a set of objects. Here are the actions I can do
+
+   Attack object
+   Feast object from another object
+   Succumb object
+   Overcome object from another object
+
+I have the following restrictions on my actions:
+    To perform Attack action, the following facts need to be true: Province object, Planet object, Harmony.
+    Once Attack action is performed the following facts will be true: Pain object.
+    Once Attack action is performed the following facts will be false: Province object, Planet object, Harmony.
+    To perform Succumb action, the following facts need to be true: Pain object.
+    Once Succumb action is performed the following facts will be true: Province object, Planet object, Harmony.    
+    Once Succumb action is performed the following facts will be false: Pain object.
+    To perform Overcome action, the following needs to be true: Province other object, Pain object.
+    Once Overcome action is performed the following will be true: Harmony, Province object, Object Craves other object.
+    Once Overcome action is performed the following will be false: Province other object, Pain object.
+    To perform Feast action, the following needs to be true: Object Craves other object, Province object, Harmony.
+    Once Feast action is performed the following will be true: Pain object, Province other object.
+    Once Feast action is performed the following will be false:, Object Craves other object, Province object, Harmony.
+"""
+
+# The headers of the PDDL prompts, as in PlanBench's published `_pddl` results.
+PDDL_ONESHOT_HEADER = (
+    "Here is a pddl domain, an example problem and it's corresponding plan. "
+    "Provide the plan for the query problem. Provide only the pddl syntax for the plan.\n"
+)
+PDDL_ZEROSHOT_HEADER = (
+    "Here is a pddl domain, a planning problem. Provide the plan for the query problem. "
+    "Provide only the pddl syntax for the plan where each action is represented as (ACTION_NAME OBJECTS).\n"
+)
+ZEROSHOT_QUESTION = "What is the plan to achieve my goal? Just give the actions in the plan."
+
+# The IPC 4-operator domain as PlanBench's generated_domain.pddl writes it; Mystery's is the same text renamed.
+_DOMAIN_TEMPLATE = """\
+(define (domain {domain})
+  (:requirements :strips)
+(:predicates ({clear} ?x)
+             ({ontable} ?x)
+             ({handempty})
+             ({holding} ?x)
+             ({on} ?x ?y))
+
+(:action {pick_up}
+  :parameters (?ob)
+  :precondition (and ({clear} ?ob) ({ontable} ?ob) ({handempty}))
+  :effect (and ({holding} ?ob) (not ({clear} ?ob)) (not ({ontable} ?ob))
+               (not ({handempty}))))
+
+(:action {put_down}
+  :parameters  (?ob)
+  :precondition ({holding} ?ob)
+  :effect (and ({clear} ?ob) ({handempty}) ({ontable} ?ob)
+               (not ({holding} ?ob))))
+
+(:action {stack}
+  :parameters  (?ob ?underob)
+  :precondition (and ({clear} ?underob) ({holding} ?ob))
+  :effect (and ({handempty}) ({clear} ?ob) ({on} ?ob ?underob)
+               (not ({clear} ?underob)) (not ({holding} ?ob))))
+
+(:action {unstack}
+  :parameters  (?ob ?underob)
+  :precondition (and ({on} ?ob ?underob) ({clear} ?ob) ({handempty}))
+  :effect (and ({holding} ?ob) ({clear} ?underob)
+               (not ({on} ?ob ?underob)) (not ({clear} ?ob)) (not ({handempty})))))"""
+
+# Role (an Op value or a predicate role) → the domain's name, for the two domains PlanBench ships.
+IPC_NAMES: Mapping[str, str] = {**{op.value: name for op, name in IPC.actions.items()}, **IPC.predicates}
+MYSTERY_NAMES: Mapping[str, str] = {
+    Op.PICK_UP.value: "attack", Op.PUT_DOWN.value: "succumb", Op.STACK.value: "overcome", Op.UNSTACK.value: "feast",
+    ON: "craves", ON_TABLE: "planet", CLEAR: "province", ARM_EMPTY: "harmony", HOLDING: "pain",
+}
+
+_LETTERS = "abcdefghijkl"
+_COLOURS = ("red", "blue", "orange", "yellow", "white", "magenta", "black", "cyan", "green", "violet", "silver", "gold")
+
+
+@dataclass(frozen=True)
+class PlanBenchConfig:
+    """One PlanBench domain setting: its rules in words, its vocabulary, and its PDDL names.
+
+    ``vocabulary.objects`` words the PDDL objects (``"a"`` → ``"red block"``);
+    ``object_template`` words names it lacks when asked (:func:`with_object_words`).
+    ``pddl_domain`` and ``problem_prefix`` name the domain and the problems in
+    the PDDL prompts (``blocksworld-4ops``, ``BW-rand-4``).
+    """
+
+    name: str
+    intro: str
+    vocabulary: Vocabulary
+    object_template: str = "{} block"
+    pddl_domain: str = "blocksworld-4ops"
+    problem_prefix: str = "BW-rand"
+    instance_dir: str | None = None
+    instances: tuple[str, ...] | None = None  # the config's instance files (instances_template, start..end), when it says
+
+    def for_objects(self, objects: Iterable[str]) -> "PlanBenchConfig":
+        """This config for problems over ``objects`` (words for names it lacks, see :func:`with_object_words`)."""
+        missing = [o for o in objects if o not in self.vocabulary.objects]
+        return with_object_words(self, missing) if missing else self
+
+
+def config_for(vocabulary: Vocabulary) -> PlanBenchConfig:
+    """The built-in setting whose rules fit ``vocabulary``'s action names, worded with its objects."""
+    base = MYSTERY if dict(vocabulary.actions) == dict(MYSTERY.vocabulary.actions) else BLOCKSWORLD
+    if not vocabulary.action_words:
+        vocabulary = replace(vocabulary, action_words=base.vocabulary.action_words,
+                             predicate_words=base.vocabulary.predicate_words)
+    return replace(base, vocabulary=vocabulary)
+
+
+@dataclass(frozen=True)
+class PlanBenchProblem:
+    """A problem to word: PDDL object names in order, init and goal facts (role-named), and for an example its plan."""
+
+    objects: tuple[str, ...]
+    init: frozenset[Fact]
+    goal: frozenset[Fact]
+    plan: tuple[Action, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "objects", tuple(self.objects))
+        object.__setattr__(self, "init", frozenset(tuple(f) for f in self.init))
+        object.__setattr__(self, "goal", frozenset(tuple(f) for f in self.goal))
+        object.__setattr__(self, "plan", tuple(self.plan))
+        known = set(self.objects)
+        for fact in self.init | self.goal:
+            if not fact or fact[0] not in ARITY or len(fact) != 1 + ARITY[fact[0]]:
+                raise ValueError(f"not a Blocksworld fact: {fact!r}")
+            if not known.issuperset(fact[1:]):
+                raise ValueError(f"fact {fact!r} names an object not in {list(self.objects)}")
+
+
+def _vocabulary(name: str, names: Mapping[str, str], objects: Mapping[str, str],
+                action_words: Mapping[str, str], predicate_words: Mapping[str, str]) -> Vocabulary:
+    """A vocabulary from role → domain name, and words keyed by the domain's names."""
+    return Vocabulary(
+        name,
+        {op: names[op.value] for op in Op},
+        {role: names[role] for role in PREDICATES},
+        dict(objects),
+        {op: action_words[names[op.value]] for op in Op},
+        {role: predicate_words[names[role]] for role in PREDICATES},
+    )
+
+
+BLOCKSWORLD = PlanBenchConfig(
+    "blocksworld",
+    BLOCKSWORLD_INTRO,
+    _vocabulary(
+        "blocksworld", IPC_NAMES, {k: f"{c} block" for k, c in zip(_LETTERS, _COLOURS)},
+        {"pick-up": "pick up the {}", "put-down": "put down the {}", "stack": "stack the {} on top of the {}",
+         "unstack": "unstack the {} from on top of the {}"},
+        {"ontable": "the {} is on the table", "clear": "the {} is clear", "handempty": "the hand is empty",
+         "holding": "the hand is currently holding {}", "on": "the {} is on top of the {}"},
+    ),
+    instance_dir="blocksworld/generated_basic",
+)
+"""PlanBench's Blocksworld (``configs/blocksworld.yaml``): objects ``a``..``l`` are the red .. gold block."""
+
+MYSTERY = PlanBenchConfig(
+    "mystery_blocksworld",
+    MYSTERY_INTRO,
+    _vocabulary(
+        "mystery_blocksworld", MYSTERY_NAMES, {k: f"object {k}" for k in _LETTERS},
+        {"attack": "attack {}", "succumb": "succumb {}", "overcome": "overcome {} from {}",
+         "feast": "feast {} from {}"},
+        {"planet": "planet {}", "province": "province {}", "harmony": "harmony", "craves": "{} craves {}",
+         "pain": "pain {}"},
+    ),
+    object_template="object {}",
+    pddl_domain="mystery-4ops",
+    problem_prefix="MY-rand",
+    instance_dir="blocksworld/mystery/generated_basic",
+)
+"""PlanBench's Mystery Blocksworld (``configs/mystery_blocksworld.yaml``): objects ``a``..``l`` are "object a" ..."""
+
+_REQUIRED = ("domain_intro", "actions", "predicates", "encoded_objects")
+
+
+def read_config(path: str | Path, names: Mapping[str, str] | None = None) -> PlanBenchConfig:
+    """A PlanBench config YAML as a :class:`PlanBenchConfig`; ``ValueError`` naming what is missing.
+
+    ``names`` maps each role (``"pick-up"``, ``"on-table"``, ...) to the
+    domain's name for it; by default the IPC names or Mystery's are
+    recognised from the config's ``actions`` and ``predicates``.
+    """
+    import yaml  # an optional dependency: only reading a config needs it
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("not a PlanBench config (expected a mapping)")
+    for key in _REQUIRED:
+        if not data.get(key):
+            raise ValueError(f"missing '{key}'")
+    actions, predicates = dict(data["actions"]), dict(data["predicates"])
+    ops = [op.value for op in Op]
+    if names is None:
+        names = next((n for n in (IPC_NAMES, MYSTERY_NAMES)
+                      if {n[r] for r in ops} <= actions.keys() and {n[r] for r in PREDICATES} <= predicates.keys()),
+                     IPC_NAMES)
+    for section, table, roles in (("actions", actions, ops), ("predicates", predicates, PREDICATES)):
+        for role in roles:
+            if names[role] not in table:
+                raise ValueError(f"missing '{section}.{names[role]}' (the {role} {section[:-1]})")
+    domain = str(data.get("domain_name") or "planbench")
+    mystery = dict(names) == dict(MYSTERY_NAMES)
+    instances = None
+    template, start, end = data.get("instances_template"), data.get("start"), data.get("end")
+    if isinstance(template, str) and "{}" in template and isinstance(start, int) and isinstance(end, int):
+        instances = tuple(template.format(i) for i in range(start, end + 1))
+    return PlanBenchConfig(
+        domain,
+        str(data["domain_intro"]),
+        _vocabulary(domain, names, {str(k): str(v) for k, v in dict(data["encoded_objects"]).items()},
+                    {str(k): str(v) for k, v in actions.items()}, {str(k): str(v) for k, v in predicates.items()}),
+        object_template="object {}" if mystery else "{} block",
+        pddl_domain="mystery-4ops" if mystery else "blocksworld-4ops",
+        problem_prefix="MY-rand" if mystery else "BW-rand",
+        instance_dir=data.get("instance_dir"),
+        instances=instances,
+    )
+
+
+def with_object_words(config: PlanBenchConfig, objects: Iterable[str], template: str | None = None) -> PlanBenchConfig:
+    """``config`` with words for the ``objects`` it does not word yet.
+
+    The words follow ``template`` (default ``config.object_template``):
+    ``"red"`` → ``"red block"`` in Blocksworld, ``"object red"`` in Mystery.
+    """
+    template = config.object_template if template is None else template
+    words = dict(config.vocabulary.objects)
+    for name in objects:
+        words.setdefault(name, template.format(name))
+    return replace(config, vocabulary=replace(config.vocabulary, objects=words))
+
+
+# --------------------------------------------------------------------------- #
+# Ordering
+
+
+def sort_key(fact: Fact, vocabulary: Vocabulary) -> str:
+    """PlanBench's key for a fact in words: the domain's predicate name, a space, the object names joined by spaces."""
+    return vocabulary.predicates[fact[0]] + " " + " ".join(fact[1:])
+
+
+def words_order(facts: Iterable[Fact], vocabulary: Vocabulary) -> list[Fact]:
+    """Facts in the order PlanBench words them (sorted by :func:`sort_key`)."""
+    return sorted(facts, key=lambda f: sort_key(f, vocabulary))
+
+
+def file_order(objects: Sequence[str], facts: Iterable[Fact]) -> list[Fact]:
+    """Facts in the order PlanBench's generator writes them: hand, each object's position, then ``clear``, by object."""
+    rank = {o: i for i, o in enumerate(objects)}
+    group = {ARM_EMPTY: 0, HOLDING: 0, ON: 1, ON_TABLE: 1, CLEAR: 2}
+    return sorted(facts, key=lambda f: (group[f[0]], [rank[a] for a in f[1:]], f[0]))
+
+
+def problem_of(init: State, goal: State | Goal, plan: Sequence[Action] = ()) -> PlanBenchProblem:
+    """A bwbench problem as PlanBench states one: all the facts of ``init``; the goal's facts (for a
+    configuration, each block's ``on``/``on-table`` fact); ``plan`` kept for an example. Objects are sorted."""
+    if not init.hand_empty:
+        raise ValueError("PlanBench's problems start with the hand empty")
+    return PlanBenchProblem(tuple(sorted(init.blocks)), frozenset(init.facts()), frozenset(as_goal(goal).facts()), tuple(plan))
+
+
+# --------------------------------------------------------------------------- #
+# Rendering
+
+
+def _words(config: PlanBenchConfig, name: str) -> str:
+    try:
+        return config.vocabulary.objects[name]
+    except KeyError:
+        raise ValueError(f"no words for object {name!r} in {config.name} (see with_object_words)") from None
+
+
+def fact_words(fact: Fact, config: PlanBenchConfig) -> str:
+    """``("on", "b", "c")`` → ``"the blue block is on top of the orange block"``."""
+    return config.vocabulary.predicate_words[fact[0]].format(*(_words(config, o) for o in fact[1:]))
+
+
+def action_words(action: Action, config: PlanBenchConfig) -> str:
+    """``unstack b c`` → ``"unstack the blue block from on top of the orange block"``."""
+    args = (action.block,) if action.target is None else (action.block, action.target)
+    return config.vocabulary.action_words[action.op].format(*(_words(config, o) for o in args))
+
+
+def conjunction(parts: Sequence[str]) -> str:
+    """``a, b and c``: PlanBench's list of facts."""
+    if not parts:
+        raise ValueError("no facts to word")
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def statement(problem: PlanBenchProblem, config: PlanBenchConfig, *, solved: bool, question: bool = False) -> str:
+    """One ``[STATEMENT]``: init and goal in words, then the plan (``solved``), the question or an open ``[PLAN]``."""
+    vocab = config.vocabulary
+    init = conjunction([fact_words(f, config) for f in words_order(problem.init, vocab)])
+    goal = conjunction([fact_words(f, config) for f in words_order(problem.goal, vocab)])
+    text = f"\n[STATEMENT]\nAs initial conditions I have that, {init.strip()}.\nMy goal is to have that {goal}."
+    if question:
+        text += f"\n\n{ZEROSHOT_QUESTION}"
+    else:
+        plan = "".join(action_words(a, config) + "\n" for a in problem.plan)
+        text += "\n\nMy plan is as follows:\n\n[PLAN]" + (f"\n{plan}[PLAN END]\n" if solved else "")
+    # PlanBench rewrites every Blocksworld-family statement this way (pddl_to_text.fill_template).
+    return text.replace("-", " ").replace("ontable", "on the table")
+
+
+def domain_pddl(config: PlanBenchConfig) -> str:
+    """The domain file PlanBench ships for this setting (``generated_domain.pddl``), stripped."""
+    names = {role: config.vocabulary.predicates[role] for role in PREDICATES}
+    ops = {op.name.lower(): config.vocabulary.actions[op] for op in Op}
+    return _DOMAIN_TEMPLATE.format(domain=config.pddl_domain, clear=names[CLEAR], ontable=names[ON_TABLE],
+                                   handempty=names[ARM_EMPTY], holding=names[HOLDING], on=names[ON], **ops)
+
+
+def problem_pddl(problem: PlanBenchProblem, config: PlanBenchConfig) -> str:
+    """The problem file as PlanBench's generator writes it (see :func:`file_order`), without surrounding blank lines."""
+    vocab = config.vocabulary
+
+    def atom(fact: Fact) -> str:
+        return "(" + " ".join((vocab.predicates[fact[0]], *fact[1:])) + ")"
+
+    init = "\n".join(atom(f) for f in file_order(problem.objects, problem.init))
+    goal = "\n".join(atom(f) for f in file_order(problem.objects, problem.goal))
+    return (f"(define (problem {config.problem_prefix}-{len(problem.objects)})\n(:domain {config.pddl_domain})\n"
+            f"(:objects {''.join(o + ' ' for o in problem.objects)})\n(:init\n{init}\n)\n(:goal\n(and\n{goal})\n)\n)")
+
+
+def render_prompt(problem: PlanBenchProblem, config: PlanBenchConfig, *,
+                  example: PlanBenchProblem | None = None, pddl: bool = False) -> str:
+    """PlanBench's task-1 prompt for ``problem``: zero-shot, or one-shot after the solved ``example``; words or PDDL."""
+    if pddl:
+        domain = domain_pddl(config)
+        if example is None:
+            return f"{PDDL_ZEROSHOT_HEADER}[DOMAIN]\n{domain}\n\n[QUERY PROBLEM]\n{problem_pddl(problem, config)}\n\n\n"
+        plan = "\n".join(config.vocabulary.write_action(a) for a in example.plan)
+        return (f"{PDDL_ONESHOT_HEADER}[DOMAIN]\n{domain}\n\n[PROBLEM]\n{problem_pddl(example, config)}\n\n"
+                f"[PLAN]\n{plan}\n[PLAN_END]\n\n[QUERY PROBLEM]\n{problem_pddl(problem, config)}\n\n\n")
+    if example is None:
+        return config.intro + statement(problem, config, solved=False, question=True)
+    return config.intro + statement(example, config, solved=True) + statement(problem, config, solved=False)
+
+
+def oneshot_example_id(instance_id: int, *, first: int = 1) -> int:
+    """The instance PlanBench solves in the one-shot prompt for ``instance_id``: the one before it.
+
+    ``first`` is the lowest instance number there is; the first instance has
+    no example (PlanBench's one-shot runs start at ``first + 1``).
+    """
+    if instance_id <= first:
+        raise ValueError(f"instance {instance_id} has no one-shot example (the first instance is {first})")
+    return instance_id - 1

@@ -1,0 +1,258 @@
+"""PDDL I/O through unified-planning: the shipped domain, and problems both ways.
+
+unified-planning parses and writes the PDDL, and this module maps between its
+problems and bwbench states; plain STRIPS problem files (PlanBench's, IPC's) are
+also read directly (:func:`read_problem_fast`), a few thousand times faster.
+Planning with unified-planning's engines is :mod:`bwbench.planning.engines`.
+unified-planning is imported lazily (it takes a moment to import), so the
+generator's hot path never pays for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .goal import Fact, Goal, as_goal, format_fact
+from .state import TABLE, Action, InvalidState, Op, State
+from .vocab import ARM_EMPTY, CLEAR, HOLDING, ON, ON_TABLE, Vocabulary
+
+DOMAIN_NAME = "blocksworld"
+
+
+def domain_path() -> Path:
+    """``domains/blocksworld.pddl``: inside the installed wheel, or at the source tree's root."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "domains", here.parent / "domains"):
+        path = candidate / "blocksworld.pddl"
+        if path.is_file():
+            return path
+    raise FileNotFoundError("domains/blocksworld.pddl is missing from the installation")
+
+
+@functools.cache
+def env():
+    import unified_planning.shortcuts as up
+
+    up.get_environment().credits_stream = None  # no banner on every engine call
+    return up
+
+
+@functools.cache
+def _domain():
+    from unified_planning.io import PDDLReader
+
+    env()
+    return PDDLReader().parse_problem(str(domain_path()))
+
+
+def to_up_problem(init: State, goal: State | Goal, name: str = "bw"):
+    """A unified-planning problem over the shipped domain: ``goal`` a configuration (every block's position) or facts."""
+    up = env()
+    problem = _domain().clone()
+    problem.name = name
+    fl = {f.name: f for f in problem.fluents}
+    objs = {b: up.Object(b, problem.user_types[0]) for b in sorted(init.blocks | goal.blocks)}
+    problem.add_objects(objs.values())
+    for fact in sorted(init.facts()):
+        pred, *args = fact
+        problem.set_initial_value(fl[pred](*(objs[a] for a in args)), True)
+    for pred, *args in as_goal(goal).facts():  # a configuration: each block's position, by block
+        problem.add_goal(fl[pred](*(objs[a] for a in args)))
+    return problem
+
+
+def to_pddl(init: State, goal: State | Goal, name: str = "bw") -> str:
+    """PDDL problem text for the shipped domain."""
+    from unified_planning.io import PDDLWriter
+
+    text = PDDLWriter(to_up_problem(init, goal, name)).get_problem()
+    # The writer names the domain after the problem; ours has its own name.
+    text = re.sub(r"\(define \(problem [^)]*\)", f"(define (problem {name})", text, count=1)
+    return re.sub(r"\(:domain [^)]*\)", f"(:domain {DOMAIN_NAME})", text, count=1)
+
+
+@dataclass(frozen=True)
+class PddlProblem:
+    """A Blocksworld problem read from PDDL: the start, the goal, and the facts as the file lists them (in roles)."""
+
+    name: str
+    init: State
+    goal: Goal
+    init_facts: tuple[Fact, ...]
+    goal_facts: tuple[Fact, ...]
+    objects: tuple[str, ...]
+
+
+def from_up_problem(problem, vocab: Vocabulary | None = None) -> PddlProblem:
+    """The problem in bwbench's terms; ``vocab`` says which predicate plays which role (default: recognised)."""
+    if vocab is None:
+        from .domain import recognise
+
+        vocab = recognise(problem)
+    role = {name: r for r, name in vocab.predicates.items()}
+    init_facts = []
+    for fluent, value in problem.explicit_initial_values.items():
+        if value.is_true():
+            init_facts.append((role[fluent.fluent().name], *(str(a) for a in fluent.args)))
+    goal_facts = []
+    for g in problem.goals:
+        for e in g.args if g.is_and() else (g,):
+            if not e.is_fluent_exp():
+                raise ValueError(f"goal {e} is not a conjunction of facts")
+            goal_facts.append((role[e.fluent().name], *(str(a) for a in e.args)))
+    return problem_of_facts(problem.name, tuple(str(o) for o in problem.all_objects), init_facts, goal_facts)
+
+
+def problem_of_facts(name: str, objects: tuple[str, ...], init_facts: list[Fact], goal_facts: list[Fact]) -> PddlProblem:
+    """A problem from its facts; ``ValueError`` (naming what is wrong) for an initial state that is not one
+    Blocksworld state with the hand empty, a goal no state satisfies, or one naming an unknown object."""
+    known = set(objects)
+    for fact in (*init_facts, *goal_facts):
+        if not known.issuperset(fact[1:]):
+            raise ValueError(f"{format_fact(fact)} names {', '.join(sorted(set(fact[1:]) - known))}, not an object of the problem")
+    init = state_from_facts(set(init_facts), list(objects))
+    if not init.hand_empty or (ARM_EMPTY,) not in init_facts:
+        raise ValueError("the initial state must have the hand empty (bwbench's problems start with it)")
+    clear = {f[1] for f in init_facts if f[0] == CLEAR}
+    if clear != set(init.clear()):
+        raise ValueError(f"the initial clear facts ({', '.join(sorted(clear)) or 'none'}) are not the tops of its towers "
+                         f"({', '.join(sorted(init.clear()))})")
+    if not goal_facts:
+        raise ValueError("the goal is empty: there is nothing to plan for")
+    goal = Goal.of_facts(goal_facts)
+    return PddlProblem(name, init, goal, tuple(init_facts), tuple(goal_facts), objects)
+
+
+_COMMENT = re.compile(r";[^\n]*")
+_SECTION = re.compile(r"\(\s*(:objects|:init|:goal)\b")
+_ATOM = re.compile(r"\(\s*([^\s()]+)((?:\s+[^\s()]+)*)\s*\)")
+_PROBLEM = re.compile(r"\(\s*define\s*\(\s*problem\s+([^\s()]+)\s*\)")
+
+
+def domain_name(domain_file: str | Path | None) -> str:
+    """The name a PDDL domain file gives itself (``blocksworld-4ops``), or its file name's stem."""
+    path = Path(domain_file or domain_path())
+    m = re.search(r"\(\s*define\s*\(\s*domain\s+([^\s()]+)", _COMMENT.sub("", path.read_text(errors="replace")), re.I)
+    return m.group(1) if m else path.stem
+
+
+def read_problem_fast(text: str, vocab: Vocabulary) -> PddlProblem | None:
+    """A STRIPS Blocksworld problem read straight from its text, or None when it is anything more.
+
+    unified-planning takes about 0.1 s a file, which is most of importing
+    PlanBench's 1,100 instances; this reads the plain form they use (objects,
+    init atoms, a conjunction of goal atoms) in well under a millisecond, and
+    leaves everything else (types, negation, ...) to :func:`read_problem`.
+    ``benchmarks/bench_planbench.py`` compares the two; the tests check they agree.
+    """
+    text = _COMMENT.sub("", text).lower()
+    name = _PROBLEM.search(text)
+    marks = list(_SECTION.finditer(text))
+    if name is None or [m.group(1) for m in marks] != [":objects", ":init", ":goal"]:
+        return None
+    objects = text[marks[0].end():marks[1].start()].strip()
+    if not objects.endswith(")") or "(" in objects[:-1]:
+        return None
+    names = _untyped(objects[:-1].split())
+    if names is None:
+        return None  # typed objects (a b - block): unified-planning reads them
+    role = {n: r for r, n in vocab.predicates.items()}
+
+    def atoms(section: str, allow_and: bool) -> list[Fact] | None:
+        rest = section
+        if allow_and:
+            m = re.match(r"\s*\(\s*and\b(.*)\)\s*\)\s*\)?\s*$", rest, re.S)
+            rest = m.group(1) if m else rest
+        found = _ATOM.findall(rest)
+        if _ATOM.sub("", rest).strip(" \t\r\n)") or any(p not in role for p, _ in found):
+            return None
+        return [(role[p], *a.split()) for p, a in found]
+
+    init = atoms(text[marks[1].end():marks[2].start()], False)
+    goal = atoms(text[marks[2].end():], True)
+    if init is None or goal is None:
+        return None
+    return problem_of_facts(name.group(1), names, init, goal)
+
+
+def _untyped(tokens: list[str]) -> tuple[str, ...] | None:
+    """Object names, where every type given is PDDL's default ``object`` (as unified-planning writes them); else None."""
+    names: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i] == "-":
+            if i + 1 >= len(tokens) or tokens[i + 1] != "object":
+                return None
+            i += 2
+        elif tokens[i].startswith("-"):
+            return None
+        else:
+            names.append(tokens[i])
+            i += 1
+    return tuple(names)
+
+
+def state_from_facts(facts: set[tuple[str, ...]], blocks: list[str]) -> State:
+    """The state the ``on``/``on-table``/``holding`` facts describe; ``InvalidState`` unless it places every block once."""
+    below: dict[str, str] = {}
+    holding = None
+    for pred, *args in facts:
+        if pred in (ON, ON_TABLE):
+            if args[0] in below:
+                raise InvalidState(f"{args[0]} is in two places")
+            below[args[0]] = args[1] if pred == ON else TABLE
+        elif pred == HOLDING:
+            holding = args[0]
+    state = State.from_below(below, holding)
+    missing = set(blocks) - state.blocks
+    if missing:
+        raise InvalidState(f"blocks not placed: {sorted(missing)}")
+    return state
+
+
+def read_problem(problem_file: str | Path, domain_file: str | Path | None = None):
+    """Parse a PDDL problem with unified-planning; ``ValueError`` if unreadable.
+
+    Without a domain file, the shipped domain is used, under its own predicate
+    names (``on-table``, ``arm-empty``) or, for a problem that uses them, the
+    IPC's (``ontable``, ``handempty``), so any standard IPC problem reads.
+    """
+    from unified_planning.io import PDDLReader
+
+    env()
+    try:
+        return PDDLReader().parse_problem(str(domain_file or domain_path()), str(problem_file))
+    except Exception as exc:  # the reader raises many types; all mean "cannot read this PDDL"
+        first = exc
+    if domain_file is None:
+        try:
+            text = Path(problem_file).read_text(encoding="utf-8", errors="replace")
+            return PDDLReader().parse_problem_string(_ipc_domain(), text)
+        except Exception:  # not the IPC's names either: report the first error
+            pass
+    raise _unreadable(first) from first
+
+
+def read_domain(domain_file: str | Path):
+    """Parse a PDDL domain alone with unified-planning (a problem with no objects); ``ValueError`` if unreadable."""
+    from unified_planning.io import PDDLReader
+
+    env()
+    try:
+        return PDDLReader().parse_problem(str(domain_file))
+    except Exception as exc:  # the reader raises many types; all mean "cannot read this PDDL"
+        raise _unreadable(exc) from exc
+
+
+def _unreadable(exc: Exception) -> ValueError:
+    """unified-planning's error as one line."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ValueError(f"cannot read PDDL: {message}")
+
+
+def _ipc_domain() -> str:
+    """The shipped domain with the IPC's predicate names."""
+    return domain_path().read_text().replace("on-table", "ontable").replace("arm-empty", "handempty")
