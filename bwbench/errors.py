@@ -1,19 +1,46 @@
-"""The one error type the command line turns into a one-line message and exit code 2."""
+"""The errors the command line turns into one line and an exit code: bad input (2) and an interruption (130)."""
 
 from __future__ import annotations
 
 
 class BwbenchError(Exception):
-    """Bad input: a message, and where it was found (``file:line`` or ``--option``)."""
+    """Bad input: a message, and where it was found.
 
-    def __init__(self, message: str, where: str | None = None):
+    ``where`` is a place in a file (``file:line``) or a path. ``field`` names
+    the field of a library request whose value is wrong (``levels``,
+    ``max_new_tokens``); the library knows nothing of options, and the command
+    line names the option that set that field (``--levels``).
+    """
+
+    def __init__(self, message: str, where: str | None = None, *, field: str | None = None):
         super().__init__(message)
         self.message = message
         self.where = where
+        self.field = field
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        where = self.where or self.field
+        return f"{where}: {self.message}" if where else self.message
 
 
 class Interrupted(Exception):
     """Ctrl-C during a command that keeps what it did: the message says what was kept and how to go on."""
+
+
+class MissingExtra(BwbenchError):
+    """An optional dependency is not installed: names the extra that brings it (``hf``, ``openai``, ``plot``)."""
+
+    def __init__(self, what: str, extra: str, module: str | None = None):
+        self.extra = extra
+        self.module = module
+        super().__init__(f"{what} needs {module or 'a package that is not installed'}: {install_hint(extra)}")
+
+
+def install_hint(extra: str) -> str:
+    """How to install an extra: in a clone (an editable install of this source tree), or from the package index."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "bwbench").is_dir():
+        return f'pip install -e ".[{extra}]"'
+    return f'pip install "bwbench[{extra}]"'

@@ -39,7 +39,7 @@ def replace_dir(out: Path, files: Mapping[str, bytes], is_ours: Callable[[Path],
     from .errors import BwbenchError
 
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not is_ours(out))):
-        raise BwbenchError("exists and is not what this command writes; choose another --out", str(out))
+        raise BwbenchError("exists and is not what this command writes; choose another directory", str(out))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))

@@ -17,61 +17,78 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from .. import __version__
+from dataclasses import dataclass
+
 from ..errors import BwbenchError
-from ..runs.runner import default_max_new_tokens, load_suite
 from ..fileio import replace_dir
-from ..models.base import GenerationConfig
-from ..tasks.prompts import PLANBENCH, TEMPLATES, PromptConfig, build
+from ..provenance import VERSION
+from ..suites.view import load_suite
+from ..tasks import get_task
+from ..tasks.prompts import PromptConfig
 
 MARKER = "bwbench_task.json"  # what marks a directory as an export this command may replace
-METRICS = ("valid", "optimal", "exact")
-EXPORTABLE = tuple(t for t in TEMPLATES if t not in PLANBENCH)  # the seed's stop strings and budgets
 
 
-def export_lm_eval(suite: Path, out: Path, split: str = "test", name: str = "bwbench", template: str = "seed",
-                   levels: list[int] | None = None) -> dict:
-    """Write the task directory ``out`` (replacing an earlier export there, all at once); return its description."""
+@dataclass(frozen=True)
+class ExportRequest:
+    """What ``bwbench export lm-eval`` asks for."""
+
+    suite: Path
+    out: Path
+    split: str = "test"
+    name: str = "bwbench"
+    template: str = "seed"
+    levels: tuple[int, ...] | None = None
+
+
+def export_lm_eval(request: ExportRequest) -> dict:
+    """Write the task directory ``request.out`` (replacing an earlier export there, all at once); return its
+    description."""
+    suite, out, split, name, template, levels = (request.suite, request.out, request.split, request.name,
+                                                 request.template, request.levels)
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        raise BwbenchError(f"task name {name!r}: use lower-case letters, digits and _, starting with a letter", "--name")
-    if template not in EXPORTABLE:
-        raise BwbenchError(f"unknown template {template!r}; choose one of: {', '.join(EXPORTABLE)} "
-                           "(PlanBench's prompts are run with bwbench eval --template planbench)", "--template")
+        raise BwbenchError(f"task name {name!r}: use lower-case letters, digits and _, starting with a letter",
+                           field="name")
+    task = get_task("plan")
+    if template not in task.exportable:
+        raise BwbenchError(f"unknown template {template!r}; choose one of: {', '.join(task.exportable)} "
+                           "(PlanBench's prompts are run with bwbench eval)", field="template")
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
-        raise BwbenchError(f"exists and is not a bwbench lm-eval export (no {MARKER}); choose another --out", str(out))
+        raise BwbenchError(f"exists and is not a bwbench lm-eval export (no {MARKER}); choose another directory",
+                           str(out), field="out")
     view = load_suite(suite, split)
     by_level = defaultdict(list)
-    for t in view.tasks:
+    for t in view.items:
         by_level[t.level].append(t)
     if levels:
         missing = [f"L{k}" for k in levels if k not in by_level]
         if missing:
             have = ", ".join(f"L{k}" for k in sorted(by_level))
-            raise BwbenchError(f"no {', '.join(missing)} problems in the {split} split (it has {have})", "--levels")
+            raise BwbenchError(f"no {', '.join(missing)} problems in the {split} split (it has {have})", field="levels")
         by_level = {k: by_level[k] for k in levels}
     prompt = PromptConfig(template)
-    docs, tasks = [], {}
+    docs, tasks, stop = [], {}, ()
     for level in sorted(by_level):
-        for t in by_level[level]:
-            q = build(t.example, prompt, [])  # chat: the bare user message, for lm_eval's --apply_chat_template
-            docs.append({**t.record(), "prompt": q.messages[-1]["content"] if q.chat else q.text})
-        tasks[f"{name}_l{level}"] = {"level": level, "n": len(by_level[level]),
-                                     "max_gen_toks": default_max_new_tokens(by_level[level])}
-    meta = {"bwbench_version": __version__, "suite": view.describe(split, None, None),
+        # chat: the bare user message, for lm_eval's --apply_chat_template
+        docs += [task.export_doc(t, prompt) for t in by_level[level]]
+        budget = task.budget(template, by_level[level])
+        stop = budget.stop
+        tasks[f"{name}_l{level}"] = {"level": level, "n": len(by_level[level]), "max_gen_toks": budget.max_new_tokens}
+    meta = {"bwbench_version": VERSION, "suite": view.describe(split, None, None),
             "template": template, "group": name, "tasks": tasks}
     files = {
         MARKER: json.dumps(meta, indent=2) + "\n",
         "docs.jsonl": "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs),
         "utils.py": (Path(__file__).parent / "lm_eval_utils.py").read_text(encoding="utf-8"),
-        f"_{name}.yaml": _group_yaml(name, list(tasks)),
+        f"_{name}.yaml": _group_yaml(name, list(tasks), task.lm_eval_metrics),
         "README.md": _readme(meta),
     }
-    files.update({f"{task}.yaml": _task_yaml(task, info, meta) for task, info in tasks.items()})
+    files.update({f"{t}.yaml": _task_yaml(t, info, meta, stop, task.lm_eval_metrics) for t, info in tasks.items()})
     replace_dir(out, {rel: text.encode("utf-8") for rel, text in files.items()}, lambda d: (d / MARKER).is_file())
     return meta
 
 
-def _task_yaml(task: str, info: dict, meta: dict) -> str:
+def _task_yaml(task: str, info: dict, meta: dict, stop: tuple[str, ...], metrics: tuple[str, ...]) -> str:
     q = json.dumps  # a JSON string is a YAML double-quoted scalar
     lines = [
         f"# {task}: bwbench {meta['suite']['name']} ({meta['suite']['split']} split), L{info['level']}, {info['n']} problems.",
@@ -87,25 +104,25 @@ def _task_yaml(task: str, info: dict, meta: dict) -> str:
         "doc_to_target: !function utils.doc_to_target",
         "process_results: !function utils.process_results",
         "generation_kwargs:",
-        "  until: [" + ", ".join(q(s) for s in GenerationConfig().stop) + "]",
+        "  until: [" + ", ".join(q(s) for s in stop) + "]",
         "  do_sample: false",
         "  temperature: 0.0",
         f"  max_gen_toks: {info['max_gen_toks']}",
         "num_fewshot: 0",
         "metric_list:",
     ]
-    for m in METRICS:
+    for m in metrics:
         lines += [f"  - metric: {m}", "    aggregation: mean", "    higher_is_better: true"]
     lines += ["metadata:", "  version: 1.0", f"  bwbench_version: {q(meta['bwbench_version'])}",
               f"  suite_sha256: {q(meta['suite']['sha256'])}", f"  template: {meta['template']}"]
     return "\n".join(lines) + "\n"
 
 
-def _group_yaml(name: str, tasks: list[str]) -> str:
+def _group_yaml(name: str, tasks: list[str], metrics: tuple[str, ...]) -> str:
     lines = [f"# {name}: every level of the export, averaged over problems.", f"group: {name}", "task:"]
     lines += [f"  - {t}" for t in tasks]
     lines += ["aggregate_metric_list:"]
-    lines += [f"  - metric: {m}\n    weight_by_size: true" for m in METRICS]
+    lines += [f"  - metric: {m}\n    weight_by_size: true" for m in metrics]
     lines += ["metadata:", "  version: 1.0"]
     return "\n".join(lines) + "\n"
 

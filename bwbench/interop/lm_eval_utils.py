@@ -49,11 +49,12 @@ def process_results(doc: dict, results: list[str]) -> dict[str, float]:
 def _bwbench():
     try:
         import bwbench
-        from ..models.base import GenerationConfig, cut_at_stop
-        from ..judging.judge import judge
-        from ..suites.dataset import read_goal
-        from ..world.state import State
-        from ..world.vocab import vocabulary_of
+        from bwbench.judging.judge import judge
+        from bwbench.models.base import cut_at_stop
+        from bwbench.suites.dataset import read_goal
+        from bwbench.tasks.plan import STOP
+        from bwbench.world.state import State
+        from bwbench.world.vocab import vocabulary_of
     except ImportError as exc:
         raise ImportError("this task judges plans with bwbench: `pip install bwbench` where lm_eval runs "
                           "(`pip install --no-deps bwbench` is enough for the judge)") from exc
@@ -61,4 +62,4 @@ def _bwbench():
     if bwbench.__version__ != exported:
         logging.getLogger(__name__).warning("this task was exported by bwbench %s but is judged by bwbench %s",
                                             exported, bwbench.__version__)
-    return judge, State.of, read_goal, vocabulary_of, cut_at_stop, GenerationConfig().stop  # bwbench eval's stop strings
+    return judge, State.of, read_goal, vocabulary_of, cut_at_stop, STOP  # bwbench eval's stop strings

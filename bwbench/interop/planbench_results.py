@@ -256,7 +256,7 @@ class Matched:
 
 def match(rf: ResultsFile, examples: Sequence[Example], suite: str) -> Matched:
     """Place each entry of ``rf`` on a record of ``examples`` (a suite's test split, named ``suite`` in errors)."""
-    from ..tasks.prompts import planbench_examples, planbench_prompt
+    from ..tasks.planbench import planbench_examples, planbench_prompt
 
     by_source = {ex.record.get("source"): ex for ex in examples if ex.record.get("source")}
     if not by_source:

@@ -159,8 +159,14 @@ class Scorecard:
     overall: Summary
     groups: dict[str, dict[str, Summary]]
 
-    def to_json(self) -> dict:
+    def to_json(self, correct: str | None = None) -> dict:
+        """Every group's figures; ``correct`` names the metric the overall block also gives as ``correct`` (a
+        task's primary figure)."""
         out = {"overall": self.overall.to_json()}
+        if correct is not None:
+            overall = out["overall"]
+            overall["correct"] = overall.get(correct)
+            overall["ci95"]["correct"] = overall["ci95"].get(correct)
         for by, summaries in self.groups.items():
             out[f"by_{by}"] = {k: s.to_json() for k, s in summaries.items()}
         return out

@@ -27,7 +27,6 @@ from typing import BinaryIO, Iterator, NamedTuple
 
 from ..errors import BwbenchError
 from ..world.goal import Goal
-from .judge import Judgement, judge
 from ..suites.dataset import json_line, to_example
 from ..world.state import State
 from ..world.text import render_plan
@@ -58,8 +57,62 @@ class Prediction:
     optimal_len: int | None  # None: the judge computes it
     vocab: Vocabulary | None = None  # the domain's words, for a problem imported with them
 
-    def judge(self) -> Judgement:
-        return judge(self.init, self.goal, self.completion, self.gold, self.optimal_len, self.vocab)
+
+LINE_FIELDS = ("sample", "prompt_hash", "completion", "verdict", "seconds", "single_step")
+"""What a prediction line holds beside its problem's fields, in the order ``bwbench eval`` writes them."""
+
+
+@dataclass(frozen=True)
+class PredictionLine:
+    """One line of a predictions file in bwbench's format, defined here once.
+
+    The problem's fields come first, as its task words them (``id``, ``init``,
+    ``goal``, ... for plan generation), so that the line can be judged again on
+    its own; then which sample of the problem it is, a hash of the prompt, the
+    model's raw ``completion``, the verdict it got, the seconds its batch took
+    per problem, and (hf models) teacher-forced single-step success. ``bwbench
+    eval`` writes every field; a file made elsewhere needs only the problem and
+    the completion. Schema version 1 is every line written so far, written as no
+    field; a later version will write ``schema_version``.
+    """
+
+    problem: dict
+    completion: str
+    sample: int = 0
+    prompt_hash: str | None = None
+    verdict: dict | None = None
+    seconds: float | None = None
+    single_step: tuple[int, int] | None = None
+
+    @property
+    def id(self) -> str | None:
+        return self.problem.get("id")
+
+    def to_json(self) -> dict:
+        out = {**self.problem, "sample": self.sample, "prompt_hash": self.prompt_hash, "completion": self.completion,
+               "verdict": self.verdict, "seconds": self.seconds}
+        if self.single_step is not None:
+            out["single_step"] = list(self.single_step)
+        return out
+
+    def to_bytes(self) -> bytes:
+        return (json.dumps(self.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_json(cls, record: dict) -> "PredictionLine":
+        """A line's object read; ``ValueError`` naming the field that is not what the format says."""
+        completion = record.get("completion")
+        if not isinstance(completion, str):
+            raise ValueError("the completion must be a string")
+        sample = record.get("sample", 0)
+        if not isinstance(sample, int) or isinstance(sample, bool) or sample < 0:
+            raise ValueError(f"sample must be a whole number, not {sample!r}")
+        step = record.get("single_step")
+        single = tuple(step) if isinstance(step, list) and len(step) == 2 else None
+        seconds = record.get("seconds")
+        return cls({k: v for k, v in record.items() if k not in LINE_FIELDS}, completion, sample,
+                   record.get("prompt_hash"), record.get("verdict"),
+                   float(seconds) if isinstance(seconds, (int, float)) else None, single)
 
 
 @dataclass

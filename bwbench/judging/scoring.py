@@ -26,7 +26,7 @@ from ..errors import BwbenchError
 from .judge import Judgement
 from .predictions import Entry, Prediction, PredictionFile, PredictionSource, prediction_of
 from .report import ReportSpool, example_text, part_of
-from .metrics import GROUPS, METRICS, Scorecard, Tallies
+from .metrics import GROUPS, Scorecard, Tallies
 
 PARALLEL_BYTES = 4 << 20
 """Below this many bytes of predictions (the seed's files are 0.7 MB), starting workers costs more than they save."""
@@ -61,6 +61,11 @@ class ScoredFile:
     card: Scorecard
     predictions: list[Prediction] | None = None
     judgements: list[Judgement] | None = None
+    primary: str = "valid"  # the task's primary figure, given as ``correct``
+
+    def to_json(self) -> dict:
+        """What ``bwbench score --json`` prints for the file."""
+        return {"file": self.path, "format": self.format, **self.card.to_json(correct=self.primary)}
 
     def prediction_file(self) -> PredictionFile:
         """The kept predictions as a :class:`PredictionFile` (``score_file(..., keep=True)``)."""
@@ -103,20 +108,23 @@ def workers(jobs: int) -> contextlib.AbstractContextManager[Workers | None]:
     return Workers(jobs) if jobs > 1 else contextlib.nullcontext(None)
 
 
-def score_file(path: str | Path, by: Iterable[str] = ("level", "blocks"), pool: Workers | None = None, report: ReportSpool | None = None,
-               keep: bool = False, progress: Callable[[int], None] | None = None) -> ScoredFile:
+def score_file(path: str | Path, task, by: Iterable[str] = ("level", "blocks"), pool: Workers | None = None,
+               report: ReportSpool | None = None, keep: bool = False,
+               progress: Callable[[int], None] | None = None) -> ScoredFile:
     """Read, judge and tally a predictions file record by record; ``BwbenchError`` at its first bad record.
 
-    ``pool`` (:func:`workers`) judges chunks in parallel; ``report`` receives
-    the examples the report lists; ``keep`` keeps every prediction and
-    judgement (in this process, whatever ``pool`` is).
+    ``task`` judges each answer and says what to tally (its ``judge`` and
+    ``metrics``: :class:`bwbench.tasks.base.Task`); ``pool`` (:func:`workers`)
+    judges chunks in parallel; ``report`` receives the examples the report
+    lists; ``keep`` keeps every prediction and judgement (in this process,
+    whatever ``pool`` is).
     """
     by = tuple(by)
     for b in by:
         if b not in GROUPS:
             raise ValueError(f"unknown group {b!r}")
     source = PredictionSource(path)
-    tallies = Tallies(by, METRICS)
+    tallies = Tallies(by, task.metrics)
     kept: tuple[list, list] | None = ([], []) if keep else None
     if report is not None:
         report.start()
@@ -138,13 +146,13 @@ def score_file(path: str | Path, by: Iterable[str] = ("level", "blocks"), pool: 
         if error is not None:
             raise BwbenchError(*error)
 
-    args = (source.format, source.path, by, report is not None, keep)
+    args = (source.format, source.path, by, report is not None, keep, task)
     with _fewer_collections():
         _judge_all(source, args, take, None if keep else pool)
     card = tallies.card()
     if report is not None:
         report.finish(str(source.path), source.format, source.meta, n, card)
-    return ScoredFile(str(source.path), source.format, source.meta, n, card, *(kept or (None, None)))
+    return ScoredFile(str(source.path), source.format, source.meta, n, card, *(kept or (None, None)), task.primary)
 
 
 def _judge_all(source: PredictionSource, args: tuple, take: Callable[[tuple], None], pool: Workers | None) -> None:
@@ -184,19 +192,19 @@ def _judge_all(source: PredictionSource, args: tuple, take: Callable[[tuple], No
 
 
 def judge_chunk(entries: list[Entry], source_format: str, path: Path, by: tuple[str, ...], with_report: bool,
-                keep: bool) -> tuple[list[tuple], tuple[str, str] | None]:
+                keep: bool, task) -> tuple[list[tuple], tuple[str, str] | None]:
     """Each entry read and judged, as a row ``(cell, metric values, report part, report text[, prediction,
     judgement])``; stops at the first bad record, returning the rows before it and the error's message and
     where (an exception would lose where on its way back from a worker)."""
     keys = tuple(GROUPS[b] for b in by)
-    metrics = tuple(m.of for m in METRICS)
+    metrics = tuple(m.of for m in task.metrics)
     rows = []
     try:
         for entry in entries:
             pred = prediction_of(source_format, path, entry)
             if pred is None:
                 continue
-            j = pred.judge()
+            j = task.judge(pred, pred.completion)
             part = part_of(j) if with_report else 0
             row = (tuple(key(j) for key in keys), tuple(of(j) for of in metrics), part,
                    example_text(pred, j) if part else None)

@@ -1,96 +1,135 @@
-"""Model adapters, found by the scheme of a model spec (``hf:path``); heavy libraries load only when used.
+"""Models behind one interface, found by the scheme of a model spec (``hf:path``); heavy libraries load only when used.
 
-    planner            the optimal plan (a ceiling)
-    random             random legal actions (a floor)
+    planner            the optimal answer to every task (a ceiling)
+    random             a random answer of the right form (a floor)
     bwbench-tiny       the small model shipped with bwbench, trained from scratch
     hf:<dir or id>     transformers (+ peft for LoRA adapters)
-    vllm:<dir or id>   vLLM offline batch inference (GPU)
+    vllm:<dir or id>   vLLM offline batch inference (GPU; here or on Modal)
     openai:<base url>  any OpenAI-compatible server
+
+Each scheme declares what it can do (:class:`Kind`): the options it takes,
+whether its answers are decoded from a model (so that several samples need a
+temperature), whether it measures teacher-forced single-step success, which
+backends run it, and the extra that installs what it needs. Callers ask the
+registry rather than testing scheme names.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
+import re
+from dataclasses import dataclass
 
-from ..errors import BwbenchError
-from .base import Adapter, GenerationConfig, Query
+from ..errors import BwbenchError, MissingExtra
+from .base import GenerationConfig, Model
 
-__all__ = ["Adapter", "DECODED", "GenerationConfig", "OPTIONS", "Query", "SCHEMES", "check_generation", "load",
-           "options_for", "parse_spec"]
+__all__ = ["GenerationConfig", "Kind", "KINDS", "Model", "ModelSpec", "check_generation", "load"]
 
-# scheme -> (module, class, whether the spec needs a target after the colon)
-SCHEMES: dict[str, tuple[str, str, bool]] = {
-    "planner": ("bwbench.models.oracle", "PlannerAdapter", False),
-    "random": ("bwbench.models.oracle", "RandomAdapter", False),
-    "bwbench-tiny": ("bwbench.models.hf", "shipped", False),
-    "hf": ("bwbench.models.hf", "HFAdapter", True),
-    "vllm": ("bwbench.models.vllm", "VLLMAdapter", True),
-    "openai": ("bwbench.models.openai", "OpenAIAdapter", True),
+
+@dataclass(frozen=True)
+class Kind:
+    """What one scheme is and can do."""
+
+    module: str
+    factory: str
+    needs_target: bool  # the spec names a model after the colon (hf:models/x)
+    options: tuple[str, ...] = ()  # the options it takes
+    decoded: bool = True  # answers are decoded from a model: at temperature 0 every sample is the same
+    single_step: bool = False  # measures teacher-forced single-step success
+    backends: tuple[str, ...] = ("local",)
+    extra: str | None = None  # the extra that installs what it needs
+
+
+KINDS: dict[str, Kind] = {
+    # The oracles are not decoded: planner gives its one optimal answer every time (a ceiling, whatever k),
+    # random draws a new answer for every sample (it has no temperature).
+    "planner": Kind("bwbench.models.oracle", "PlannerModel", False, decoded=False),
+    "random": Kind("bwbench.models.oracle", "RandomModel", False, decoded=False),
+    "bwbench-tiny": Kind("bwbench.models.hf", "shipped", False, ("dtype", "device"), single_step=True, extra="hf"),
+    "hf": Kind("bwbench.models.hf", "HFModel", True, ("lora", "revision", "dtype", "device", "trust_remote_code"),
+               single_step=True, extra="hf"),
+    "vllm": Kind("bwbench.models.vllm", "VLLMModel", True, ("lora", "revision", "dtype", "trust_remote_code"),
+                 backends=("local", "modal"), extra="vllm"),
+    "openai": Kind("bwbench.models.openai", "OpenAIModel", True,
+                   ("api", "served_model", "concurrency", "timeout", "retries"), extra="openai"),
 }
+BACKENDS = ("local", "modal")
 
 
-def parse_spec(spec: str) -> tuple[str, str]:
-    """``"hf:models/x"`` → ``("hf", "models/x")``; a helpful ``BwbenchError`` for an unknown scheme."""
-    scheme, sep, target = spec.partition(":")
-    if scheme not in SCHEMES:
-        close = difflib.get_close_matches(scheme, SCHEMES, n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise BwbenchError(
-            f"unknown model scheme {scheme!r} in {spec!r}{hint} (choose one of: "
-            f"{', '.join(s + (':...' if SCHEMES[s][2] else '') for s in SCHEMES)})", "--model")
-    needs_target = SCHEMES[scheme][2]
-    if needs_target and not target:
-        raise BwbenchError(f"{scheme!r} needs a model after the colon, e.g. {scheme}:path/to/model", "--model")
-    if not needs_target and sep:
-        raise BwbenchError(f"{scheme!r} takes nothing after it", "--model")
-    return scheme, target
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model spec (``hf:models/x``) parsed: its scheme and what follows the colon."""
+
+    spec: str
+    scheme: str
+    target: str
+
+    @classmethod
+    def parse(cls, spec: str) -> "ModelSpec":
+        """``"hf:models/x"`` → scheme ``hf``, target ``models/x``; ``BwbenchError`` (field ``model``) otherwise."""
+        scheme, sep, target = spec.partition(":")
+        if scheme not in KINDS:
+            close = difflib.get_close_matches(scheme, KINDS, n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise BwbenchError(
+                f"unknown model scheme {scheme!r} in {spec!r}{hint} (choose one of: "
+                f"{', '.join(s + (':...' if KINDS[s].needs_target else '') for s in KINDS)})", field="model")
+        kind = KINDS[scheme]
+        if kind.needs_target and not target:
+            raise BwbenchError(f"{scheme!r} needs a model after the colon, e.g. {scheme}:path/to/model", field="model")
+        if not kind.needs_target and sep:
+            raise BwbenchError(f"{scheme!r} takes nothing after it", field="model")
+        return cls(spec, scheme, target)
+
+    @property
+    def kind(self) -> Kind:
+        return KINDS[self.scheme]
+
+    @property
+    def short_name(self) -> str:
+        """A name for run directories: ``planner``, ``hf-lora-tiny`` (the scheme and the model's last part)."""
+        name = re.sub(r"[^\w.-]+", "_", self.target.rstrip("/").split("/")[-1] or self.scheme)
+        return self.scheme if name == self.scheme else f"{self.scheme}-{name}"
+
+    def options(self, given: dict, backend: str = "local") -> dict:
+        """The options this model takes, of ``given`` (None: not given); ``BwbenchError`` naming one it does not
+        take, or a backend that does not run it."""
+        if backend not in BACKENDS:
+            raise BwbenchError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}", field="backend")
+        if backend not in self.kind.backends:
+            runs = [s for s, k in KINDS.items() if backend in k.backends]
+            raise BwbenchError(f"the {backend} backend runs {', '.join(runs)} models, not {self.scheme}", field="backend")
+        for key, value in given.items():
+            if value not in (None, False) and key not in self.kind.options and key in _OPTIONAL:
+                raise BwbenchError(f"{self.scheme} models take no such option", field=key)
+        return {k: v for k, v in given.items() if k in self.kind.options and v is not None}
 
 
-# Options each scheme takes; the command line passes only these.
-OPTIONS: dict[str, tuple[str, ...]] = {
-    "planner": (), "random": (), "bwbench-tiny": ("dtype", "device"),
-    "hf": ("lora", "revision", "dtype", "device", "trust_remote_code"),
-    "vllm": ("lora", "revision", "dtype", "trust_remote_code"),
-    "openai": ("api", "served_model", "concurrency", "timeout", "retries"),
-}
-_FLAGS = {"lora": "--lora", "revision": "--revision", "trust_remote_code": "--trust-remote-code",
-          "served_model": "--served-model"}
+_OPTIONAL = ("lora", "revision", "trust_remote_code", "served_model")
+"""Options that are off unless given: given to a model that does not take them, they are refused, not ignored."""
 
 
-def options_for(scheme: str, options: dict, backend: str = "local") -> dict:
-    """The options ``scheme`` takes; ``BwbenchError`` for one given that it does not take."""
-    if backend == "modal" and scheme != "vllm":
-        raise BwbenchError("--backend modal runs the vllm adapter: use --model vllm:<model>", "--backend")
-    takes = OPTIONS[scheme]
-    for key, flag in _FLAGS.items():
-        if options.get(key) not in (None, False) and key not in takes:
-            raise BwbenchError(f"{scheme} models take no {flag}", flag)
-    return {k: v for k, v in options.items() if k in takes}
-
-
-# Schemes whose completions are decoded from a model: at temperature 0 every sample is the same greedy completion.
-# The oracles are not: planner gives its one optimal plan every time (a ceiling, whatever k), random draws a
-# new walk for every sample (it has no temperature).
-DECODED = frozenset({"bwbench-tiny", "hf", "vllm", "openai"})
-
-
-def check_generation(scheme: str, gen: GenerationConfig) -> None:
+def check_generation(spec: ModelSpec, gen: GenerationConfig) -> None:
     """``BwbenchError`` for settings that would make pass@k a copy of pass@1: several samples from a decoded
     model without sampling (temperature 0). Checked before a model is loaded or anything is written."""
-    if gen.samples > 1 and gen.greedy and scheme in DECODED:
-        raise BwbenchError(f"--samples {gen.samples} with --temperature 0 would repeat one greedy completion "
-                           f"{gen.samples} times (pass@{gen.samples} would be pass@1); give --temperature above 0 "
-                           "to sample, or drop --samples", "--samples")
+    if gen.samples > 1 and gen.greedy and spec.kind.decoded:
+        raise BwbenchError(f"{gen.samples} samples at temperature 0 would repeat one greedy completion "
+                           f"{gen.samples} times (pass@{gen.samples} would be pass@1); sample at a temperature "
+                           "above 0, or take one sample", field="samples")
 
 
-def load(spec: str, **options) -> Adapter:
-    """The adapter for ``spec``, built with the options it accepts (see each adapter's ``__init__``)."""
-    scheme, target = parse_spec(spec)
-    module, cls, needs_target = SCHEMES[scheme]
+def load(spec: ModelSpec, options: dict, backend: str = "local", gpu: str | None = None) -> Model:
+    """The model for ``spec``, built with the options it takes, on ``backend`` (``modal``: vLLM on a Modal GPU)."""
+    if backend == "modal":
+        try:
+            from .modal_app import RemoteVLLM
+        except ImportError as exc:
+            raise MissingExtra("the modal backend", "modal", exc.name) from None
+        return RemoteVLLM(spec.spec, gpu=gpu, **options)
+    kind = spec.kind
     try:
-        adapter_cls = getattr(importlib.import_module(module), cls)
+        factory = getattr(importlib.import_module(kind.module), kind.factory)
+        return factory(spec.target, **options) if kind.needs_target else factory(spec.spec, **options)
     except ImportError as exc:
-        extra = {"hf": "hf", "vllm": "vllm", "openai": "openai"}.get(scheme, scheme)
-        raise BwbenchError(f"the {scheme} adapter needs {exc.name}: pip install 'bwbench[{extra}]'", "--model") from None
-    return adapter_cls(target, **options) if needs_target else adapter_cls(spec, **options)
+        raise MissingExtra(f"the {spec.scheme} model", kind.extra or spec.scheme, exc.name) from None

@@ -1,11 +1,11 @@
-"""What every model adapter is: a batch of queries in, completions out, and the settings that identify it."""
+"""What every model is: a batch of queries in, completions out, and the settings that identify it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from ..suites.dataset import Example
+from ..tasks.prompts import Query
 
 
 @dataclass(frozen=True)
@@ -16,25 +16,14 @@ class GenerationConfig:
     temperature: float = 0.0
     samples: int = 1  # completions per query (pass@k)
     seed: int = 0
-    stop: tuple[str, ...] = ("\n\n", "[INST]")  # the end of a plan: a blank line, or a new user turn
+    stop: tuple[str, ...] = ("\n\n", "[INST]")  # the end of a plan in the seed's form (a task's budget says)
 
     @property
     def greedy(self) -> bool:
         return self.temperature <= 0.0
 
 
-@dataclass(frozen=True)
-class Query:
-    """One prompt: as text (seed and plain templates) and as chat messages; the problem it asks about."""
-
-    text: str
-    messages: tuple[dict, ...]
-    chat: bool  # whether the template is the model's chat template
-    example: Example | None = field(default=None, compare=False)
-    id: str | None = field(default=None, compare=False)  # the problem's id in the run: it seeds the problem's samples
-
-
-class Adapter(Protocol):
+class Model(Protocol):
     """A model behind one interface. ``settings()`` is recorded with every run."""
 
     name: str
@@ -50,7 +39,7 @@ class Adapter(Protocol):
 class BatchFailed(Exception):
     """Some queries of a batch failed after retries; ``completions[i]`` is None for those.
 
-    An adapter raises it so the run can keep the rest and record the failures."""
+    A model raises it so the run can keep the rest and record the failures."""
 
     def __init__(self, completions: list[list[str] | None], errors: list[str | None]):
         super().__init__(f"{sum(e is not None for e in errors)} queries failed")

@@ -17,7 +17,7 @@ _HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
 _STEP_LINE = re.compile(r"^step \d+: (.+)$", re.M)
 
 
-class HFAdapter:
+class HFModel:
     """``hf:<dir or hub id>``. A directory holding ``adapter_config.json`` is a LoRA adapter on its base model."""
 
     name = "hf"
@@ -36,7 +36,7 @@ class HFAdapter:
         if lora is not None and not (Path(lora) / "adapter_config.json").is_file():
             raise BwbenchError("not a peft adapter directory (no adapter_config.json)", lora)
         if dtype not in DTYPES:
-            raise BwbenchError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}", "--dtype")
+            raise BwbenchError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}", field="dtype")
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         torch_dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}.get(
@@ -78,7 +78,7 @@ class HFAdapter:
         if not q.chat:
             return q.text
         if not getattr(self.tokenizer, "chat_template", None):
-            raise BwbenchError(f"{self.base} has no chat template; use --template seed or plain", "--template")
+            raise BwbenchError(f"{self.base} has no chat template; use the seed or plain template", field="template")
         return self.tokenizer.apply_chat_template(list(q.messages), tokenize=False, add_generation_prompt=True)
 
     def encode(self, texts: Sequence[str], **kwargs):
@@ -218,18 +218,18 @@ class _RowSampler:
         return out.scatter_(1, picks, 0.0)
 
 
-def shipped(spec: str = "bwbench-tiny", **options) -> HFAdapter:
-    """The model that ships with bwbench (``models/bwbench-tiny``), through the hf adapter."""
+def shipped(spec: str = "bwbench-tiny", **options) -> HFModel:
+    """The model that ships with bwbench (``models/bwbench-tiny``), through :class:`HFModel`."""
     from .tiny import shipped_path
 
     path = shipped_path()
     if path is None:
-        raise BwbenchError("bwbench-tiny is not part of this installation (models/bwbench-tiny is missing)", "--model")
-    adapter = HFAdapter(str(path), **options)
+        raise BwbenchError("bwbench-tiny is not part of this installation (models/bwbench-tiny is missing)", field="model")
+    model = HFModel(str(path), **options)
     # Recorded by name and by the weights' hash, not by where this installation keeps it.
-    adapter.label = {"base_model": "bwbench-tiny",
-                     "weights_sha256": hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()}
-    return adapter
+    model.label = {"base_model": "bwbench-tiny",
+                   "weights_sha256": hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()}
+    return model
 
 
 def model_location(target: str) -> str:
@@ -248,7 +248,7 @@ def _adapter_base(path: Path) -> str:
     except json.JSONDecodeError:
         base = None
     if not base:
-        raise BwbenchError("adapter_config.json names no base model; give it with hf:<base> --lora DIR", str(path))
+        raise BwbenchError("adapter_config.json names no base model; give the base as the model and this directory as the LoRA adapter", str(path))
     return base
 
 

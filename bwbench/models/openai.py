@@ -19,7 +19,7 @@ from .base import BatchFailed, GenerationConfig, Query, cut_at_stop
 APIS = ("completions", "chat")
 
 
-class OpenAIAdapter:
+class OpenAIModel:
     name = "openai"
 
     def __init__(self, base_url: str, api: str = "completions", served_model: str | None = None,
@@ -27,9 +27,9 @@ class OpenAIAdapter:
         import openai
 
         if api not in APIS:
-            raise BwbenchError(f"unknown api {api!r}; choose completions or chat", "--api")
+            raise BwbenchError(f"unknown api {api!r}; choose completions or chat", field="api")
         if not base_url.startswith(("http://", "https://")):
-            raise BwbenchError(f"not a URL: {base_url!r} (e.g. openai:http://127.0.0.1:8000/v1)", "--model")
+            raise BwbenchError(f"not a URL: {base_url!r} (e.g. openai:http://127.0.0.1:8000/v1)", field="model")
         self.base_url, self.api, self.concurrency = base_url.rstrip("/"), api, concurrency
         self.timeout, self.retries = timeout, retries
         key = os.environ.get("BWBENCH_API_KEY") or os.environ.get("OPENAI_API_KEY") or "EMPTY"
@@ -46,7 +46,7 @@ class OpenAIAdapter:
         finally:
             client.close()
         if not models:
-            raise BwbenchError("the server lists no models; name one with --served-model", self.base_url)
+            raise BwbenchError("the server lists no models; name the one to use (served model)", self.base_url, field="served_model")
         return models[0].id
 
     def settings(self) -> dict:
@@ -79,7 +79,7 @@ class OpenAIAdapter:
                     texts = [c.message.content or "" for c in resp.choices]
                 else:
                     if q.chat:
-                        raise BwbenchError("--template chat needs --api chat", "--api")
+                        raise BwbenchError("the chat template needs the chat API", field="api")
                     resp = await client.completions.create(prompt=q.text, **common)
                     texts = [c.text for c in sorted(resp.choices, key=lambda c: c.index)]
             except self._openai.OpenAIError as exc:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..errors import BwbenchError
+from ..errors import BwbenchError, install_hint
 from .base import GenerationConfig, Query, cut_at_stop
 
 
-class VLLMAdapter:
+class VLLMModel:
     name = "vllm"
 
     def __init__(self, target: str, lora: str | None = None, revision: str | None = None, dtype: str = "auto",
@@ -23,7 +23,7 @@ class VLLMAdapter:
             from vllm.lora.request import LoRARequest
         except ImportError:
             raise BwbenchError("vLLM is not installed here (it needs a CUDA GPU): install it on a GPU machine "
-                               "with pip install 'bwbench[vllm]', or run with --backend modal", "--model") from None
+                               f"with {install_hint('vllm')}, or run it on the modal backend", field="model") from None
         self.target, self.lora_path, self.revision, self.dtype = target, lora, revision, dtype
         self.trust_remote_code = trust_remote_code
         self.llm = LLM(model=target, revision=revision, dtype=dtype, trust_remote_code=trust_remote_code,

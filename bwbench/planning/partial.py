@@ -117,7 +117,7 @@ def _apply(s: Below, path: list[Move]) -> Below:
 def _too_large(names: list[str], search: Search) -> TooLarge:
     return TooLarge(f"a partial goal over {len(names)} blocks is beyond bwbench's exact search for partial goals "
                     f"(it gave up after {search.max_nodes:,} states); "
-                    f"pyperplan and fast-downward solve it optimally (--planner)")
+                    f"the pyperplan and fast-downward planners solve it optimally")
 
 
 def _deepen(search: Search, names: list[str], test: GoalTest, max_len: int | None) -> tuple[list[Move], int | None]:

@@ -128,7 +128,7 @@ class GoalTest:
                     best = min(best, self.bound(s, self.bare - {c} | {y}))
         return max(best, even - 1)
 
-    def bound(self, s: Below, bare: frozenset[int]) -> int:
+    def bound(self, s: Below, bare: frozenset[int]) -> int:  # long: evaluated at every node, its state in locals
         """A lower bound on the moves from ``s`` to a state where the goal's positions hold and ``bare`` are clear.
 
         Each block that must move has a first and a last move, and these

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import BwbenchError
+from .manifest import NAME, find_manifest
 from ..world.goal import Goal, as_goal, check_goal, format_fact, level_of
 from ..planning.result import Optimum
 from ..planning.planner import optimal
@@ -99,15 +100,10 @@ def file_split(path: Path) -> str | None:
     ``blocksworld_train.jsonl``, ``blocksworld_L3_test.jsonl``):
     ``constraints.jsonl`` or ``contest.jsonl`` hold no known split.
     """
-    manifest = path.parent / "manifest.json"
-    if manifest.is_file():
-        try:
-            man = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            man = None
-        if isinstance(man, dict) and isinstance(man.get("files"), dict) and isinstance(man.get("counts"), dict):
-            if path.name in man["files"] and path.stem in man["counts"]:
-                return path.stem
+    if (path.parent / NAME).is_file():
+        man = find_manifest(path.parent)
+        if man is not None and path.name in man.files and path.stem in man.counts:
+            return path.stem
     stem = path.name.lower().removesuffix(".jsonl")
     for split in SPLITS:
         if stem == split or stem.endswith("_" + split):

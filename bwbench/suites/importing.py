@@ -15,43 +15,42 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .. import __version__
+from ..errors import BwbenchError
+from ..fileio import read_bytes, replace_dir
+from ..planning.partial import TooLarge
+from ..planning.planner import BwbenchPlanner
+from ..planning.result import Unsolvable
 from ..world.canon import problem_key
 from ..world.domain import NotBlocksworld, recognise
 from ..world.goal import Goal, level_of
-from ..planning.partial import TooLarge
-from ..world.pddl import PddlProblem, domain_name, domain_path, from_up_problem, read_domain, read_problem, read_problem_fast
-from ..planning.engines import solve_with_engine
-from ..planning.planner import PLANNERS, BwbenchPlanner, get_planner
-from ..planning.result import PlanResult, Unsolvable
-from .dataset import read_goal
+from ..world.pddl import domain_name, domain_path, from_up_problem, read_domain, read_problem, read_problem_fast
+from ..world.simulate import simulate
 from ..world.state import State
 from ..world.text import INSTRUCTION, RULE, render_plan, render_towers
-from ..world.simulate import simulate
 from ..world.vocab import Vocabulary
-from ..errors import BwbenchError
-from ..fileio import read_bytes, replace_dir
-
-SEMANTICS = ("IPC 4-operator Blocksworld (under the domain's own names); towers unordered; goals are the problem "
-             "files' facts (a plan is valid when every step applies and every goal fact holds at the end; the hand "
-             "need not be empty unless the goal says so); level Lk = optimal plan of 2k steps (2k - 1 when it ends "
-             "on a pick); optimal lengths and gold plans from bwbench's planner")
-
+from .dataset import read_goal
+from .manifest import IMPORTED_SEMANTICS, NAME, FileEntry, Manifest, count, find_manifest
+from .record import SuiteRecord
 
 @dataclass(frozen=True)
-class ImportConfig:
+class ImportRequest:
+    """What ``bwbench import`` asks for: problem files or directories, the suite to write, and their sources."""
+
     problems: tuple[Path, ...]
     out: Path
-    suite: str
+    name: str | None = None  # the suite's name, in its ids (default: the out directory's name)
     domain: Path | None = None
     names: Path | None = None
     plans: Path | None = None
-    command: str = ""
+    command: str = ""  # the command line, recorded in the manifest
+
+    @property
+    def suite(self) -> str:
+        return self.name or self.out.name
 
 
 def problem_files(paths: Sequence[Path], instances: Sequence[str] | None = None) -> list[Path]:
@@ -66,17 +65,18 @@ def problem_files(paths: Sequence[Path], instances: Sequence[str] | None = None)
             if instances is not None:
                 missing = [name for name in instances if not (path / name).is_file()]
                 if missing:
-                    raise BwbenchError(f"has no {missing[0]} (the config lists {len(instances)} instances)", str(path))
+                    raise BwbenchError(f"has no {missing[0]} (the config lists {len(instances)} instances)", str(path),
+                                       field="problems")
                 out += [path / name for name in instances]
                 continue
             files = sorted((p for p in path.glob("*.pddl") if not _is_domain(p)), key=_natural)
             if not files:
-                raise BwbenchError("no PDDL problem files (*.pddl) in this directory", str(path))
+                raise BwbenchError("no PDDL problem files (*.pddl) in this directory", str(path), field="problems")
             out += files
         elif path.is_file():
             out.append(path)
         else:
-            raise BwbenchError("no such file or directory", str(path))
+            raise BwbenchError("no such file or directory", str(path), field="problems")
     return out
 
 
@@ -101,13 +101,13 @@ def read_names(path: Path, vocab: Vocabulary | None = None):
     try:
         return read_config(path, roles)
     except OSError as exc:
-        raise BwbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+        raise BwbenchError(f"cannot read: {exc.strerror}", str(path), field="names") from None
     except ValueError as exc:
-        raise BwbenchError(str(exc), str(path)) from None
+        raise BwbenchError(str(exc), str(path), field="names") from None
     except Exception as exc:  # yaml's parser errors: say where
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise BwbenchError(f"not a readable YAML config ({type(exc).__name__})", where) from None
+        raise BwbenchError(f"not a readable YAML config ({type(exc).__name__})", where, field="names") from None
 
 
 def recognise_domain(domain: Path | None, first_problem: Path | None = None) -> Vocabulary:
@@ -182,21 +182,21 @@ def import_record(path: Path, vocab: Vocabulary, domain: Path | None, suite: str
         raise AssertionError(f"the planner's plan for {path} does not reach its goal")
     missing = sorted(b for b in init.blocks if vocab.objects and b not in vocab.objects)
     if missing:
-        raise BwbenchError(f"--names has no words for {', '.join(missing)}", str(path))
+        raise BwbenchError(f"the names config has no words for {', '.join(missing)}", str(path))
     steps = render_plan(result.plan).split("\n")[1:]
     extra = {}
     if plans is not None:
         if path.name not in plans:
             raise BwbenchError(f"has no plan for {path.name}", str(plans_file))
         extra["source_plan"] = source_plan(plans[path.name], vocab, init, goal, f"{plans_file} ({path.name})")
-    return {
-        "id": f"{suite}-{path.stem}", "suite": suite, "split": "test", "level": level_of(result.length),
-        "n_blocks": len(init.blocks), "init": [list(t) for t in init.sorted_towers()], "goal": goal.to_json(),
-        "plan": [s.split(": ", 1)[1] for s in steps], "optimal_len": result.length,
-        "n_optimal_plans": result.n_optimal_plans, "source": path.name, "source_sha256": hashlib.sha256(data).hexdigest(),
-        "vocabulary": vocab.to_json(), "instruction": INSTRUCTION, "input": render_input_facts(init, goal),
-        "output": render_plan(result.plan), **extra,
-    }
+    return SuiteRecord(
+        id=f"{suite}-{path.stem}", suite=suite, split="test", level=level_of(result.length),
+        n_blocks=len(init.blocks), init=[list(t) for t in init.sorted_towers()], goal=goal.to_json(),
+        plan=[s.split(": ", 1)[1] for s in steps], optimal_len=result.length, n_optimal_plans=result.n_optimal_plans,
+        source=path.name, source_sha256=hashlib.sha256(data).hexdigest(), vocabulary=vocab.to_json(),
+        instruction=INSTRUCTION, input=render_input_facts(init, goal), output=render_plan(result.plan),
+        source_plan=extra.get("source_plan"),
+    ).to_json()
 
 
 def render_input_facts(init: State, goal: Goal) -> str:
@@ -212,24 +212,24 @@ def _fact_text(fact: tuple[str, ...]) -> str:
             "holding": lambda: f"holding {args[0]}"}[pred]()
 
 
-def import_suite(config: ImportConfig, progress: Callable[[int], None] | None = None,
-                 on_total: Callable[[int], None] | None = None) -> dict:
-    """Import ``config.problems`` as the suite ``config.out``; returns the manifest."""
-    if config.domain is not None and not config.domain.is_file():
-        raise BwbenchError("no such file", str(config.domain))
-    vocab = recognise_domain(config.domain) if config.domain is not None else None
-    names = read_names(config.names, vocab) if config.names is not None else None
-    files = problem_files(config.problems, names.instances if names is not None else None)
+def import_suite(request: ImportRequest, progress: Callable[[int], None] | None = None,
+                 on_total: Callable[[int], None] | None = None) -> Manifest:
+    """Import ``request.problems`` as the suite ``request.out``; returns the manifest."""
+    if request.domain is not None and not request.domain.is_file():
+        raise BwbenchError("no such file", str(request.domain), field="domain")
+    vocab = recognise_domain(request.domain) if request.domain is not None else None
+    names = read_names(request.names, vocab) if request.names is not None else None
+    files = problem_files(request.problems, names.instances if names is not None else None)
     if on_total:
         on_total(len(files))
     if vocab is None:
         vocab = recognise_domain(None, files[0])
     if names is not None:
-        vocab = check_names(vocab, names, config.names)
-    plans = read_plans(config.plans) if config.plans is not None else None
+        vocab = check_names(vocab, names, request.names)
+    plans = read_plans(request.plans) if request.plans is not None else None
     records = []
     for path in files:
-        records.append(import_record(path, vocab, config.domain, config.suite, plans, config.plans))
+        records.append(import_record(path, vocab, request.domain, request.suite, plans, request.plans))
         if progress:
             progress(1)
     seen: dict[str, Path] = {}
@@ -239,99 +239,41 @@ def import_suite(config: ImportConfig, progress: Callable[[int], None] | None = 
                                "import them as separate suites", str(path))
         seen[r["id"]] = path
     test = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
-    man = manifest(config, vocab, records, test)
+    man = manifest(request, vocab, records, test)
     from .card import render_manifest
 
-    files_out = {"test.jsonl": test, "manifest.json": (json.dumps(man, indent=2) + "\n").encode()}
-    files_out["README.md"] = render_manifest(man, records[0]).encode("utf-8")
-    replace_dir(config.out, files_out, is_ours=_is_suite)
+    files_out = {"test.jsonl": test, NAME: man.to_bytes(), "README.md": render_manifest(man, records[0]).encode("utf-8")}
+    replace_dir(request.out, files_out, is_ours=_is_import)
     return man
 
 
-def _is_suite(path: Path) -> bool:
+def _is_import(path: Path) -> bool:
     """An earlier import (its manifest says so): the only directory an import may replace."""
-    try:
-        return "imported" in json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+    man = find_manifest(path)
+    return man is not None and man.imported is not None
 
 
-def manifest(config: ImportConfig, vocab: Vocabulary, records: list[dict], test: bytes) -> dict:
-    counts: dict[str, dict[str, int]] = {}
-    for r in records:
-        cell = counts.setdefault(f"L{r['level']}", {})
-        cell[str(r["n_blocks"])] = cell.get(str(r["n_blocks"]), 0) + 1
+def manifest(request: ImportRequest, vocab: Vocabulary, records: list[dict], test: bytes) -> Manifest:
+    counts = count(records)
     counts = {k: counts[k] for k in sorted(counts, key=lambda k: int(k[1:]))}
     seen: dict[tuple, int] = {}
     for r in records:
         key = problem_key(State.of(r["init"]), read_goal(r["goal"]))
         seen[key] = seen.get(key, 0) + 1
-    domain = config.domain or domain_path()
-    return {
-        "suite": config.suite,
-        "bwbench_version": __version__,
-        "imported": {
-            "command": config.command,
-            "domain": {"file": domain.name, "sha256": hashlib.sha256(domain.read_bytes()).hexdigest(),
-                       "name": vocab.name, "actions": {op.value: a for op, a in vocab.actions.items()},
-                       "predicates": dict(vocab.predicates)},
-            "names": None if config.names is None else {
-                "file": config.names.name, "sha256": hashlib.sha256(config.names.read_bytes()).hexdigest()},
-            "plans": None if config.plans is None else {
-                "file": config.plans.name, "sha256": hashlib.sha256(config.plans.read_bytes()).hexdigest(),
-                "longer_than_optimal": sum(len(r["source_plan"]) > r["optimal_len"] for r in records)},
-            "problems": len(records),
-            "repeated_problems": sum(c - 1 for c in seen.values()),
-            "unique_optimal": sum(r["n_optimal_plans"] == 1 for r in records),
-        },
-        "planner": "bwbench",
-        "semantics": SEMANTICS,
-        "counts": {"test": counts},
-        "files": {"test.jsonl": {"sha256": hashlib.sha256(test).hexdigest(), "lines": test.count(b"\n")}},
+    domain = request.domain or domain_path()
+    imported = {
+        "command": request.command,
+        "domain": {"file": domain.name, "sha256": hashlib.sha256(domain.read_bytes()).hexdigest(),
+                   "name": vocab.name, "actions": {op.value: a for op, a in vocab.actions.items()},
+                   "predicates": dict(vocab.predicates)},
+        "names": None if request.names is None else {
+            "file": request.names.name, "sha256": hashlib.sha256(request.names.read_bytes()).hexdigest()},
+        "plans": None if request.plans is None else {
+            "file": request.plans.name, "sha256": hashlib.sha256(request.plans.read_bytes()).hexdigest(),
+            "longer_than_optimal": sum(len(r["source_plan"]) > r["optimal_len"] for r in records)},
+        "problems": len(records),
+        "repeated_problems": sum(c - 1 for c in seen.values()),
+        "unique_optimal": sum(r["n_optimal_plans"] == 1 for r in records),
     }
-
-
-@dataclass(frozen=True)
-class Solved:
-    """An optimal plan for a PDDL problem file, and the plan in the domain's own action names."""
-
-    problem: PddlProblem
-    result: PlanResult
-    seconds: float
-    plan_pddl: tuple[str, ...]
-
-
-def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str = "bwbench") -> Solved:
-    """Read, recognise and solve a Blocksworld PDDL problem; ``BwbenchError`` naming the file for bad input.
-
-    Every plan is checked by bwbench's simulator before it is returned.
-    """
-    if planner not in PLANNERS:
-        raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", "--planner")
-    for f in (problem_file, domain_file):
-        if f is not None and not Path(f).is_file():
-            raise BwbenchError("no such file", str(f))
-    try:
-        up_problem = read_problem(problem_file, domain_file)
-    except ValueError as exc:
-        raise BwbenchError(str(exc), str(problem_file)) from None
-    try:
-        vocab = recognise(up_problem)
-    except NotBlocksworld as exc:
-        raise BwbenchError(f"not a Blocksworld domain: {exc}", str(domain_file or problem_file)) from None
-    try:
-        read = from_up_problem(up_problem, vocab)
-    except ValueError as exc:
-        raise BwbenchError(str(exc), str(problem_file)) from None
-    start = time.perf_counter()
-    try:
-        if planner == "bwbench":
-            result = get_planner(planner).solve(read.init, read.goal)
-        else:
-            result = solve_with_engine(up_problem, PLANNERS[planner][0], planner, vocab)
-    except (RuntimeError, ValueError) as exc:  # Unsolvable and TooLarge are ValueErrors
-        raise BwbenchError(str(exc), str(problem_file)) from None
-    seconds = time.perf_counter() - start
-    if not simulate(read.init, read.goal, result.plan):
-        raise AssertionError(f"{planner} returned a plan that does not reach the goal of {problem_file}")
-    return Solved(read, result, seconds, tuple(vocab.write_action(a) for a in result.plan))
+    return Manifest(suite=request.suite, counts={"test": counts}, files={"test.jsonl": FileEntry.of(test)},
+                    semantics=IMPORTED_SEMANTICS, planner="bwbench", imported=imported)

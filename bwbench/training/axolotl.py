@@ -115,7 +115,7 @@ def gpu_count(spec: str) -> int:
     except ValueError:
         n = 0
     if n < 1:
-        raise BwbenchError(f"not a GPU spec: {spec!r} (e.g. A100:2, H100)", "--set gpu")
+        raise BwbenchError(f"not a GPU spec: {spec!r} (e.g. A100:2, H100)", field="gpu")
     return n
 
 
@@ -134,7 +134,7 @@ def find_axolotl(cfg: TrainConfig) -> Path:
         where = f"{given!r} is not a command" if given else "no `axolotl` command on PATH"
         raise BwbenchError(
             f"{where}; install Axolotl {AXOLOTL_VERSION} in a virtual environment of its own and set "
-            "BWBENCH_AXOLOTL=<venv>/bin/axolotl (or --set axolotl_bin=...)", "--backend axolotl")
+            "BWBENCH_AXOLOTL=<venv>/bin/axolotl (or the axolotl_bin setting)", field="backend")
     return Path(found)
 
 
@@ -168,15 +168,16 @@ def validate(config_file: Path, axolotl: Path) -> str:
 def write_data(cfg: TrainConfig, file: Path) -> int:
     """The suite's train split as the seed's instruction/input/output JSONL; returns the count."""
     from ..suites.dataset import read_examples
-    from ..tasks.prompts import answer_text, problem_text
+    from ..suites.view import gold_text
+    from ..tasks.plan import problem_text
 
     src = Path(cfg.suite) / "train.jsonl"
     if not src.is_file():
-        raise BwbenchError(f"suite {cfg.suite} has no train split (train.jsonl)", "--suite")
+        raise BwbenchError(f"suite {cfg.suite} has no train split (train.jsonl)", field="suite")
     rows = []
     for ex in read_examples(src):
         instruction, inp = problem_text(ex)
-        rows.append(json.dumps({"instruction": instruction, "input": inp, "output": answer_text(ex)}))
+        rows.append(json.dumps({"instruction": instruction, "input": inp, "output": gold_text(ex)}))
     if cfg.quick:
         rows = rows[:8]
     if not rows:
@@ -224,7 +225,7 @@ def train(cfg: TrainConfig, command: str, dry_run: bool = False) -> dict:
     try:
         model_location(cfg.base_model)
     except BwbenchError as exc:
-        raise BwbenchError(f"{exc.message}: {cfg.base_model}", "--base-model") from None
+        raise BwbenchError(f"{exc.message}: {cfg.base_model}", field="base_model") from None
     device = "gpu" if cfg.device == "cuda" or (cfg.device == "auto" and _has_cuda()) else "cpu"
     file, n = prepare(cfg, command, device=device)
     version = validate(file, axolotl)

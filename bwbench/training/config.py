@@ -79,54 +79,31 @@ class TrainConfig:
         )
 
     def check(self) -> None:
-        """``BwbenchError`` naming the option for anything that cannot work, before any expensive step."""
+        """``BwbenchError`` naming the setting for anything that cannot work, before any expensive step."""
         if self.adapter not in ADAPTERS:
-            raise BwbenchError(f"unknown adapter {self.adapter!r}; choose one of: {', '.join(ADAPTERS)}", "--adapter")
+            raise BwbenchError(f"unknown adapter {self.adapter!r}; choose one of: {', '.join(ADAPTERS)}", field="adapter")
         if self.adapter == "scratch" and self.backend != "local":
-            raise BwbenchError("scratch models train with --backend local", "--backend")
+            raise BwbenchError("scratch models train on the local backend", field="backend")
         if self.backend not in BACKENDS:
             raise BwbenchError(f"unknown backend {self.backend!r}; this version trains with: {', '.join(BACKENDS)}",
-                               "--backend")
+                               field="backend")
         if self.adapter in ("lora", "full") and not self.base_model:
-            raise BwbenchError(f"{self.adapter} fine-tuning needs --base-model", "--base-model")
+            raise BwbenchError(f"{self.adapter} fine-tuning needs a base model", field="base_model")
         if self.init_from and self.adapter != "scratch":
-            raise BwbenchError("init_from continues a scratch model; fine-tunes start from --base-model", "--set")
+            raise BwbenchError("continues a scratch model; fine-tunes start from their base model", field="init_from")
         if self.init_from and not (Path(self.init_from) / "config.json").is_file():
-            raise BwbenchError("init_from: not a model directory (no config.json)", self.init_from)
+            raise BwbenchError("not a model directory (no config.json)", self.init_from, field="init_from")
         if self.adapter == "scratch" and self.base_model:
-            raise BwbenchError("scratch trains from random weights; drop --base-model", "--base-model")
+            raise BwbenchError("scratch trains from random weights; it takes no base model", field="base_model")
         if not self.suite:
-            raise BwbenchError("name a suite directory", "--suite")
+            raise BwbenchError("name a suite directory", field="suite")
         if not 0 <= self.val_split < 1:
-            raise BwbenchError("val_split must be at least 0 and below 1", "--set")
+            raise BwbenchError("must be at least 0 and below 1", field="val_split")
         if self.template not in ("seed", "plain"):
-            raise BwbenchError("template must be seed or plain", "--set")
+            raise BwbenchError("must be seed or plain", field="template")
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
-
-
-def parse_sets(pairs: list[str]) -> dict[str, Any]:
-    """``["lora_r=8", "epochs=1"]`` → typed values for :class:`TrainConfig` fields."""
-    hints = get_type_hints(TrainConfig)
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        key = key.strip().replace("-", "_")
-        if key.startswith("axolotl.") and sep:
-            import yaml
-
-            try:
-                value = yaml.safe_load(raw)
-            except yaml.YAMLError:
-                raise BwbenchError(f"not a YAML value: {pair!r}", "--set") from None
-            out.setdefault("axolotl", {})[key.partition(".")[2]] = value
-            continue
-        if not sep or key not in hints:
-            known = ", ".join(f.name for f in dataclasses.fields(TrainConfig))
-            raise BwbenchError(f"not a training setting: {pair!r} (settings: {known})", "--set")
-        out[key] = _convert(key, raw.strip(), hints[key])
-    return out
 
 
 def load_file(path: Path) -> dict[str, Any]:
@@ -154,22 +131,3 @@ def load_file(path: Path) -> dict[str, Any]:
     if not isinstance(data.get("axolotl", {}), dict):
         raise BwbenchError("axolotl: must map Axolotl setting names to values", str(path))
     return data
-
-
-def _convert(key: str, raw: str, hint: Any) -> Any:
-    text = str(hint)
-    try:
-        if raw.lower() in ("none", "null") and "None" in text:
-            return None
-        if "bool" in text:
-            if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError
-            return raw.lower() in ("true", "1", "yes")
-        if "float" in text:
-            return float(raw)
-        if "int" in text:
-            return int(raw)
-    except ValueError:
-        kind = getattr(hint, "__name__", None) or text.replace("typing.", "")
-        raise BwbenchError(f"{key} takes a {kind}, not {raw!r}", "--set") from None
-    return raw

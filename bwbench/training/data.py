@@ -16,12 +16,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
-from ..world.canon import problem_key
-from ..suites.generate import Cell, generate_cell, make_record, parse_blocks
-from ..suites.dataset import Example, read_examples, to_example
-from ..world.text import SEED_PALETTE
 from ..errors import BwbenchError
-from ..tasks.prompts import PromptConfig, answer_text, build
+from ..suites.cells import Cell
+from ..suites.dataset import Example, read_examples, to_example
+from ..suites.generate import make_record
+from ..suites.sampling import generate_cell
+from ..suites.view import gold_text
+from ..tasks.plan import question
+from ..tasks.prompts import compose
+from ..world.canon import problem_key
+from ..world.text import SEED_PALETTE
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,8 @@ class Pair:
 
 def pair(ex: Example, template: str) -> Pair:
     """Prompt and completion as the model will see them at evaluation."""
-    q = build(ex, PromptConfig(template), [])
-    answer = answer_text(ex)
+    q = compose(template, question(ex))
+    answer = gold_text(ex)
     level = (len(ex.gold) if ex.gold is not None else 0) // 2
     return Pair(q.text, (" " if template == "seed" else "") + answer, level)
 
@@ -43,7 +47,7 @@ def suite_pairs(suite: Path, template: str) -> list[Pair]:
     """The train split of a suite directory (``BwbenchError`` when it has none)."""
     file = suite / "train.jsonl"
     if not file.is_file():
-        raise BwbenchError(f"suite {suite} has no train split (train.jsonl)", "--suite")
+        raise BwbenchError(f"suite {suite} has no train split (train.jsonl)", field="suite")
     pairs = [pair(ex, template) for ex in read_examples(file)]
     if not pairs:
         raise BwbenchError("the train split is empty", str(file))
@@ -72,6 +76,18 @@ def level_weights(levels: str) -> dict[int, float]:
     return out
 
 
+def block_range(text: str) -> tuple[int, ...]:
+    """``"6"`` or ``"4-6"`` → the block counts (``ValueError`` for anything else)."""
+    lo, _, hi = text.partition("-")
+    try:
+        a, b = int(lo), int(hi or lo)
+    except ValueError:
+        raise ValueError(f"not a block range: {text!r} (use 6 or 4-6)") from None
+    if not 1 <= a <= b:
+        raise ValueError(f"not a block range: {text!r}")
+    return tuple(range(a, b + 1))
+
+
 def apportion(total: int, weights: list[float]) -> list[int]:
     """``total`` split in proportion to ``weights``, summing to exactly ``total`` (largest remainder).
 
@@ -94,9 +110,9 @@ def generated_pairs(n: int, levels: str, blocks: str, exclude: set, seed: int, t
     """``n`` fresh problems spread over ``levels`` (by weight) and ``blocks``, none of them in ``exclude``."""
     try:
         weights = level_weights(levels)
-        sizes = level_weights(blocks) if ":" in blocks else dict.fromkeys(parse_blocks(blocks), 1.0)
+        sizes = level_weights(blocks) if ":" in blocks else dict.fromkeys(block_range(blocks), 1.0)
     except ValueError as exc:
-        raise BwbenchError(f"levels/blocks: {exc}", "--set") from None
+        raise BwbenchError(str(exc), field="levels" if "level" in str(exc) else "blocks") from None
     keys = [(lv, nb) for lv in weights for nb in sizes]
     counts = apportion(n, [weights[lv] * sizes[nb] for lv, nb in keys])
     cells = [Cell("train", lv, nb, count) for (lv, nb), count in zip(keys, counts) if count]

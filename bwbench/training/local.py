@@ -13,9 +13,9 @@ import json
 import time
 from pathlib import Path
 
-from .. import __version__
 from ..errors import BwbenchError
 from ..fileio import atomic_write
+from ..provenance import VERSION, utc_now
 from .config import TrainConfig
 from .data import Pair, generated_pairs, split, suite_pairs, held_out_keys
 
@@ -25,35 +25,14 @@ def train(cfg: TrainConfig) -> dict:
     cfg = cfg.resolved()
     cfg.check()
     import torch
-    import transformers
-    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
+    from transformers import DataCollatorForSeq2Seq, Trainer
     from transformers.trainer_utils import get_last_checkpoint
 
     suite, out = Path(cfg.suite), Path(cfg.out)
     if not suite.is_dir():
-        raise BwbenchError("no such suite directory", str(suite))
+        raise BwbenchError("no such suite directory", str(suite), field="suite")
     started = time.time()
-    if cfg.adapter != "scratch":
-        from ..models.hf import model_location
-
-        try:
-            model_location(cfg.base_model)
-        except BwbenchError as exc:
-            raise BwbenchError(f"{exc.message}: {cfg.base_model}", "--base-model") from None
-    if cfg.adapter == "scratch":
-        keep_out = held_out_keys(suite)
-        for extra in filter(None, (x.strip() for x in cfg.exclude.split(","))):
-            keep_out |= held_out_keys(Path(extra))
-        from rich.console import Console
-        from rich.progress import Progress
-
-        console = Console(stderr=True)
-        with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-            task = bar.add_task("generating problems", total=cfg.problems)
-            pairs = generated_pairs(cfg.problems, cfg.levels, cfg.blocks, keep_out, cfg.seed, cfg.template,
-                                    on_problem=lambda: bar.advance(task))
-    else:
-        pairs = suite_pairs(suite, cfg.template)
+    pairs = _pairs(cfg, suite)
     tokenizer, model = _model(cfg)
     train_pairs, val_pairs = split(pairs, cfg.val_split, cfg.seed)
     if cfg.adapter == "scratch" and cfg.curriculum:
@@ -61,25 +40,13 @@ def train(cfg: TrainConfig) -> dict:
     train_set, dropped = _encode(train_pairs, tokenizer, cfg.max_seq_len)
     val_set, _ = _encode(val_pairs, tokenizer, cfg.max_seq_len)
     if not train_set:
-        raise BwbenchError(f"no training example fits in max_seq_len={cfg.max_seq_len}", "--set")
+        raise BwbenchError(f"no training example fits in {cfg.max_seq_len} tokens", field="max_seq_len")
     device_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
-    steps_per_epoch = max(1, len(train_set) // (cfg.micro_batch_size * cfg.gradient_accumulation))
-    total = cfg.max_steps if cfg.max_steps > 0 else int(steps_per_epoch * cfg.epochs)
-    args = TrainingArguments(
-        output_dir=str(out / "checkpoints"), per_device_train_batch_size=cfg.micro_batch_size,
-        per_device_eval_batch_size=cfg.micro_batch_size, gradient_accumulation_steps=cfg.gradient_accumulation,
-        learning_rate=cfg.learning_rate, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
-        lr_scheduler_type="cosine", warmup_steps=int(total * cfg.warmup_ratio), weight_decay=cfg.weight_decay,
-        logging_steps=max(1, min(50, total // 20)), eval_strategy="epoch" if val_set and cfg.max_steps <= 0 else "no",
-        save_strategy="steps", save_steps=max(1, total // 10), save_total_limit=2,
-        report_to=["wandb"] if cfg.wandb else "none", seed=cfg.seed, use_cpu=device_cpu,
-        remove_unused_columns=False, dataloader_num_workers=0, disable_tqdm=False,
-    )
     trainer_cls = _counting(_CurriculumTrainer if cfg.adapter == "scratch" and cfg.curriculum else Trainer)
     tokenizer.padding_side = "right"
     trainer = trainer_cls(
-        model=model, args=args, train_dataset=train_set, eval_dataset=val_set or None,
-        data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
+        model=model, args=_arguments(cfg, out, len(train_set), bool(val_set), device_cpu), train_dataset=train_set,
+        eval_dataset=val_set or None, data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
     )
     last = get_last_checkpoint(str(out / "checkpoints")) if (out / "checkpoints").is_dir() else None
     first_step = _checkpoint_step(last)
@@ -93,12 +60,66 @@ def train(cfg: TrainConfig) -> dict:
     # What this session trained (a resumed run's earlier steps were trained, and timed, before it).
     session = {"steps": trainer.state.global_step - first_step, "tokens": trainer.tokens_trained,
                "seconds": round(metrics.get("train_runtime") or (time.time() - started), 3)}
-    record = {
-        "config": cfg.to_json(), "bwbench_version": __version__,
+    examples = {"train": len(train_set), "validation": len(val_set), "dropped_too_long": dropped}
+    record = _record(cfg, model, metrics, session, started, device_cpu, last, examples)
+    atomic_write(out / "run.json", (json.dumps(record, indent=2) + "\n").encode())
+    return record
+
+
+def _pairs(cfg: TrainConfig, suite: Path) -> list[Pair]:
+    """The examples: freshly generated problems that leave out every held-out test problem (scratch), or the suite's
+    train split (fine-tunes, whose base model must be there)."""
+    if cfg.adapter != "scratch":
+        from ..models.hf import model_location
+
+        try:
+            model_location(cfg.base_model)
+        except BwbenchError as exc:
+            raise BwbenchError(f"{exc.message}: {cfg.base_model}", field="base_model") from None
+        return suite_pairs(suite, cfg.template)
+    keep_out = held_out_keys(suite)
+    for extra in filter(None, (x.strip() for x in cfg.exclude.split(","))):
+        keep_out |= held_out_keys(Path(extra))
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("generating problems", total=cfg.problems)
+        return generated_pairs(cfg.problems, cfg.levels, cfg.blocks, keep_out, cfg.seed, cfg.template,
+                               on_problem=lambda: bar.advance(task))
+
+
+def _arguments(cfg: TrainConfig, out: Path, examples: int, validate: bool, device_cpu: bool):
+    """The Trainer's arguments: the config's schedule, checkpoints to ``<out>/checkpoints`` (every tenth of the run)."""
+    from transformers import TrainingArguments
+
+    steps_per_epoch = max(1, examples // (cfg.micro_batch_size * cfg.gradient_accumulation))
+    total = cfg.max_steps if cfg.max_steps > 0 else int(steps_per_epoch * cfg.epochs)
+    return TrainingArguments(
+        output_dir=str(out / "checkpoints"), per_device_train_batch_size=cfg.micro_batch_size,
+        per_device_eval_batch_size=cfg.micro_batch_size, gradient_accumulation_steps=cfg.gradient_accumulation,
+        learning_rate=cfg.learning_rate, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
+        lr_scheduler_type="cosine", warmup_steps=int(total * cfg.warmup_ratio), weight_decay=cfg.weight_decay,
+        logging_steps=max(1, min(50, total // 20)), eval_strategy="epoch" if validate and cfg.max_steps <= 0 else "no",
+        save_strategy="steps", save_steps=max(1, total // 10), save_total_limit=2,
+        report_to=["wandb"] if cfg.wandb else "none", seed=cfg.seed, use_cpu=device_cpu,
+        remove_unused_columns=False, dataloader_num_workers=0, disable_tqdm=False,
+    )
+
+
+def _record(cfg: TrainConfig, model, metrics: dict, session: dict, started: float, device_cpu: bool,
+            last: str | None, examples: dict) -> dict:
+    """What ``run.json`` holds of a run."""
+    import torch
+    import transformers
+
+    return {
+        "config": cfg.to_json(), "bwbench_version": VERSION,
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": _peft_version()},
-        "suite_sha256": suite_sha(suite), "examples": {"train": len(train_set), "validation": len(val_set),
-                                                        "dropped_too_long": dropped},
-        "resumed_from": last, "initialised_from": _init_record(cfg.init_from), "parameters": sum(p.numel() for p in model.parameters()),
+        "suite_sha256": suite_sha(Path(cfg.suite)), "examples": examples,
+        "resumed_from": last, "initialised_from": _init_record(cfg.init_from),
+        "parameters": sum(p.numel() for p in model.parameters()),
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))},
         "session": session,
@@ -106,10 +127,8 @@ def train(cfg: TrainConfig) -> dict:
         "tokens_per_s": round(session["tokens"] / session["seconds"], 1) if session["seconds"] else 0.0,
         "wall_s": round(time.time() - started, 1),
         "device": "cpu" if device_cpu else "cuda",
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "finished": utc_now(),
     }
-    atomic_write(out / "run.json", (json.dumps(record, indent=2) + "\n").encode())
-    return record
 
 
 def _model(cfg: TrainConfig):
@@ -137,7 +156,7 @@ def _model(cfg: TrainConfig):
         tokenizer = AutoTokenizer.from_pretrained(base)
         model = AutoModelForCausalLM.from_pretrained(base)
     except (OSError, ValueError) as exc:
-        raise BwbenchError(f"cannot load {base}: {str(exc).strip().splitlines()[0]}", "--base-model") from None
+        raise BwbenchError(f"cannot load {base}: {str(exc).strip().splitlines()[0]}", field="base_model") from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
     if cfg.adapter == "lora":
@@ -148,7 +167,7 @@ def _model(cfg: TrainConfig):
             model = get_peft_model(model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                                                      target_modules=targets, task_type="CAUSAL_LM"))
         except ValueError as exc:
-            raise BwbenchError(f"LoRA: {str(exc).splitlines()[0]}", "--set") from None
+            raise BwbenchError(f"LoRA: {str(exc).splitlines()[0]}", field="lora_target") from None
     return tokenizer, model
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import __version__
-from ..errors import BwbenchError
+from ..errors import BwbenchError, MissingExtra
 from ..fileio import atomic_write
 from .config import TrainConfig
 
@@ -30,13 +30,15 @@ def run_name(adapter: str) -> str:
 
 
 def _modal():
+    """The Modal app's module, with the training functions registered; ``BwbenchError`` without Modal or credentials."""
     try:
         from ..models import modal_app
-    except ImportError:
-        raise BwbenchError("Modal is not installed here: pip install 'bwbench[modal]'", "--backend modal") from None
+        from . import modal_functions  # noqa: F401  (registers the Axolotl functions on the app)
+    except ImportError as exc:
+        raise MissingExtra("the modal backend", "modal", exc.name) from None
     if not modal_app.has_token():
         raise BwbenchError("no Modal credentials: run `modal setup` or set MODAL_TOKEN_ID and MODAL_TOKEN_SECRET",
-                           "--backend modal")
+                           field="backend")
     return modal_app
 
 
@@ -49,12 +51,12 @@ def check_secrets(names: list[str]) -> None:
             modal.Secret.from_name(name).hydrate()
         except modal.exception.NotFoundError:
             raise BwbenchError(f"Modal has no secret named {name!r}; create it in the Modal dashboard",
-                               "--backend modal") from None
+                               field="backend") from None
         except modal.exception.AuthError as exc:
-            raise BwbenchError(f"Modal refused the credentials: {exc}", "--backend modal") from None
+            raise BwbenchError(f"Modal refused the credentials: {exc}", field="backend") from None
         except Exception as exc:  # no network, a Modal outage: say so in one line rather than with a traceback
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise BwbenchError(f"cannot reach Modal to check the secret {name!r}: {first}", "--backend modal") from None
+            raise BwbenchError(f"cannot reach Modal to check the secret {name!r}: {first}", field="backend") from None
 
 
 def train(cfg: TrainConfig, command: str, announce: Callable[[str], None] = print) -> dict:
@@ -79,10 +81,12 @@ def train(cfg: TrainConfig, command: str, announce: Callable[[str], None] = prin
 
     started = time.time()
     with modal.enable_output(), modal_app.app.run():
-        report = modal_app.axolotl_check.remote(file.read_text())
+        from .modal_functions import axolotl_check, axolotl_train
+
+        report = axolotl_check.remote(file.read_text())
         if "error" in report:
             raise BwbenchError(f"Axolotl {report.get('version', '')} rejects it: {report['error']}", str(file))
-        fn = modal_app.axolotl_train.with_options(
+        fn = axolotl_train.with_options(
             gpu=cfg.gpu, secrets=[modal.Secret.from_name(s) for s in wanted])
         result = fn.remote(name, file.read_text(), (out / "data.jsonl").read_bytes(), cfg.adapter == "lora", gpus)
     record.update(result=result, wall_s=round(time.time() - started, 1),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .goal import Fact, Goal, as_goal, format_fact
-from .state import TABLE, Action, InvalidState, Op, State
+from .state import TABLE, InvalidState, State
 from .vocab import ARM_EMPTY, CLEAR, HOLDING, ON, ON_TABLE, Vocabulary
 
 DOMAIN_NAME = "blocksworld"

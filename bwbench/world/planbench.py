@@ -1,12 +1,13 @@
-"""PlanBench's task-1 (plan generation) prompts, rendered byte for byte, in words or in PDDL, zero- or one-shot.
+"""PlanBench's words for Blocksworld: its settings, the rules in words, facts and actions in words, its PDDL files.
 
 PlanBench (Valmeekam et al., https://github.com/karthikv792/LLMs-Planning, MIT
-licence) asks a model to plan by sending the domain's rules in words
-(``domain_intro``, quoted below from its configs) followed by one
-``[STATEMENT]`` per instance: a solved example first in the one-shot prompts,
-then the problem. This module rebuilds those prompts from facts, so that any
-Blocksworld problem can be asked "the PlanBench way"; its tests compare them
-with the prompts PlanBench published.
+licence) words problems from its configs: the domain's rules in words
+(``domain_intro``, quoted below from its configs), each object as words ("the
+red block", "object a"), each fact and action as a template. This module holds
+those words: PlanBench's two settings (Blocksworld and Mystery Blocksworld) and
+any config YAML, facts and actions in words in PlanBench's order, and problem
+and domain files as PlanBench's generator writes them. The prompts made of
+them are :mod:`bwbench.tasks.planbench`.
 
 Ordering. A :class:`PlanBenchProblem` holds facts as sets; their order in the
 input does not matter. The rendering puts them in PlanBench's order:
@@ -21,14 +22,6 @@ input does not matter. The rendering puts them in PlanBench's order:
   order, then the ``clear`` facts in ``objects`` order; the goal lists each
   object's ``on``/``ontable`` fact in ``objects`` order (``clear``/hand goals
   after them).
-
-One-shot example: PlanBench pairs instance ``i`` with instance ``i - 1``
-(:func:`oneshot_example_id`); its published one-shot runs cover instances
-2..501, its zero-shot runs 1..500.
-
-The PDDL prompts are worded as in PlanBench's published ``_pddl`` results
-(gpt-4, 2023); PlanBench's current code words its zero-shot PDDL prompt
-otherwise and was not used for any published file.
 """
 
 from __future__ import annotations
@@ -37,9 +30,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from ..world.goal import Goal, as_goal
-from ..world.state import Action, Op, State
-from ..world.vocab import ARITY, ARM_EMPTY, CLEAR, HOLDING, IPC, ON, ON_TABLE, PREDICATES, Vocabulary
+from .goal import Goal, as_goal
+from .state import Action, Op, State
+from .vocab import ARITY, ARM_EMPTY, CLEAR, HOLDING, IPC, ON, ON_TABLE, PREDICATES, Vocabulary
 
 Fact = tuple[str, ...]
 """A fact with its role first: ``("on", "b", "a")``, ``("on-table", "a")``, ``("arm-empty",)``."""
@@ -93,17 +86,6 @@ I have the following restrictions on my actions:
     Once Feast action is performed the following will be true: Pain object, Province other object.
     Once Feast action is performed the following will be false:, Object Craves other object, Province object, Harmony.
 """
-
-# The headers of the PDDL prompts, as in PlanBench's published `_pddl` results.
-PDDL_ONESHOT_HEADER = (
-    "Here is a pddl domain, an example problem and it's corresponding plan. "
-    "Provide the plan for the query problem. Provide only the pddl syntax for the plan.\n"
-)
-PDDL_ZEROSHOT_HEADER = (
-    "Here is a pddl domain, a planning problem. Provide the plan for the query problem. "
-    "Provide only the pddl syntax for the plan where each action is represented as (ACTION_NAME OBJECTS).\n"
-)
-ZEROSHOT_QUESTION = "What is the plan to achieve my goal? Just give the actions in the plan."
 
 # The IPC 4-operator domain as PlanBench's generated_domain.pddl writes it; Mystery's is the same text renamed.
 _DOMAIN_TEMPLATE = """\
@@ -368,21 +350,6 @@ def conjunction(parts: Sequence[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def statement(problem: PlanBenchProblem, config: PlanBenchConfig, *, solved: bool, question: bool = False) -> str:
-    """One ``[STATEMENT]``: init and goal in words, then the plan (``solved``), the question or an open ``[PLAN]``."""
-    vocab = config.vocabulary
-    init = conjunction([fact_words(f, config) for f in words_order(problem.init, vocab)])
-    goal = conjunction([fact_words(f, config) for f in words_order(problem.goal, vocab)])
-    text = f"\n[STATEMENT]\nAs initial conditions I have that, {init.strip()}.\nMy goal is to have that {goal}."
-    if question:
-        text += f"\n\n{ZEROSHOT_QUESTION}"
-    else:
-        plan = "".join(action_words(a, config) + "\n" for a in problem.plan)
-        text += "\n\nMy plan is as follows:\n\n[PLAN]" + (f"\n{plan}[PLAN END]\n" if solved else "")
-    # PlanBench rewrites every Blocksworld-family statement this way (pddl_to_text.fill_template).
-    return text.replace("-", " ").replace("ontable", "on the table")
-
-
 def domain_pddl(config: PlanBenchConfig) -> str:
     """The domain file PlanBench ships for this setting (``generated_domain.pddl``), stripped."""
     names = {role: config.vocabulary.predicates[role] for role in PREDICATES}
@@ -402,29 +369,3 @@ def problem_pddl(problem: PlanBenchProblem, config: PlanBenchConfig) -> str:
     goal = "\n".join(atom(f) for f in file_order(problem.objects, problem.goal))
     return (f"(define (problem {config.problem_prefix}-{len(problem.objects)})\n(:domain {config.pddl_domain})\n"
             f"(:objects {''.join(o + ' ' for o in problem.objects)})\n(:init\n{init}\n)\n(:goal\n(and\n{goal})\n)\n)")
-
-
-def render_prompt(problem: PlanBenchProblem, config: PlanBenchConfig, *,
-                  example: PlanBenchProblem | None = None, pddl: bool = False) -> str:
-    """PlanBench's task-1 prompt for ``problem``: zero-shot, or one-shot after the solved ``example``; words or PDDL."""
-    if pddl:
-        domain = domain_pddl(config)
-        if example is None:
-            return f"{PDDL_ZEROSHOT_HEADER}[DOMAIN]\n{domain}\n\n[QUERY PROBLEM]\n{problem_pddl(problem, config)}\n\n\n"
-        plan = "\n".join(config.vocabulary.write_action(a) for a in example.plan)
-        return (f"{PDDL_ONESHOT_HEADER}[DOMAIN]\n{domain}\n\n[PROBLEM]\n{problem_pddl(example, config)}\n\n"
-                f"[PLAN]\n{plan}\n[PLAN_END]\n\n[QUERY PROBLEM]\n{problem_pddl(problem, config)}\n\n\n")
-    if example is None:
-        return config.intro + statement(problem, config, solved=False, question=True)
-    return config.intro + statement(example, config, solved=True) + statement(problem, config, solved=False)
-
-
-def oneshot_example_id(instance_id: int, *, first: int = 1) -> int:
-    """The instance PlanBench solves in the one-shot prompt for ``instance_id``: the one before it.
-
-    ``first`` is the lowest instance number there is; the first instance has
-    no example (PlanBench's one-shot runs start at ``first + 1``).
-    """
-    if instance_id <= first:
-        raise ValueError(f"instance {instance_id} has no one-shot example (the first instance is {first})")
-    return instance_id - 1

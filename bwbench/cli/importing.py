@@ -1,0 +1,36 @@
+"""``bwbench import``: anyone's Blocksworld PDDL problems as a suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, List, Optional
+
+import typer
+
+from ..suites.importing import ImportRequest, import_suite
+from . import common
+from .app import command
+
+Problems = Annotated[List[Path], typer.Argument(metavar="PROBLEMS", help="PDDL problem files, or directories of them (*.pddl, in natural order).")]
+Domain = Annotated[Optional[Path], typer.Option("--domain", metavar="FILE", help="Their PDDL domain: Blocksworld under any names, e.g. Mystery (default: the shipped blocksworld.pddl).")]
+Names = Annotated[Optional[Path], typer.Option("--names", metavar="CONFIG", help="A PlanBench config YAML: words for the objects and actions (encoded_objects, actions, predicates); a directory then gives the config's instances.")]
+Plans = Annotated[Optional[Path], typer.Option("--plans", metavar="FILE", help="The source's own plans (PlanBench's info.json), checked and kept as source_plan: a one-shot PlanBench prompt shows them.")]
+Out = Annotated[Path, typer.Option("--out", metavar="DIR", help="Suite directory to write (test.jsonl, manifest.json, README.md); an earlier import there is replaced whole, anything else refused.")]
+Name = Annotated[Optional[str], typer.Option("--name", help="The suite's name, used in ids (default: the --out directory's name).")]
+
+
+@command("import", epilog=common.examples(
+    "bwbench import ../shared/planbench-reference/instances/blocksworld/generated_basic "
+    "--domain ../shared/planbench-reference/instances/blocksworld/generated_domain.pddl "
+    "--names ../shared/planbench-reference/configs/blocksworld.yaml --out suites/planbench-bw"))
+def import_(problems: Problems, out: Out, domain: Domain = None, names: Names = None, plans: Plans = None,
+            name: Name = None) -> None:
+    """Import anyone's Blocksworld PDDL problems as a suite, each solved optimally (partial goals included)."""
+    request = ImportRequest(tuple(problems), out, name, domain, names, plans, common.command_line())
+    with common.progress() as bar:
+        task = bar.add_task(f"importing into {request.suite}", total=None)
+        man = import_suite(request, progress=lambda k: bar.advance(task, k), on_total=lambda n: bar.update(task, total=n))
+    imp = man.imported
+    common.show(f"{man.suite}: {imp['problems']} problems ({imp['domain']['name']}: "
+                f"{', '.join(imp['domain']['actions'].values())}) → {out}")
+    common.show("  ".join(f"{lvl}: {sum(c.values())}" for lvl, c in man.counts["test"].items()))

@@ -1,0 +1,131 @@
+"""``bwbench score``: anyone's answers judged, whatever file they come in.
+
+bwbench's predictions (JSONL) and the seed's results (its JSON document, or
+JSONL of its records) are judged record by record (:mod:`bwbench.judging.scoring`);
+PlanBench's results files are rescored on the suite they were run on, beside
+PlanBench's own verdicts (:mod:`.planbench_rescore`). The file's format
+decides, never a name. Settings that do not apply to the files given are
+refused rather than ignored.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, ContextManager
+
+from ..errors import BwbenchError
+from ..fileio import atomic_write, write_all
+from ..judging.metrics import GROUPS
+from ..judging.report import ReportSpool
+from ..judging.scoring import ScoredFile, default_jobs, score_file, workers
+from ..runs.finish import rescored_results
+from ..runs.results import to_bytes
+from ..tasks import get_task
+from .planbench_results import looks_like_results
+from .planbench_rescore import FileScore, outputs, score_files
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """What ``bwbench score`` asks for."""
+
+    files: tuple[Path, ...]
+    by: str | None = None  # level (default), blocks or length
+    report: Path | None = None
+    results: Path | None = None  # a results.json to write (one file, with suite and model)
+    results_dir: Path | None = None  # PlanBench files: a results.json for each
+    suite: Path | None = None
+    model: str | None = None
+    jobs: int | None = None
+
+
+@dataclass
+class Scored:
+    """What was scored: predictions files (``files``) or PlanBench results files (``planbench``), never both."""
+
+    by: str = "level"
+    files: list[ScoredFile] | None = None
+    planbench: list[FileScore] | None = None
+
+
+def is_planbench(request: ScoreRequest) -> bool:
+    """Whether the files are PlanBench's results files (``BwbenchError`` when some are and some are not)."""
+    kinds = [looks_like_results(p) for p in request.files]
+    if any(kinds) and not all(kinds):
+        raise BwbenchError("PlanBench results files and other predictions cannot be scored in one command",
+                           field="files")
+    return bool(kinds) and all(kinds)
+
+
+def score(request: ScoreRequest, progress: Callable[[], ContextManager] | None = None) -> Scored:
+    """Judge the files and write what the request asks for.
+
+    ``progress`` makes a context manager with the part of rich's ``Progress`` that commands use (``add_task``,
+    ``advance``); it is entered after any worker process has started, as a bar's thread must not be forked.
+    """
+    if is_planbench(request):
+        return Scored("level", planbench=_planbench(request, progress))
+    return _predictions(request, progress)
+
+
+def _predictions(request: ScoreRequest, progress) -> Scored:
+    by = request.by or "level"
+    if by not in GROUPS:
+        raise BwbenchError(f"unknown breakdown {by!r}; choose one of: {', '.join(GROUPS)}", field="by")
+    if request.results_dir is not None:
+        raise BwbenchError("is for PlanBench results files; write a results.json with results", field="results_dir")
+    if request.results is not None and (request.suite is None or not request.model or len(request.files) != 1):
+        raise BwbenchError("takes one predictions file, with a suite and a model", field="results")
+    for value, field in ((request.suite, "suite"), (request.model, "model")):
+        if value is not None and request.results is None:
+            raise BwbenchError("goes with results (predictions are checked against a suite only to write one)",
+                               field=field)
+    if request.jobs is not None and request.results is not None:
+        raise BwbenchError("writing results judges in one process (it keeps every prediction to match the suite's "
+                           "problems)", field="jobs")
+    task = get_task("plan")
+    keep = request.results is not None  # results compare the predictions with the suite's problems
+    spool = ReportSpool() if request.report is not None else None
+    scored = []
+    # Workers start before any progress thread; each file is read, judged and tallied record by record.
+    with workers(1 if keep else request.jobs or default_jobs(request.files)) as pool, \
+            (progress() if progress else nullcontext()) as bar:
+        for path in request.files:
+            tick = _ticker(bar, f"judging {path.name}", None)
+            scored.append(score_file(path, task, (by,), pool, spool, keep, tick))
+    if keep:
+        record = rescored_results(scored[0].prediction_file(), scored[0].judgements, request.suite, request.model, task)
+        atomic_write(request.results, to_bytes(record))
+    if spool is not None:
+        spool.write(request.report)
+        spool.close()
+    return Scored(by, files=scored)
+
+
+def _planbench(request: ScoreRequest, progress) -> list[FileScore]:
+    for value, field in ((request.by, "by"), (request.jobs, "jobs")):
+        if value is not None:
+            raise BwbenchError("does not apply to PlanBench results files (rescored in one process, by level, block "
+                               "count and optimal length)", field=field)
+    if request.suite is None:
+        raise BwbenchError(f"{request.files[0]} is a PlanBench results file: name the suite it was run on "
+                           "(e.g. data/planbench-bw)", field="suite")
+    if request.results is not None and len(request.files) != 1:
+        raise BwbenchError("takes one file; for several, a results directory", field="results")
+    if request.model is not None and len(request.files) != 1:
+        raise BwbenchError("names one file's model; with several files each is named by its engine", field="model")
+    with progress() if progress else nullcontext() as bar:
+        tick = _ticker(bar, "rescoring PlanBench results", len(request.files))
+        scores = score_files(request.files, request.suite, progress=lambda _: tick and tick(1))
+    write_all(outputs(scores, request.results, request.results_dir, request.report, request.model))
+    return scores
+
+
+def _ticker(bar, description: str, total: int | None) -> Callable[[int], None] | None:
+    """A callback that advances a new task of ``bar`` (None without a bar)."""
+    if bar is None:
+        return None
+    task = bar.add_task(description, total=total)
+    return lambda k: bar.advance(task, k)
