@@ -27,9 +27,9 @@ from common import one_core  # noqa: E402
 
 from bwbench.models import load  # noqa: E402
 from bwbench.models.base import GenerationConfig  # noqa: E402
+from bwbench.models.tiny import tiny_llama, word_tokenizer  # noqa: E402
 from bwbench.runs.runner import default_max_new_tokens, load_suite  # noqa: E402
 from bwbench.tasks.prompts import PromptConfig, build  # noqa: E402
-from bwbench.models.tiny import tiny_llama, word_tokenizer  # noqa: E402
 
 
 def seed_loop(model, tokenizer, texts: list[str]) -> float:

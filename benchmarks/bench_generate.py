@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import seed_generator  # noqa: E402
 from common import one_core  # noqa: E402
 
-from bwbench.suites import generate as g  # noqa: E402
 from bwbench.planning.planner import BwbenchPlanner, get_planner  # noqa: E402
-from bwbench.world.state import State  # noqa: E402
+from bwbench.suites import generate as g  # noqa: E402
 from bwbench.world.simulate import simulate  # noqa: E402
+from bwbench.world.state import State  # noqa: E402
 
 
 def ours(n: int, seed: int = 0) -> float:

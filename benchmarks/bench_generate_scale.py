@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import one_core  # noqa: E402
 
-from bwbench.planning import exact  # noqa: E402
-from bwbench.suites import generate as g  # noqa: E402
 from bwbench.errors import BwbenchError  # noqa: E402
+from bwbench.planning import deadlock  # noqa: E402
+from bwbench.suites import generate as g  # noqa: E402
 
 CASES = {10: (1, 5, 10, 13), 20: (1, 10, 20), 30: (1, 10, 20), 40: (1, 20, 30)}
 
@@ -54,7 +54,7 @@ def rejection_rate(level: int, n: int, seconds: float) -> tuple[float, int, int]
         a_all, g_all = g.sample_states(rng, n, 256), g.sample_states(rng, n, 256)
         for a, b in zip(a_all, g_all):
             tried += 1
-            if exact.distance(tuple(a.tolist()), tuple(b.tolist())) == level:
+            if deadlock.distance(tuple(a.tolist()), tuple(b.tolist())) == level:
                 found += 1
             if time.perf_counter() - start >= seconds:
                 break

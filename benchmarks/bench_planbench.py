@@ -46,11 +46,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import one_core  # noqa: E402
 
-from bwbench.world import pddl  # noqa: E402
-from bwbench.world.domain import recognise  # noqa: E402
+from bwbench.interop.planbench_rescore import score_files  # noqa: E402
 from bwbench.planning.planner import BwbenchPlanner  # noqa: E402
 from bwbench.suites.importing import ImportConfig, import_suite  # noqa: E402
-from bwbench.interop.planbench_rescore import score_files  # noqa: E402
+from bwbench.world import pddl  # noqa: E402
+from bwbench.world.domain import recognise  # noqa: E402
 
 SETS = [  # (problems, domain, names config)
     ("instances/blocksworld/generated_basic", "instances/blocksworld/generated_domain.pddl", "configs/blocksworld.yaml"),

@@ -16,7 +16,7 @@
    a lower bound, shown with ``>=``), agreement in plan length with bwbench,
    every plan checked by simulation, and the ratio of medians to bwbench's.
 2. bwbench alone at larger sizes: time per problem for the plan (with the
-   count of optimal plans up to the cap) and for ``exact.distance`` alone.
+   count of optimal plans up to the cap) and for ``deadlock.distance`` alone.
 
 Times are per call, measured around ``solve`` (for the external planners: in
 the worker process, building the unified-planning problem and running the
@@ -44,12 +44,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import one_core  # noqa: E402
 
-from bwbench.planning import exact  # noqa: E402
-from bwbench.suites.generate import sample_states  # noqa: E402
+from bwbench.planning import deadlock  # noqa: E402
 from bwbench.planning.moves import decode, encode  # noqa: E402
 from bwbench.planning.planner import get_planner  # noqa: E402
-from bwbench.world.state import Action, State  # noqa: E402
+from bwbench.suites.generate import sample_states  # noqa: E402
 from bwbench.world.simulate import simulate  # noqa: E402
+from bwbench.world.state import Action, State  # noqa: E402
 
 EXTERNAL = ("fast-downward", "pyperplan")
 SEED = 2024
@@ -221,7 +221,7 @@ def large(sizes: list[int], count: int) -> list[Large]:
             t0 = time.perf_counter()
             plan = planner.solve(p.init, p.goal).plan
             t1 = time.perf_counter()
-            d = exact.distance(s, g)
+            d = deadlock.distance(s, g)
             t2 = time.perf_counter()
             plan_t.append(t1 - t0)
             dist_t.append(t2 - t1)

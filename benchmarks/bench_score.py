@@ -58,11 +58,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import one_core  # noqa: E402
 
 from bwbench.judging.judge import judge  # noqa: E402
-from bwbench.judging.parse import parse_completion  # noqa: E402
 from bwbench.judging.metrics import aggregate  # noqa: E402
+from bwbench.judging.parse import parse_completion  # noqa: E402
 from bwbench.judging.scoring import score_file  # noqa: E402
-from bwbench.world.state import Action, Op, State  # noqa: E402
 from bwbench.world.simulate import simulate  # noqa: E402
+from bwbench.world.state import Action, Op, State  # noqa: E402
 
 
 def _actions(rec: dict) -> list[Action]:

@@ -15,7 +15,11 @@ def _version(show: bool) -> None:
         raise typer.Exit()
 
 
-app = typer.Typer(name="bwbench", cls=Commands, no_args_is_help=True, add_completion=False,
+class _Pipeline(Commands):
+    order = ("generate", "solve", "import", "audit", "score", "eval", "train", "leaderboard", "card", "export", "runs")
+
+
+app = typer.Typer(name="bwbench", cls=_Pipeline, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False, context_settings=HELP)
 
 

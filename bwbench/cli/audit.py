@@ -10,7 +10,8 @@ from typing import Annotated, List
 import typer
 from rich.table import Table
 
-from ..suites.audit import LABELS, audit as run_audit
+from ..suites.audit import LABELS
+from ..suites.audit import audit as run_audit
 from . import common
 from .app import command
 

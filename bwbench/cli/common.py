@@ -214,6 +214,12 @@ class Commands(TyperGroup):
     def get_help_option(self, ctx):
         return _help_option(super().get_help_option(ctx))
 
+    order: tuple[str, ...] = ()  # the commands in the order --help lists them; others after them
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        return [n for n in self.order if n in names] + [n for n in names if n not in self.order]
+
     def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)

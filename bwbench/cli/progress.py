@@ -11,7 +11,13 @@ import time
 from dataclasses import dataclass, field
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 INTERVAL_ENV = "BWBENCH_PROGRESS_SECONDS"
 """Seconds between plain progress lines (default 10); a command that ends sooner prints none."""

@@ -10,7 +10,8 @@ from typing import Annotated, List, Optional
 import typer
 from rich.table import Table
 
-from ..interop.answers import ScoreRequest, score as run_score
+from ..interop.answers import ScoreRequest
+from ..interop.answers import score as run_score
 from . import common
 from .app import command
 

@@ -10,7 +10,8 @@ import typer
 
 from ..errors import BwbenchError
 from ..training.config import TrainConfig
-from ..training.run import TrainRequest, train as run_train
+from ..training.run import TrainRequest
+from ..training.run import train as run_train
 from . import common
 from .app import command
 from .common import SettingsCommand

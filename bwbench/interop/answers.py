@@ -23,8 +23,8 @@ from ..judging.scoring import ScoredFile, default_jobs, score_file, workers
 from ..runs.finish import rescored_results
 from ..runs.results import to_bytes
 from ..tasks import get_task
-from .planbench_results import looks_like_results
 from .planbench_rescore import FileScore, outputs, score_files
+from .planbench_results import looks_like_results
 
 
 @dataclass(frozen=True)

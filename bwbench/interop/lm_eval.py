@@ -15,9 +15,8 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import BwbenchError
 from ..fileio import replace_dir
@@ -67,33 +66,33 @@ def export_lm_eval(request: ExportRequest) -> dict:
             raise BwbenchError(f"no {', '.join(missing)} problems in the {split} split (it has {have})", field="levels")
         by_level = {k: by_level[k] for k in levels}
     prompt = PromptConfig(template)
-    docs, tasks, stop = [], {}, ()
+    docs, lm_tasks, stop = [], {}, ()
     for level in sorted(by_level):
         # chat: the bare user message, for lm_eval's --apply_chat_template
         docs += [task.export_doc(t, prompt) for t in by_level[level]]
         budget = task.budget(template, by_level[level])
         stop = budget.stop
-        tasks[f"{name}_l{level}"] = {"level": level, "n": len(by_level[level]), "max_gen_toks": budget.max_new_tokens}
+        lm_tasks[f"{name}_l{level}"] = {"level": level, "n": len(by_level[level]), "max_gen_toks": budget.max_new_tokens}
     meta = {"bwbench_version": VERSION, "suite": view.describe(split, None, None),
-            "template": template, "group": name, "tasks": tasks}
+            "template": template, "group": name, "tasks": lm_tasks}
     files = {
         MARKER: json.dumps(meta, indent=2) + "\n",
         "docs.jsonl": "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs),
         "utils.py": (Path(__file__).parent / "lm_eval_utils.py").read_text(encoding="utf-8"),
-        f"_{name}.yaml": _group_yaml(name, list(tasks), task.lm_eval_metrics),
+        f"_{name}.yaml": _group_yaml(name, list(lm_tasks), task.lm_eval_metrics),
         "README.md": _readme(meta),
     }
-    files.update({f"{t}.yaml": _task_yaml(t, info, meta, stop, task.lm_eval_metrics) for t, info in tasks.items()})
+    files.update({f"{t}.yaml": _lm_task_yaml(t, info, meta, stop, task.lm_eval_metrics) for t, info in lm_tasks.items()})
     replace_dir(out, {rel: text.encode("utf-8") for rel, text in files.items()}, lambda d: (d / MARKER).is_file())
     return meta
 
 
-def _task_yaml(task: str, info: dict, meta: dict, stop: tuple[str, ...], metrics: tuple[str, ...]) -> str:
+def _lm_task_yaml(lm_task: str, info: dict, meta: dict, stop: tuple[str, ...], metrics: tuple[str, ...]) -> str:
     q = json.dumps  # a JSON string is a YAML double-quoted scalar
     lines = [
-        f"# {task}: bwbench {meta['suite']['name']} ({meta['suite']['split']} split), L{info['level']}, {info['n']} problems.",
+        f"# {lm_task}: bwbench {meta['suite']['name']} ({meta['suite']['split']} split), L{info['level']}, {info['n']} problems.",
         "# Written by `bwbench export lm-eval`; export again rather than edit.",
-        f"task: {task}",
+        f"task: {lm_task}",
         f"tag: [{meta['group']}_levels]",
         "custom_dataset: !function utils.load_docs",
         "dataset_kwargs:",
@@ -118,9 +117,9 @@ def _task_yaml(task: str, info: dict, meta: dict, stop: tuple[str, ...], metrics
     return "\n".join(lines) + "\n"
 
 
-def _group_yaml(name: str, tasks: list[str], metrics: tuple[str, ...]) -> str:
+def _group_yaml(name: str, lm_tasks: list[str], metrics: tuple[str, ...]) -> str:
     lines = [f"# {name}: every level of the export, averaged over problems.", f"group: {name}", "task:"]
-    lines += [f"  - {t}" for t in tasks]
+    lines += [f"  - {t}" for t in lm_tasks]
     lines += ["aggregate_metric_list:"]
     lines += [f"  - metric: {m}\n    weight_by_size: true" for m in metrics]
     lines += ["metadata:", "  version: 1.0"]
@@ -128,10 +127,10 @@ def _group_yaml(name: str, tasks: list[str], metrics: tuple[str, ...]) -> str:
 
 
 def _readme(meta: dict) -> str:
-    s, tasks, group = meta["suite"], meta["tasks"], meta["group"]
-    last = list(tasks)[-1]
+    s, lm_tasks, group = meta["suite"], meta["tasks"], meta["group"]
+    last = list(lm_tasks)[-1]
     chat = meta["template"] == "chat"
-    rows = [f"| `{t}` | L{i['level']} | {i['n']} | {i['max_gen_toks']} |" for t, i in tasks.items()]
+    rows = [f"| `{t}` | L{i['level']} | {i['n']} | {i['max_gen_toks']} |" for t, i in lm_tasks.items()]
     return "\n".join([
         f"# lm-evaluation-harness tasks for bwbench `{s['name']}`", "",
         f"Exported by bwbench {meta['bwbench_version']} from `{s['path']}` ({s['split']} split, "

@@ -41,8 +41,8 @@ def process_results(doc: dict, results: list[str]) -> dict[str, float]:
     """Judge the completion by simulation: 1.0 or 0.0 for each of valid, optimal and exact."""
     judge, state, goal, vocab, cut, stop = _bwbench()
     text = cut(results[0], stop).strip()
-    verdict = judge(state(doc["init"]), goal(doc["goal"]), text, doc["output"], doc["optimal_len"], vocab(doc))
-    return {"valid": float(verdict.valid), "optimal": float(verdict.optimal), "exact": float(bool(verdict.exact))}
+    judgement = judge(state(doc["init"]), goal(doc["goal"]), text, doc["output"], doc["optimal_len"], vocab(doc))
+    return {"valid": float(judgement.valid), "optimal": float(judgement.optimal), "exact": float(bool(judgement.exact))}
 
 
 @lru_cache(maxsize=1)

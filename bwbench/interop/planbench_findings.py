@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..judging.judge import Judgement, judge
-from ..suites.dataset import Example
 from ..judging.parse import takes_back
+from ..suites.dataset import Example
 from ..world import planbench as pp
 from ..world.state import Action
 from ..world.text import as_actions
@@ -56,7 +56,7 @@ class Rescored:
 
     @property
     def planbench(self) -> bool | None:
-        return self.entry.verdict
+        return self.entry.marked_correct
 
     @property
     def disagrees(self) -> bool:
@@ -158,8 +158,8 @@ def _other_readings(row: Rescored, reader: str, ours: list, theirs: list) -> Fin
                        f"{reader} wrote the answer's plan with names that are not the problem's objects "
                        f"({', '.join(strangers)}), so VAL rejects it; with the problem's names it is bwbench's "
                        f"reading, which is valid")
-    if j.valid and not row.planbench and reading.verdict.failed_step is not None:
-        k = reading.verdict.failed_step
+    if j.valid and not row.planbench and reading.simulation.failed_step is not None:
+        k = reading.simulation.failed_step
         if theirs[k] not in ours and not _quote([k], theirs, row):
             return Finding("planbench_misread", BWBENCH,
                            f"step {k + 1} {(vocab or IPC).write_action(theirs[k])} of {reader}, where its plan fails, "

@@ -27,9 +27,24 @@ from ..tasks.plan import PLAN
 from ..world.goal import level_of
 from ..world.text import as_actions
 from ..world.vocab import IPC
-from .planbench_findings import BWBENCH, PLANBENCH, UNDECIDED, Finding, Rescored, find, word
-from .planbench_results import FORMAT, ONESHOT, Matched, match, \
-    read_extracted, read_results
+from .planbench_findings import (
+    BWBENCH,
+    PLANBENCH,
+    UNDECIDED,
+    Finding,
+    Rescored,
+    find,
+    word,
+)
+from .planbench_results import (
+    FORMAT,
+    ONESHOT,
+    Matched,
+    match,
+    read_extracted,
+    read_results,
+)
+
 
 @dataclass(frozen=True)
 class LoadedSuite:
@@ -94,9 +109,9 @@ class FileScore:
 
     def planbench_figure(self) -> dict:
         """PlanBench's own count of correct answers: over its whole file, and over the problems bwbench judged."""
-        judged = [e for e in self.file.entries if e.verdict is not None]
+        judged = [e for e in self.file.entries if e.marked_correct is not None]
         here = [r for r in self.rows if r.judgement is not None and r.planbench is not None]
-        correct, correct_here = sum(e.verdict for e in judged), sum(r.planbench for r in here)
+        correct, correct_here = sum(e.marked_correct for e in judged), sum(r.planbench for r in here)
         return {"verdict_key": self.file.verdict_key, "correct": correct, "n": len(judged),
                 "rate": _rate(correct, len(judged)), "correct_in_suite": correct_here, "n_in_suite": len(here),
                 "reader": "an LLM's translation (raw_translation)" if any(e.translated for e in self.file.entries)
@@ -171,7 +186,7 @@ def score_file(path: str | Path, suite: LoadedSuite) -> FileScore:
     for e, ex in matched.pairs:
         opt = suite.optimal[ex.record["source"]]
         j = None if e.response is None else judge(ex.init, ex.goal, e.response, None, opt, ex.vocab)
-        reading = None if e.extracted is None or e.verdict is None else read_extracted(e.extracted, ex)
+        reading = None if e.extracted is None or e.marked_correct is None else read_extracted(e.extracted, ex)
         rows.append(Rescored(e, ex, opt, j, reading))
     findings = tuple((r, find(r)) for r in rows if r.disagrees)
     card = aggregate([r.judgement for r in rows if r.judgement is not None], by=BY)

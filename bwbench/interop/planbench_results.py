@@ -38,12 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..suites.dataset import Example
-from ..world.state import Action
-from ..world.simulate import Verdict, simulate
-from ..world.vocab import IPC, Vocabulary
 from ..errors import BwbenchError
 from ..fileio import read_bytes
+from ..suites.dataset import Example
+from ..world.simulate import Simulation, simulate
+from ..world.state import Action
+from ..world.vocab import IPC, Vocabulary
 
 FORMAT = "PlanBench results"
 ZEROSHOT, ONESHOT = "zeroshot", "oneshot"
@@ -63,7 +63,7 @@ class Entry:
     query: str
     response: str | None  # ``llm_raw_response``; None when the run has no answer for it
     extracted: tuple[str, ...] | None  # ``extracted_llm_plan``, one PDDL line each, as written
-    verdict: bool | None  # ``llm_correct`` (or ``correct``); None when PlanBench did not judge it
+    marked_correct: bool | None  # PlanBench's verdict, ``llm_correct`` (or ``correct``); None when it did not judge
     ground_truth: tuple[str, ...]
     translated: bool  # PlanBench read this answer through an LLM's translation (``raw_translation``)
 
@@ -186,18 +186,18 @@ class ExtractedReading:
 
     plan: tuple[Action, ...] | None
     problem: str | None  # why it is not a plan file VAL reads
-    verdict: Verdict | None
+    simulation: Simulation | None
 
     @property
     def valid(self) -> bool:
-        return self.verdict is not None and bool(self.verdict)
+        return self.simulation is not None and bool(self.simulation)
 
     def describe(self) -> str:
         if self.plan is None:
             return f"not a plan VAL can read ({self.problem})"
-        if self.verdict is None:
+        if self.simulation is None:
             return f"{len(self.plan)} steps, not simulated"
-        return "valid" if self.valid else (self.verdict.reason or self.verdict.status.value)
+        return "valid" if self.valid else (self.simulation.reason or self.simulation.status.value)
 
 
 def parse_extracted(lines: Sequence[str], vocab: Vocabulary) -> ExtractedReading:

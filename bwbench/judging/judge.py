@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..world.goal import Goal
-from .parse import ParsedPlan, Step, fits, parse_completion
 from ..planning.planner import configuration, optimal
+from ..world.goal import Goal
+from ..world.simulate import Simulation, Status, simulate_from
 from ..world.state import State
-from ..world.simulate import Status, Verdict, simulate_from
 from ..world.vocab import Vocabulary
+from .parse import ParsedPlan, Step, fits, parse_completion
 
 # An enum member looked up on its class costs several times a module name: the judge and metrics ask often.
 VALID, INVALID_STEP, PARSE_ERROR, EMPTY = Status.VALID, Status.INVALID_STEP, Status.PARSE_ERROR, Status.EMPTY
@@ -33,7 +33,7 @@ class Judgement:
     status: Status
     plan: tuple[Step, ...]  # the steps judged, as read (two-verb NL steps or 4-operator actions)
     failed_step: int | None  # 0-based index of the first step that is inapplicable or unreadable
-    _reason: str | Verdict | None  # the reason, or the simulation that words it on request
+    _reason: str | Simulation | None  # the reason, or the simulation that words it on request
     executed: int  # length of the executable prefix
     optimal_len: int
     n_blocks: int
@@ -47,7 +47,7 @@ class Judgement:
     def reason(self) -> str | None:
         """Why the plan is not valid (None when it is)."""
         why = self._reason
-        return why.reason if why.__class__ is Verdict else why
+        return why.reason if why.__class__ is Simulation else why
 
     @property
     def valid(self) -> bool:
@@ -110,14 +110,14 @@ def judge(init: State, goal: State | Goal, completion: str, gold: str | None = N
     # Names are matched to the problem's blocks regardless of case only when a step needs it:
     # a name that is not a block always makes its step fail, so that is where to look.
     parsed = parse_completion(completion, vocab=vocab)
-    verdict = _judge(parsed, below, init.holding, want, optimal_len, len(blocks), partial)
-    if verdict.status is INVALID_STEP and not fits(verdict.plan[verdict.failed_step], blocks):
+    judgement = _judge(parsed, below, init.holding, want, optimal_len, len(blocks), partial)
+    if judgement.status is INVALID_STEP and not fits(judgement.plan[judgement.failed_step], blocks):
         renamed = parse_completion(completion, blocks, vocab)
         if renamed.steps != parsed.steps:
-            verdict = _judge(renamed, below, init.holding, want, optimal_len, len(blocks), partial)
+            judgement = _judge(renamed, below, init.holding, want, optimal_len, len(blocks), partial)
     if gold is not None:
-        verdict.exact = completion == gold or same_words(completion, gold)
-    return verdict
+        judgement.exact = completion == gold or same_words(completion, gold)
+    return judgement
 
 
 _WORD = re.compile(r"\S+")  # what str.split() splits out: \s is exactly str.isspace()

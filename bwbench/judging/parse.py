@@ -41,7 +41,18 @@ from typing import Collection
 from ..world.state import TABLE, Action, Op
 from ..world.text import NLStep, strict_steps
 from ..world.vocab import Vocabulary
-from .lines import CHAT, CHAT_LINE, END, HEAD, MARK, OUT, RETRACT, LineReader, Step, reader
+from .lines import (
+    CHAT,
+    CHAT_LINE,
+    END,
+    HEAD,
+    MARK,
+    OUT,
+    RETRACT,
+    LineReader,
+    Step,
+    reader,
+)
 
 MAX_CHARS = 65_536
 """Only this much of a completion is read, so every example costs a bounded time.

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, NamedTuple
 
 from ..errors import BwbenchError
-from ..world.goal import Goal
 from ..suites.dataset import json_line, to_example
+from ..world.goal import Goal
 from ..world.state import State
 from ..world.text import render_plan
 from ..world.vocab import Vocabulary

@@ -17,10 +17,10 @@ from typing import IO, BinaryIO, Sequence
 from .. import __version__
 from ..fileio import write_all
 from ..world.goal import Goal, level_of
-from .judge import Judgement
-from .predictions import Prediction, PredictionFile
-from .metrics import Scorecard, Summary
 from ..world.text import render_towers
+from .judge import Judgement
+from .metrics import Scorecard, Summary
+from .predictions import Prediction, PredictionFile
 
 RULE = "=" * 78
 

@@ -24,9 +24,15 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from ..errors import BwbenchError
 from .judge import Judgement
-from .predictions import Entry, Prediction, PredictionFile, PredictionSource, prediction_of
-from .report import ReportSpool, example_text, part_of
 from .metrics import GROUPS, Scorecard, Tallies
+from .predictions import (
+    Entry,
+    Prediction,
+    PredictionFile,
+    PredictionSource,
+    prediction_of,
+)
+from .report import ReportSpool, example_text, part_of
 
 PARALLEL_BYTES = 4 << 20
 """Below this many bytes of predictions (the seed's files are 0.7 MB), starting workers costs more than they save."""

@@ -21,7 +21,16 @@ from ..fileio import write_all
 from ..runs.results import Block
 from ..tasks import get_task
 from ..tasks.base import Column
-from .arrange import Board, collect, curve_lengths, has_curve, heading, is_planbench, levels, model_name
+from .arrange import (
+    Board,
+    collect,
+    curve_lengths,
+    has_curve,
+    heading,
+    is_planbench,
+    levels,
+    model_name,
+)
 from .rows import Run, kind, prompt
 
 # Reported, not measured here: complete-plan success on the paper's L3 test (Men et al., EMNLP 2024).

@@ -11,7 +11,15 @@ import math
 
 from ..errors import MissingExtra
 from ..tasks import get_task
-from .arrange import Board, curve_lengths, has_curve, heading, is_planbench, levels, model_name
+from .arrange import (
+    Board,
+    curve_lengths,
+    has_curve,
+    heading,
+    is_planbench,
+    levels,
+    model_name,
+)
 from .rows import Problems, Run, kind, prompt
 
 

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..runs.results import Block, ResultsError, Results, read_results, take, task_of
+from ..runs.results import Block, Results, ResultsError, read_results, take, task_of
 from ..tasks import TASKS, get_task
 
 

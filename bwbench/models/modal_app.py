@@ -22,8 +22,8 @@ from typing import Sequence
 
 import modal
 
-from .base import GenerationConfig, Query
 from ..errors import BwbenchError
+from .base import GenerationConfig, Query
 
 APP_NAME = "bwbench"
 DEFAULT_GPU = "A100"

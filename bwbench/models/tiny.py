@@ -49,7 +49,14 @@ def word_tokenizer(colors: Iterable[str] = SEED_PALETTE + EXTRA_COLORS, with_phr
     ``with_phrases=False`` leaves the phrases out (every word its own token): the
     baseline of ``benchmarks/bench_train.py``.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+    )
     from transformers import PreTrainedTokenizerFast
 
     vocab = {w: i for i, w in enumerate(vocabulary(colors))}

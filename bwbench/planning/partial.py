@@ -12,7 +12,7 @@ looks for goal states (a plan of ``2d`` steps), then for states where one pick
 reaches the goal (``2d + 1`` steps), and stops at the first depth with either.
 The number of optimal plans is the number of shortest move paths into those
 states (times the picks that finish, for odd lengths). The plan is the optimal
-move sequence that comes first in :func:`.planner.moves` order (then the
+move sequence that comes first in :func:`.moves.moves` order (then the
 first finishing pick, by block), so gold plans are a deterministic choice.
 
 Breadth-first search visits up to every state, so it serves problems of at
@@ -31,10 +31,10 @@ from __future__ import annotations
 import functools
 
 from ..world.goal import Goal
-from .partial_search import GoalTest, Search, SearchBudget
-from .moves import Below, Move, below_of, moves, moves_to_actions, neighbours
-from .result import COUNT_CAP, PlanResult, Unsolvable
 from ..world.state import Action, Op, State
+from .moves import Below, Move, below_of, moves, moves_to_actions, neighbours
+from .partial_search import GoalTest, Search, SearchBudget
+from .result import COUNT_CAP, PlanResult, Unsolvable
 
 MAX_BLOCKS = 8
 """Breadth-first search up to this many blocks: it visits up to every state, 394,353 for 8 blocks (seconds)."""

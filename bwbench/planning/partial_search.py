@@ -2,7 +2,7 @@
 
 The breadth-first search of :mod:`.partial` visits every state within the
 optimal distance, which stops being possible past 8 blocks. This search finds
-the same results with a depth-first search in :func:`.planner.moves` order,
+the same results with a depth-first search in :func:`.moves.moves` order,
 deepened one move at a time (IDA*), that never enters a state from which the
 goal is provably out of reach within the moves left. The bound
 (:func:`GoalTest.bound`) is the number of blocks that must move at least once,
@@ -37,9 +37,9 @@ then for states where one pick reaches the goal (``2d + 1`` steps).
 from __future__ import annotations
 
 from ..world.goal import Goal
+from ..world.state import TABLE
 from .moves import Below, Move
 from .moves import moves as moves_from
-from ..world.state import TABLE
 
 NO_GOAL = -2
 """``GoalTest.want[b]`` for a block whose position the goal does not give (-1 is the table)."""

@@ -2,7 +2,7 @@
 
 Full goals: bidirectional breadth-first search (:mod:`.search`) up to
 :data:`SEARCH_BLOCKS` blocks, which counts every optimal plan; beyond, the
-structure of Blocksworld (:mod:`.exact`), counting up to
+structure of Blocksworld (:mod:`.deadlock`), counting up to
 :data:`.result.COUNT_CAP`. Partial goals: :mod:`.partial`. The engines of
 unified-planning (pyperplan, Fast Downward) are reached through :mod:`.engines`.
 Every planner returns a :class:`~.result.PlanResult`.
@@ -14,7 +14,7 @@ from typing import Protocol
 
 from ..world.goal import Goal
 from ..world.state import State
-from . import exact
+from . import deadlock
 from .engines import UPPlanner
 from .moves import Below, encode, moves_to_actions
 from .partial import MAX_BLOCKS, solve_partial
@@ -23,7 +23,7 @@ from .search import distance_and_count, first_optimal_moves
 
 SEARCH_BLOCKS = 7
 """Up to this many blocks, full goals go to the bidirectional search, which counts every optimal plan; beyond,
-to :mod:`.exact`, which counts up to :data:`.result.COUNT_CAP`."""
+to :mod:`.deadlock`, which counts up to :data:`.result.COUNT_CAP`."""
 
 
 class Planner(Protocol):
@@ -57,13 +57,13 @@ def optimal(init: State, goal: State | Goal, count_cap: int | None = None) -> Op
             raise Unsolvable("no plan")
         return Optimum(2 * found[0], found[1])
     cap = count_cap or COUNT_CAP
-    count = exact.count_plans(s, g, cap)
-    return Optimum(2 * exact.distance(s, g), count, count >= cap)
+    count = deadlock.count_plans(s, g, cap)
+    return Optimum(2 * deadlock.distance(s, g), count, count >= cap)
 
 
 class BwbenchPlanner:
     """Full goals: bidirectional breadth-first search over canonical states up to :data:`SEARCH_BLOCKS` blocks,
-    :mod:`.exact` beyond; partial goals by :mod:`.partial`. All count optimal plans (:class:`PlanResult`)."""
+    :mod:`.deadlock` beyond; partial goals by :mod:`.partial`. All count optimal plans (:class:`PlanResult`)."""
 
     name = "bwbench"
 
@@ -73,17 +73,17 @@ class BwbenchPlanner:
             return solve_partial(init, goal, max_len)
         names, s, g = encode(init, full)
         if len(s) > SEARCH_BLOCKS:
-            return self._solve_exact(names, s, g, max_len)
+            return self._solve_by_deadlocks(names, s, g, max_len)
         found = distance_and_count(s, g, None if max_len is None else max_len // 2)
         if found is None:
             raise Unsolvable("no plan within the length bound" if max_len is not None else "no plan")
         moves_, count = found
         return PlanResult(moves_to_actions(s, first_optimal_moves(s, g, moves_), names), count, self.name)
 
-    def _solve_exact(self, names: list[str], s: Below, g: Below, max_len: int | None) -> PlanResult:
-        if max_len is not None and 2 * exact.distance(s, g) > max_len:
+    def _solve_by_deadlocks(self, names: list[str], s: Below, g: Below, max_len: int | None) -> PlanResult:
+        if max_len is not None and 2 * deadlock.distance(s, g) > max_len:
             raise Unsolvable("no plan within the length bound")
-        path, count = exact.plan_and_count(s, g, COUNT_CAP)
+        path, count = deadlock.plan_and_count(s, g, COUNT_CAP)
         return PlanResult(moves_to_actions(s, path, names), count, self.name, count >= COUNT_CAP)
 
 

@@ -6,7 +6,7 @@ plans is the sum over meeting states of (paths from the start) × (paths to the
 goal). The plan itself is the optimal move sequence that comes first in
 :func:`.moves.moves` order, so gold plans are a deterministic choice among the
 optimal ones. It visits up to every state, so it serves small problems
-(:data:`.planner.SEARCH_BLOCKS`); :mod:`.exact` takes larger ones.
+(:data:`.planner.SEARCH_BLOCKS`); :mod:`.deadlock` takes larger ones.
 """
 
 from __future__ import annotations

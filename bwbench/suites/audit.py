@@ -134,8 +134,7 @@ def _audit_line(fa: FileAudit, ex: Example, seen: set) -> None:
         fa.flag("nonunique_optimal", ex.line)
     if ex.gold is not None:
         fa.claimed[(len(ex.gold) + 1) // 2] += 1
-        verdict = simulate(ex.init, ex.goal, ex.gold)
-        if not verdict:
+        if not simulate(ex.init, ex.goal, ex.gold):
             fa.flag("invalid_gold", ex.line)
         elif len(ex.gold) > steps:
             fa.flag("suboptimal_gold", ex.line)

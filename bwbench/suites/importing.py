@@ -155,9 +155,9 @@ def source_plan(text: str, vocab: Vocabulary, init: State, goal: Goal, where: st
         actions = vocab.read_plan(text.splitlines())
     except ValueError as exc:
         raise BwbenchError(f"its plan has a step that is not an action: {exc}", where) from None
-    verdict = simulate(init, goal, actions)
-    if not verdict:
-        raise BwbenchError(f"its plan does not solve the problem: {verdict.reason}", where)
+    simulation = simulate(init, goal, actions)
+    if not simulation:
+        raise BwbenchError(f"its plan does not solve the problem: {simulation.reason}", where)
     return [a.pddl() for a in actions]
 
 

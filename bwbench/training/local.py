@@ -17,7 +17,7 @@ from ..errors import BwbenchError
 from ..fileio import atomic_write
 from ..provenance import VERSION, utc_now
 from .config import TrainConfig
-from .data import Pair, generated_pairs, split, suite_pairs, held_out_keys
+from .data import Pair, generated_pairs, held_out_keys, split, suite_pairs
 
 
 def train(cfg: TrainConfig) -> dict:

@@ -17,8 +17,16 @@ from pathlib import Path
 
 import modal
 
-from ..models.modal_app import (DEFAULT_TRAIN_GPU, MODELS_PATH, RUNS_PATH, SECRETS, app, models_volume, runs_volume,
-                                train_image)
+from ..models.modal_app import (
+    DEFAULT_TRAIN_GPU,
+    MODELS_PATH,
+    RUNS_PATH,
+    SECRETS,
+    app,
+    models_volume,
+    runs_volume,
+    train_image,
+)
 
 
 @app.function(image=train_image, timeout=600)

@@ -64,7 +64,8 @@ def train(request: TrainRequest, command: str, announce: Callable[[str], None] =
     cfg = request.train_config()
     out = Path(cfg.out)
     if request.dry_run:
-        from .axolotl import dry_run_modal, train as run_axolotl
+        from .axolotl import dry_run_modal
+        from .axolotl import train as run_axolotl
 
         record = run_axolotl(cfg, command, dry_run=True) if cfg.backend == "axolotl" else dry_run_modal(cfg, command)
         version = record["versions"]["axolotl"]

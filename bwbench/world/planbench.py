@@ -32,7 +32,17 @@ from typing import Iterable, Mapping, Sequence
 
 from .goal import Goal, as_goal
 from .state import Action, Op, State
-from .vocab import ARITY, ARM_EMPTY, CLEAR, HOLDING, IPC, ON, ON_TABLE, PREDICATES, Vocabulary
+from .vocab import (
+    ARITY,
+    ARM_EMPTY,
+    CLEAR,
+    HOLDING,
+    IPC,
+    ON,
+    ON_TABLE,
+    PREDICATES,
+    Vocabulary,
+)
 
 Fact = tuple[str, ...]
 """A fact with its role first: ``("on", "b", "a")``, ``("on-table", "a")``, ``("arm-empty",)``."""

@@ -1,7 +1,7 @@
-"""The judge's simulator: apply a plan step by step and say what happened (a Verdict).
+"""The judge's simulator: apply a plan step by step and say what happened (a Simulation).
 
 One simulator for the semantics, used by generation self-checks, by the audit
-and by the judge. It never raises on a bad plan: the verdict says which step
+and by the judge. It never raises on a bad plan: the simulation says which step
 failed and why.
 """
 
@@ -28,8 +28,8 @@ class Status(str, Enum):
 
 
 @dataclass(slots=True)
-class Verdict:
-    """What simulating a plan showed. ``bool(verdict)`` is whether the plan is valid (read-only by convention).
+class Simulation:
+    """What simulating a plan showed. ``bool(simulation)`` is whether the plan is valid (read-only by convention).
 
     The reason is worded only when asked for: scoring thousands of plans needs
     the status, not the sentence.
@@ -71,7 +71,7 @@ class Verdict:
 _PICK_UP, _PUT_DOWN, _UNSTACK = Op.PICK_UP, Op.PUT_DOWN, Op.UNSTACK  # enum lookups are slow in a hot loop
 
 
-def simulate(init: State, goal: State | Goal, steps: Sequence[Action | NLStep]) -> Verdict:
+def simulate(init: State, goal: State | Goal, steps: Sequence[Action | NLStep]) -> Simulation:
     """Apply ``steps`` from ``init``; the plan is valid when every fact of ``goal`` holds at the end.
 
     A configuration (a :class:`State`) is reached only in that state, with the
@@ -90,7 +90,7 @@ def simulate(init: State, goal: State | Goal, steps: Sequence[Action | NLStep]) 
 
 
 def simulate_from(on: dict[str, str], holding: str | None, want: dict[str, str],
-                  steps: Sequence[Action | NLStep], goal: Goal | None = None) -> Verdict:
+                  steps: Sequence[Action | NLStep], goal: Goal | None = None) -> Simulation:
     """:func:`simulate` from ``State.below()`` views of the start (``on``, which it takes over) and goal.
 
     ``want`` is what each block must stand on: the whole configuration, or,
@@ -119,7 +119,7 @@ def simulate_from(on: dict[str, str], holding: str | None, want: dict[str, str],
                 ok = holding == b and (op is _PUT_DOWN or (target in clear and target != b))
         if not ok:
             share = _share(on, want) if goal is None else goal.count_true(on, clear, holding) / (goal.n_facts or 1)
-            return Verdict(Status.INVALID_STEP, i, i, share, on, holding, want, step, goal)
+            return Simulation(Status.INVALID_STEP, i, i, share, on, holding, want, step, goal)
         if pick:
             clear.discard(b)
             src = on.pop(b)
@@ -138,16 +138,16 @@ def simulate_from(on: dict[str, str], holding: str | None, want: dict[str, str],
     if goal is not None:
         true = goal.count_true(on, clear, holding)
         if true == goal.n_facts:
-            return Verdict(Status.VALID, i, None, 1.0, on, holding, want, None, goal)
+            return Simulation(Status.VALID, i, None, 1.0, on, holding, want, None, goal)
         # The hand matters only where the goal says so: holding a block is the failure when nothing else is missing.
         hand_only = holding is not None and goal.hand_empty and true == goal.n_facts - 1
-        return Verdict(Status.HOLDING_AT_END if hand_only else Status.GOAL_NOT_REACHED, i, None,
+        return Simulation(Status.HOLDING_AT_END if hand_only else Status.GOAL_NOT_REACHED, i, None,
                        true / (goal.n_facts or 1), on, holding, want, None, goal)
     if holding is not None:
-        return Verdict(Status.HOLDING_AT_END, i, None, _share(on, want), on, holding, want)
+        return Simulation(Status.HOLDING_AT_END, i, None, _share(on, want), on, holding, want)
     if on != want:
-        return Verdict(Status.GOAL_NOT_REACHED, i, None, _share(on, want), on, holding, want)
-    return Verdict(Status.VALID, i, None, 1.0, on, holding, want)
+        return Simulation(Status.GOAL_NOT_REACHED, i, None, _share(on, want), on, holding, want)
+    return Simulation(Status.VALID, i, None, 1.0, on, holding, want)
 
 
 def _share(on: dict[str, str], want: dict[str, str]) -> float:

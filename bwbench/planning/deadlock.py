@@ -22,9 +22,9 @@ neighbour) and splitting into strongly connected components; what remains is
 solved by branch and bound. :func:`distance` is that number of moves.
 
 With an exact distance, the gold plan is found without search: from each state
-take the first move in :func:`.planner.moves` order that lowers the distance by
+take the first move in :func:`.moves.moves` order that lowers the distance by
 one. That is the optimal move sequence that comes first in move order, the same
-choice :func:`.planner.first_optimal_moves` makes, so gold plans agree at every
+choice :func:`.search.first_optimal_moves` makes, so gold plans agree at every
 size. Counting optimal plans walks the same moves, memoised by state, and can
 stop at a cap (one, two, "more"), which is all a uniqueness test needs.
 """
@@ -272,7 +272,7 @@ def _solve_component(graph: dict[int, int], comp: int) -> int:
 
 
 def optimal_moves(s: Below, goal: Below, left: int | None = None) -> Iterator[tuple[Move, Below]]:
-    """The moves from ``s`` that lower the distance to ``goal`` by one, in :func:`.planner.moves` order.
+    """The moves from ``s`` that lower the distance to ``goal`` by one, in :func:`.moves.moves` order.
 
     ``left``: the distance from ``s``, when the caller knows it. Most moves are
     settled without computing a distance: a move that puts a misplaced block
@@ -308,7 +308,7 @@ def optimal_moves(s: Below, goal: Below, left: int | None = None) -> Iterator[tu
 
     supports = set(s)
     clear = [i for i in range(len(s)) if i not in supports]
-    for x in clear:  # the order of planner.moves: by block, the table first, then destinations by index
+    for x in clear:  # the order of moves.moves: by block, the table first, then destinations by index
         if not misplaced >> x & 1:
             continue
         src, home = s[x], goal[x]
@@ -329,7 +329,7 @@ def optimal_moves(s: Below, goal: Below, left: int | None = None) -> Iterator[tu
 
 
 def first_moves(s: Below, goal: Below) -> list[Move]:
-    """The optimal move sequence that comes first in :func:`.planner.moves` order (the gold plan)."""
+    """The optimal move sequence that comes first in :func:`.moves.moves` order (the gold plan)."""
     return plan_and_count(s, goal, 1)[0]
 
 
