@@ -92,9 +92,10 @@ def tiny_llama(tokenizer, hidden: int = 64, layers: int = 2, heads: int = 4, see
 
 
 def shipped_path() -> Path | None:
-    """``models/bwbench-tiny``: inside the installed wheel, or at the source tree's root."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "models" / "bwbench-tiny", here.parent / "models" / "bwbench-tiny"):
+    """``models/bwbench-tiny``: inside the installed wheel (``bwbench/models/bwbench-tiny``), or at the source tree's
+    root."""
+    package = Path(__file__).resolve().parent.parent  # bwbench/
+    for candidate in (package / "models" / "bwbench-tiny", package.parent / "models" / "bwbench-tiny"):
         if (candidate / "config.json").is_file():
             return candidate
     return None
