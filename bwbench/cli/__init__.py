@@ -7,7 +7,19 @@ and an exit code (2 for bad input, 130 for Ctrl-C).
 
 from __future__ import annotations
 
-from . import audit, card, eval, export, generate, importing, leaderboard, runs, score, solve, train  # noqa: F401
+from . import (  # noqa: F401
+    audit,
+    card,
+    eval,
+    export,
+    generate,
+    importing,
+    leaderboard,
+    runs,
+    score,
+    solve,
+    train,
+)
 from .app import app
 from .common import FROM_ROOT  # noqa: F401  (the --help examples' promise, which a test reads)
 

@@ -10,8 +10,6 @@ from typing import Annotated, List
 import typer
 from rich.table import Table
 
-from ..suites.audit import LABELS
-from ..suites.audit import audit as run_audit
 from . import common
 from .app import command
 
@@ -22,6 +20,9 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print a JSON object of cou
 @command(epilog=common.examples("bwbench audit data/paper/train.jsonl data/paper/test.jsonl --json"))
 def audit(files: Files, as_json: AsJson = False) -> None:
     """Check datasets: invalid or suboptimal gold plans, solved problems, duplicates, leaks, true levels."""
+    from ..suites.audit import LABELS
+    from ..suites.audit import audit as run_audit
+
     with common.progress() as bar:
         task = bar.add_task("auditing", total=None)
         data = run_audit(files, on_line=lambda: bar.advance(task)).to_json()

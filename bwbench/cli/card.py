@@ -7,7 +7,6 @@ from typing import Annotated, List
 
 import typer
 
-from ..suites.card import write
 from . import common
 from .app import command
 
@@ -17,5 +16,7 @@ Suites = Annotated[List[Path], typer.Argument(metavar="SUITES", help="Suite dire
 @command(epilog=common.examples("bwbench card data/standard"))
 def card(suites: Suites) -> None:
     """Write each suite's dataset card (README.md, Hugging Face style) from its manifest."""
+    from ..suites.card import write
+
     for suite in suites:
         common.show(f"→ {write(suite)}")

@@ -9,8 +9,6 @@ from typing import Annotated, Optional
 import typer
 from rich.progress import TextColumn
 
-from ..runs.runner import EvalRequest, Progress, held_run, prepare
-from ..suites.view import level_name
 from . import common
 from .app import command
 
@@ -55,6 +53,8 @@ def eval_(model: Model, suite: Suite, split: Split = "test", level: Level = None
           timeout: Timeout = 60.0, retries: Retries = 4, single_step: SingleStep = True, backend: Backend = "local",
           gpu: Gpu = None) -> None:
     """Run a model on a suite and judge every answer; resumable, with results.json, predictions.jsonl and report.txt."""
+    from ..runs.runner import EvalRequest, held_run, prepare
+
     prepared = prepare(EvalRequest(
         model, suite, split, common.levels(level, levels), limit, per_level, out, template, shots, shots_from, samples,
         temperature, max_new_tokens, seed, batch_size, lora, revision, dtype, device, trust_remote_code, api,
@@ -74,7 +74,7 @@ def _shown(bar, prepared, description: str):
     said = []
     primary = prepared.task.primary
 
-    def show(p: Progress) -> None:
+    def show(p) -> None:  # a bwbench.runs.runner.Progress
         if p.resumed and not said:
             said.append(True)
             common.err.print(f"resuming {prepared.config.out}: {p.done:,} of {common.count(p.total, 'problem')} "
@@ -86,6 +86,8 @@ def _shown(bar, prepared, description: str):
 
 def report(results: dict, prepared, seconds: float) -> None:
     """The run's figures, and a warning for problems a server failed on."""
+    from ..suites.view import level_name
+
     config, view = prepared.config, prepared.view
     overall = results["metrics"]["overall"]
     common.show(f"{config.model} on {view.name} ({config.split}{', ' + level_name(config.levels) if config.levels else ''}): "

@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..interop.lm_eval import ExportRequest, export_lm_eval
 from . import common
 from .app import command, export_app
 
@@ -26,6 +25,8 @@ Template = Annotated[str, typer.Option("--template", metavar="NAME", help="Promp
 def export_lm_eval_(suite: Suite, out: Out, split: Split = "test", level: Level = None, levels: Levels = None,
                     name: Name = "bwbench", template: Template = "seed") -> None:
     """Write an lm-evaluation-harness task directory whose metrics come from bwbench's judge."""
+    from ..interop.lm_eval import ExportRequest, export_lm_eval
+
     meta = export_lm_eval(ExportRequest(suite, out, split, name, template, common.levels(level, levels)))
     common.show(", ".join(f"{t} ({i['n']})" for t, i in meta["tasks"].items()) + f" → {out}")
     chat = " --apply_chat_template" if template == "chat" else ""

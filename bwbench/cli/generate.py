@@ -8,7 +8,6 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ..suites.generate import GenerateRequest, generate_suite
 from . import common
 from .app import command
 
@@ -37,6 +36,8 @@ def generate(level: Level = None, levels: Levels = None, n: N = None, train: Tra
              planner: Planner = "bwbench", disjoint_renaming: Disjoint = False, name: Name = None, out: Out = None,
              pddl: Pddl = None, sampler: Sampler = "auto", allow_ties: Ties = False, jobs: Jobs = 1) -> None:
     """Generate a benchmark suite: JSONL per split plus manifest.json."""
+    from ..suites.generate import GenerateRequest, generate_suite
+
     request = GenerateRequest(
         out=out, name=name, preset=preset, levels=common.levels(level, levels), n=n, train=train,
         blocks=common.blocks(blocks), max_towers=max_towers, seed=seed, colors=common.names(colors), planner=planner,

@@ -7,7 +7,6 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from ..suites.importing import ImportRequest, import_suite
 from . import common
 from .app import command
 
@@ -26,6 +25,8 @@ Name = Annotated[Optional[str], typer.Option("--name", help="The suite's name, u
 def import_(problems: Problems, out: Out, domain: Domain = None, names: Names = None, plans: Plans = None,
             name: Name = None) -> None:
     """Import anyone's Blocksworld PDDL problems as a suite, each solved optimally (partial goals included)."""
+    from ..suites.importing import ImportRequest, import_suite
+
     request = ImportRequest(tuple(problems), out, name, domain, names, plans, common.command_line())
     with common.progress() as bar:
         task = bar.add_task(f"importing into {request.suite}", total=None)

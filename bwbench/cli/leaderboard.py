@@ -7,7 +7,6 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from ..leaderboards.markdown import publish
 from . import common
 from .app import command
 
@@ -22,6 +21,8 @@ Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="FILE", help="Al
 def leaderboard(results: Results, out: Out, title: Title = "bwbench leaderboard", reference: Reference = None,
                 plot: Plot = None) -> None:
     """One table per task and set of problems (suite sha256, split, level, limit), ranked; says what it leaves out and why."""
+    from ..leaderboards.markdown import publish
+
     board = publish(results, out, common.command_line(), title, reference, plot)
     for f, why in sorted(board.skipped):
         common.err.print(f"[yellow]left out[/] {common.escape(f)}: {common.escape(why)}", highlight=False, soft_wrap=True)

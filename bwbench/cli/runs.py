@@ -9,7 +9,6 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ..training.remote import list_runs, pull
 from . import common
 from .app import command, runs_app
 
@@ -21,6 +20,8 @@ Everything = Annotated[bool, typer.Option("--all", help="Also the tokenised data
 @command(runs_app, "list", epilog=common.examples("bwbench runs list", needs="Modal credentials (modal token new)"))
 def runs_list() -> None:
     """List the runs on the bwbench-runs volume, newest first."""
+    from ..training.remote import list_runs
+
     rows = list_runs()
     if not rows:
         common.err.print("no runs on the volume yet")
@@ -35,6 +36,8 @@ def runs_list() -> None:
                                                    needs="Modal credentials and a run of that name"))
 def runs_pull(name: Name, out: Out = None, everything: Everything = False) -> None:
     """Download a run from the bwbench-runs volume, ready for `bwbench eval --model hf:<dir>`."""
+    from ..training.remote import pull
+
     target = out or Path("runs") / name
     with common.progress() as bar:
         task = bar.add_task(f"pulling {name}", total=None)

@@ -10,8 +10,6 @@ from typing import Annotated, List, Optional
 import typer
 from rich.table import Table
 
-from ..interop.answers import ScoreRequest
-from ..interop.answers import score as run_score
 from . import common
 from .app import command
 
@@ -33,6 +31,9 @@ Jobs = Annotated[Optional[int], typer.Option("--jobs", min=1, metavar="N", help=
 def score(files: Files, as_json: AsJson = False, by: By = None, report: Report = None, results: Results = None,
           results_dir: ResultsDir = None, suite: Suite = None, model: Model = None, jobs: Jobs = None) -> None:
     """Judge model plans by simulating them: exact match, valid, optimal, and why each failure failed."""
+    from ..interop.answers import ScoreRequest
+    from ..interop.answers import score as run_score
+
     scored = run_score(ScoreRequest(tuple(files), by, report, results, results_dir, suite, model, jobs), common.progress)
     objs = [s.to_json() for s in (scored.files or scored.planbench)]
     if as_json:

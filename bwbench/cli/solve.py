@@ -7,8 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..planning.solve import solve_file
-from ..world.text import render_plan
 from . import common
 from .app import command
 
@@ -22,6 +20,9 @@ Planner = Annotated[str, typer.Option("--planner", metavar="NAME", help="bwbench
     "--domain ../shared/planbench-reference/instances/blocksworld/generated_domain.pddl --planner pyperplan"))
 def solve(problem: Problem, domain: Domain = None, planner: Planner = "bwbench") -> None:
     """Print an optimal plan for a PDDL problem, as PDDL actions and in the seed's NL form."""
+    from ..planning.solve import solve_file
+    from ..world.text import render_plan
+
     solved = solve_file(problem, domain, planner)
     result = solved.result
     counted = result.describe_count()

@@ -9,9 +9,6 @@ from typing import Annotated, Any, List, Optional, get_type_hints
 import typer
 
 from ..errors import BwbenchError
-from ..training.config import TrainConfig
-from ..training.run import TrainRequest
-from ..training.run import train as run_train
 from . import common
 from .app import command
 from .common import SettingsCommand
@@ -33,6 +30,9 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="axolotl, modal: write a
 def train(suite: Suite, adapter: Adapter = "lora", backend: Backend = "local", base_model: BaseModel = None,
           out: Out = None, config: Config = None, sets: Sets = [], wandb: Wandb = False, dry_run: DryRun = False) -> None:
     """Fine-tune a model (LoRA or full) on a suite's train split, or train a small one from scratch."""
+    from ..training.run import TrainRequest
+    from ..training.run import train as run_train
+
     request = TrainRequest(suite, adapter, backend, base_model, out, config, parse_sets(sets), wandb, dry_run)
     trained = run_train(request, common.command_line(), announce=common.show)
     for line in trained.lines:
@@ -41,6 +41,8 @@ def train(suite: Suite, adapter: Adapter = "lora", backend: Backend = "local", b
 
 def parse_sets(pairs: list[str]) -> dict[str, Any]:
     """``["lora_r=8", "epochs=1"]`` → typed values for :class:`TrainConfig` fields; ``axolotl.KEY=VALUE`` as YAML."""
+    from ..training.config import TrainConfig
+
     hints = get_type_hints(TrainConfig)
     parsed: dict[str, Any] = {}
     for pair in pairs:

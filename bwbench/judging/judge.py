@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..planning.planner import configuration, optimal
+from ..planning.planner import configuration, optimal_length
 from ..world.goal import Goal
 from ..world.simulate import Simulation, Status, simulate_from
 from ..world.state import State
@@ -87,11 +87,6 @@ class Judgement:
 _EXECUTABLE = frozenset((VALID, Status.GOAL_NOT_REACHED, Status.HOLDING_AT_END))
 
 
-def optimal_length(init: State, goal: State | Goal) -> int:
-    """Steps of an optimal plan (two per move, and one for a last pick a partial goal may need), computed by bwbench's planner."""
-    return optimal(init, goal).length
-
-
 def judge(init: State, goal: State | Goal, completion: str, gold: str | None = None,
           optimal_len: int | None = None, vocab: Vocabulary | None = None) -> Judgement:
     """Judge ``completion`` as a plan from ``init`` to ``goal``. Never raises on any completion.
@@ -102,7 +97,7 @@ def judge(init: State, goal: State | Goal, completion: str, gold: str | None = N
     "the red block"), for reading answers worded that way.
     """
     if optimal_len is None:
-        optimal_len = optimal_length(init, goal)
+        optimal_len = optimal_length(init, goal)  # two steps a move, and one for a last pick a partial goal needs
     full = configuration(init, goal)
     partial = None if full is not None else goal
     below, want = init.below(), (full.below() if full is not None else goal.want)

@@ -96,8 +96,6 @@ def parse_completion(text: str, blocks: Collection[str] | None = None, vocab: Vo
         text = text[:MAX_CHARS]
         notes.append(f"read only the first {MAX_CHARS:,} characters")
     strict = strict_steps(text)
-    if strict is not None:
-        strict = tuple(strict)
     lines = reader(vocab)
     # The seed's exact format is read as the seed's two-verb language, when its names are the problem's
     # (a vocabulary's PDDL names count; its words, "red", go through the tolerant reading, which maps them).

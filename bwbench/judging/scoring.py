@@ -204,15 +204,16 @@ def judge_chunk(entries: list[Entry], source_format: str, path: Path, by: tuple[
     where (an exception would lose where on its way back from a worker)."""
     keys = tuple(GROUPS[b] for b in by)
     metrics = tuple(m.of for m in task.metrics)
+    judge = task.judge
     rows = []
     try:
         for entry in entries:
             pred = prediction_of(source_format, path, entry)
             if pred is None:
                 continue
-            j = task.judge(pred, pred.completion)
+            j = judge(pred, pred.completion)
             part = part_of(j) if with_report else 0
-            row = (tuple(key(j) for key in keys), tuple(of(j) for of in metrics), part,
+            row = (tuple([key(j) for key in keys]), tuple([of(j) for of in metrics]), part,
                    example_text(pred, j) if part else None)
             rows.append((*row, pred, j) if keep else row)
     except BwbenchError as exc:

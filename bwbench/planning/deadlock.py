@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..world.state import State
 from .moves import Below, Move
 
 # --------------------------------------------------------------------------- the deadlock graph
@@ -94,7 +95,72 @@ def _graph(misplaced: int, waits: list[int]) -> dict[int, int]:
 def distance(s: Below, goal: Below) -> int:
     """The optimal number of moves from ``s`` to ``goal`` (both hand-empty configurations of the same blocks)."""
     misplaced, waits = _masks(s, goal)
-    return bin(misplaced).count("1") + min_feedback_vertex_set(_graph(misplaced, waits))
+    moves = bin(misplaced).count("1")
+    if _acyclic(waits, misplaced):  # the usual case: no deadlock, no detour (and no feedback set to search for)
+        return moves
+    return moves + min_feedback_vertex_set(_graph(misplaced, waits))
+
+
+def state_distance(init: State, goal: State) -> int:
+    """:func:`distance` between two states as given (hand empty, the same blocks), without encoding them first.
+
+    The distance does not depend on how blocks are numbered, so they are numbered as ``init``'s towers list them;
+    the misplaced blocks and the "waits for" graph come straight from the towers.
+    """
+    if init.holding is not None or goal.holding is not None:
+        raise ValueError("states must have the hand empty")
+    index: dict[str, int] = {}
+    for tower in init.towers:
+        for b in tower:
+            index[b] = len(index)
+    support: dict[str, str | None] = {}
+    for tower in goal.towers:
+        below = None
+        for b in tower:
+            support[b] = below
+            below = b
+    if support.keys() != index.keys():
+        raise ValueError(f"init and goal have different blocks: {sorted(init.blocks ^ goal.blocks)}")
+    above = [0] * len(index)  # blocks initially above each block
+    misplaced = 0
+    for tower in init.towers:
+        well, below = True, None
+        for b in tower:
+            well = well and support[b] == below
+            if not well:
+                misplaced |= 1 << index[b]
+            below = b
+        mask = 0
+        for b in reversed(tower):
+            above[index[b]] = mask
+            mask |= 1 << index[b]
+    waits = [0] * len(index)  # blocks above a block, or above any block under it in the goal, that are misplaced
+    for tower in goal.towers:
+        acc = 0
+        for b in tower:
+            i = index[b]
+            acc |= above[i]
+            waits[i] = acc & misplaced
+    moves = bin(misplaced).count("1")
+    if _acyclic(waits, misplaced):
+        return moves
+    return moves + min_feedback_vertex_set(_graph(misplaced, waits))
+
+
+def _acyclic(succ: list[int], nodes: int) -> bool:
+    """Whether the "waits for" graph on ``nodes`` has no cycle: its sinks, taken away again and again, take all."""
+    while nodes:
+        sinks = 0
+        rest = nodes
+        while rest:
+            low = rest & -rest
+            rest ^= low
+            if not succ[low.bit_length() - 1] & nodes:
+                sinks |= low
+        if not sinks:
+            return False
+        nodes &= ~sinks
+    return True
 
 
 # --------------------------------------------------------------------------- minimum feedback vertex set

@@ -24,20 +24,30 @@ def encode(init: State, goal: State) -> tuple[list[str], Below, Below]:
     """Blocks in sorted order and both states as ``below`` tuples."""
     if not (init.hand_empty and goal.hand_empty):
         raise ValueError("states must have the hand empty")
-    if init.blocks != goal.blocks:
-        raise ValueError(
-            f"init and goal have different blocks: {sorted(init.blocks ^ goal.blocks)}"
-        )
     names = sorted(init.blocks)
-    return names, below_of(init, names), below_of(goal, names)
+    index = {b: i for i, b in enumerate(names)}
+    s, g = _below(init, index), _below(goal, index)
+    if g is None or sum(map(len, goal.towers)) != len(names):
+        raise ValueError(f"init and goal have different blocks: {sorted(init.blocks ^ goal.blocks)}")
+    return names, s, g
 
 
 def below_of(state: State, names: list[str]) -> Below:
-    index = {b: i for i, b in enumerate(names)}
-    out = [-1] * len(names)
+    """``state`` as a ``below`` tuple over ``names`` (each of its blocks among them)."""
+    return _below(state, {b: i for i, b in enumerate(names)})
+
+
+def _below(state: State, index: dict[str, int]) -> Below | None:
+    """The ``below`` tuple of ``state``; None when it has a block ``index`` lacks."""
+    out = [-1] * len(index)
     for tower in state.towers:
-        for lower, upper in zip(tower, tower[1:]):
-            out[index[upper]] = index[lower]
+        lower = -1
+        for block in tower:
+            i = index.get(block)
+            if i is None:
+                return None
+            out[i] = lower
+            lower = i
     return tuple(out)
 
 

@@ -16,14 +16,14 @@ problems.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ..errors import BwbenchError
 from ..world.canon import problem_key, shape_key
-from .dataset import Example, read_examples
 from ..world.simulate import simulate
+from .dataset import Example, read_examples
 
 LABELS = {
     "n": "lines", "invalid_gold": "gold plan invalid", "suboptimal_gold": "gold plan longer than optimal",

@@ -52,9 +52,9 @@ def render_manifest(m: Manifest, first: dict) -> str:
     out += ["", "## Fields", "", "| field | type | meaning |", "|---|---|---|"]
     out += [f"| `{f}` | {t} | {d} |" for f, t, d in fields if f in first]
     out += ["", "## Semantics", "", f"{m.semantics}.", "",
-            "A state is a set of towers: listing them in another order is the same state. A plan is judged by "
+            ("A state is a set of towers: listing them in another order is the same state. A plan is judged by "
             "simulating it (`bwbench score`, `bwbench eval`), not by matching its text; `output` is one optimal "
-            "plan among `n_optimal_plans`.", "",
+            "plan among `n_optimal_plans`."), "",
             "## Where it comes from" if imported else "## How it was generated", ""]
     out += _imported(m) if imported else _generated(m)
     out += ["", "## Files", "", "| file | lines | sha256 |", "|---|---|---|"]
@@ -68,13 +68,13 @@ def render_manifest(m: Manifest, first: dict) -> str:
 
 
 SEED_CITATION = [
-    "```bibtex", "@inproceedings{men2024unlocking,", "  title = {Unlocking the Future: Exploring Look-Ahead Planning Mechanistic "
-    "Interpretability in Large Language Models},", "  author = {Men, Tianyi and Cao, Pengfei and Jin, Zhuoran and "
-    "Chen, Yubo and Liu, Kang and Zhao, Jun},", "  booktitle = {Proceedings of EMNLP},", "  year = {2024}", "}", "```", ""]
+    "```bibtex", "@inproceedings{men2024unlocking,", ("  title = {Unlocking the Future: Exploring Look-Ahead Planning Mechanistic "
+    "Interpretability in Large Language Models},"), ("  author = {Men, Tianyi and Cao, Pengfei and Jin, Zhuoran and "
+    "Chen, Yubo and Liu, Kang and Zhao, Jun},"), "  booktitle = {Proceedings of EMNLP},", "  year = {2024}", "}", "```", ""]
 PLANBENCH_CITATION = [
-    "```bibtex", "@inproceedings{valmeekam2023planbench,", "  title = {PlanBench: An Extensible Benchmark for Evaluating "
-    "Large Language Models on Planning and Reasoning about Change},", "  author = {Valmeekam, Karthik and Marquez, Matthew "
-    "and Olmo, Alberto and Sreedharan, Sarath and Kambhampati, Subbarao},",
+    "```bibtex", "@inproceedings{valmeekam2023planbench,", ("  title = {PlanBench: An Extensible Benchmark for Evaluating "
+    "Large Language Models on Planning and Reasoning about Change},"), ("  author = {Valmeekam, Karthik and Marquez, Matthew "
+    "and Olmo, Alberto and Sreedharan, Sarath and Kambhampati, Subbarao},"),
     "  booktitle = {Advances in Neural Information Processing Systems (Datasets and Benchmarks)},", "  year = {2023}", "}",
     "```", ""]
 
@@ -105,8 +105,8 @@ def _imported(m: Manifest) -> list[str]:
     out = [f"- Imported with `{imp['command']}`" + names + ".",
            f"- Domain `{dom['file']}` (sha256 `{dom['sha256'][:12]}…`), recognised as the 4-operator Blocksworld by its "
            "action schemas: " + ", ".join(f"{a} = {op}" for op, a in dom["actions"].items()) + ".",
-           f"- {imp['problems']} problems; {imp['unique_optimal']} have exactly one optimal plan; "
-           f"{imp['repeated_problems']} repeat an earlier problem of the suite (kept, as in the source).",
+           (f"- {imp['problems']} problems; {imp['unique_optimal']} have exactly one optimal plan; "
+           f"{imp['repeated_problems']} repeat an earlier problem of the suite (kept, as in the source)."),
            "- Gold plans, optimal lengths and plan counts were computed by bwbench's planner, not taken from the source."]
     plans = imp.get("plans")
     if plans:

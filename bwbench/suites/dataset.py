@@ -20,18 +20,26 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import BwbenchError
-from .manifest import NAME, find_manifest
-from ..world.goal import Goal, as_goal, check_goal, format_fact, level_of
+from ..planning.planner import configuration, optimal, optimal_length
 from ..planning.result import Optimum
-from ..planning.planner import optimal
+from ..world.goal import Goal, as_goal, check_goal, format_fact, level_of
 from ..world.state import InvalidState, State
-from ..world.text import NLStep, check_names, parse_plan, parse_problem, render_towers, stated_problem
+from ..world.text import (
+    NLStep,
+    check_names,
+    parse_plan,
+    parse_problem,
+    render_towers,
+    stated_problem,
+    strict_steps,
+)
 from ..world.vocab import Vocabulary, vocabulary_of
+from .manifest import NAME, find_manifest
 
 SPLITS = ("train", "test", "validation")
 CLAIMS = ("optimal_len", "n_optimal_plans", "level", "n_blocks")
@@ -62,6 +70,8 @@ class WrongClaim:
 
 @dataclass(frozen=True)
 class Example:
+    """One problem of a dataset, read: where it is, the problem, its gold plan, and what the planner says of it."""
+
     path: str
     line: int
     split: str | None
@@ -70,9 +80,23 @@ class Example:
     gold: tuple[NLStep, ...] | None  # None when the line has no gold plan
     record: dict
     optimal_len: int  # steps of an optimal plan, computed by bwbench's planner (never read from the record)
-    n_optimal: int  # how many optimal plans there are, computed likewise (at least this many if ``count_capped``)
     wrong_claims: tuple[WrongClaim, ...] = ()  # what the record claims wrongly (read with refuse_wrong_claims=False)
-    count_capped: bool = False  # counting stopped at ``n_optimal`` (large problems: see planner.COUNT_CAP)
+    counted: Optimum | None = field(default=None, repr=False, compare=False)  # the count, where reading needed it
+
+    @functools.cached_property
+    def _optimum(self) -> Optimum:
+        # Counting optimal plans costs several times what the length does, and most readers never ask.
+        return self.counted if self.counted is not None else _optimal(self.init, self.goal, None)
+
+    @property
+    def n_optimal(self) -> int:
+        """How many optimal plans there are, computed by the planner (at least this many if ``count_capped``)."""
+        return self._optimum.n_optimal
+
+    @property
+    def count_capped(self) -> bool:
+        """Counting stopped at ``n_optimal`` (large problems: see :data:`bwbench.planning.result.COUNT_CAP`)."""
+        return self._optimum.capped
 
     @property
     def vocab(self) -> Vocabulary | None:
@@ -184,27 +208,41 @@ def to_example(path: Path, lineno: int, record: dict, where: str, split: str | N
         vocabulary_of(record)
     except (ValueError, TypeError, InvalidState) as exc:
         raise BwbenchError(str(exc), where) from None
-    gold = None
-    try:
-        if isinstance(record.get("plan"), list):
-            gold = tuple(parse_plan("Plan:\n" + "\n".join(f"step {i}: {s}" for i, s in enumerate(record["plan"], 1))))
-        elif isinstance(record.get("output"), str):
-            gold = tuple(parse_plan(record["output"]))
-    except ValueError as exc:
-        raise BwbenchError(f"gold plan: {exc}", where) from None
+    gold = _gold(record, where)
     claimed = record.get("n_optimal_plans")
     # A claimed count is checked by counting one further than it (large problems are otherwise counted to COUNT_CAP).
     cap = claimed + 1 if isinstance(claimed, int) and not isinstance(claimed, bool) and claimed >= 0 else None
     try:
-        best = _optimal(init, goal, cap)
+        # The length alone where nothing needs the count: a full goal whose record claims none.
+        best = None if cap is None and configuration(init, goal) is not None else _optimal(init, goal, cap)
+        length = _length(init, goal) if best is None else best.length
     except ValueError as exc:  # no plan, or a partial goal too large for the exact search
         raise BwbenchError(str(exc), where) from None
-    wrong = wrong_claims(record, best, where, len(init.blocks))
+    wrong = wrong_claims(record, length, best, where, len(init.blocks))
     if wrong and refuse_wrong_claims:
         raise BwbenchError(wrong[0].message, where)
     own = record.get("split")
-    return Example(str(path), lineno, own if own in SPLITS else split, init, goal, gold, record, best.length,
-                   best.n_optimal, wrong, best.capped)
+    return Example(str(path), lineno, own if own in SPLITS else split, init, goal, gold, record, length, wrong, best)
+
+
+def _gold(record: dict, where: str) -> tuple[NLStep, ...] | None:
+    """A record's gold plan, from its ``plan`` steps or its ``output`` text (exactly the seed's format); None when
+    it has neither; ``BwbenchError`` naming ``where`` when it is not a plan in that format."""
+    plan, output = record.get("plan"), record.get("output")
+    if isinstance(plan, list):
+        text = "Plan:\n" + "\n".join(f"step {i}: {s}" for i, s in enumerate(plan, 1))
+    elif isinstance(output, str):
+        text = output
+    else:
+        return None
+    steps = strict_steps(text)
+    if steps is not None:
+        return steps
+    try:
+        parse_plan(text)  # says what is wrong
+    except ValueError as exc:
+        raise BwbenchError(f"gold plan: {exc}", where) from None
+    raise AssertionError("unreachable: strict_steps and parse_plan disagree")
 
 
 @functools.lru_cache(maxsize=16384)
@@ -213,29 +251,36 @@ def _optimal(init: State, goal: State | Goal, count_cap: int | None) -> Optimum:
     return optimal(init, goal, count_cap)
 
 
+@functools.lru_cache(maxsize=16384)
+def _length(init: State, goal: State | Goal) -> int:
+    """The planner's optimal length alone, once per distinct problem."""
+    return optimal_length(init, goal)
+
+
 @functools.lru_cache(maxsize=1024)
 def _check_names(blocks: frozenset[str]) -> None:
     check_names(blocks)
 
 
-def wrong_claims(record: dict, best: Optimum, where: str, blocks: int) -> tuple[WrongClaim, ...]:
-    """The record's claims (:data:`CLAIMS`) that the planner's optimum ``best``, or the problem's
-    number of ``blocks``, contradict; ``BwbenchError`` naming ``where`` for a claim that is not a count at all.
+def wrong_claims(record: dict, length: int, best: Optimum | None, where: str, blocks: int) -> tuple[WrongClaim, ...]:
+    """The record's claims (:data:`CLAIMS`) that the planner's optimal ``length`` and optimum ``best`` (counted
+    wherever the record claims a count), or the problem's number of ``blocks``, contradict; ``BwbenchError`` naming
+    ``where`` for a claim that is not a count at all.
 
     A count the planner stopped at (``best.capped``) contradicts any smaller claim, and equals none.
     """
-    length = best.length
-    true = {"optimal_len": length, "n_optimal_plans": best.n_optimal, "level": level_of(length), "n_blocks": blocks}
+    true = {"optimal_len": length, "n_optimal_plans": best.n_optimal if best else None, "level": level_of(length),
+            "n_blocks": blocks}
     wrong = []
-    for field in CLAIMS:
-        if field not in record or record[field] is None:
+    for name in CLAIMS:
+        if name not in record or record[name] is None:
             continue
-        value = record[field]
+        value = record[name]
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise BwbenchError(f"{field} must be a whole number, not {value!r}", where)
-        capped = field == "n_optimal_plans" and best.capped
-        if value != true[field] or capped:
-            wrong.append(WrongClaim(field, value, true[field], length, capped))
+            raise BwbenchError(f"{name} must be a whole number, not {value!r}", where)
+        capped = name == "n_optimal_plans" and best.capped
+        if value != true[name] or capped:
+            wrong.append(WrongClaim(name, value, true[name], length, capped))
     return tuple(wrong)
 
 

@@ -9,10 +9,10 @@ is kept. The suite is written whole by :mod:`.directory`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..errors import BwbenchError
 from ..planning.planner import PLANNERS, get_planner
@@ -20,7 +20,15 @@ from ..world.canon import problem_key, shape_key
 from ..world.simulate import simulate
 from ..world.state import State
 from ..world.text import INSTRUCTION, render_input, render_plan
-from .cells import GENERATED_SPLITS, Cell, GenerateConfig, Suite, check_cell, palette, suite_cells
+from .cells import (
+    GENERATED_SPLITS,
+    Cell,
+    GenerateConfig,
+    Suite,
+    check_cell,
+    palette,
+    suite_cells,
+)
 from .directory import check_out, check_pddl_dir, write_suite
 from .manifest import Manifest
 from .record import SuiteRecord

@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
 
 from ..errors import BwbenchError
 from ..fileio import read_bytes, replace_dir
@@ -27,14 +27,29 @@ from ..planning.result import Unsolvable
 from ..world.canon import problem_key
 from ..world.domain import NotBlocksworld, recognise
 from ..world.goal import Goal, level_of
-from ..world.pddl import domain_name, domain_path, from_up_problem, read_domain, read_problem, read_problem_fast
+from ..world.pddl import (
+    domain_name,
+    domain_path,
+    from_up_problem,
+    read_domain,
+    read_problem,
+    read_problem_fast,
+)
 from ..world.simulate import simulate
 from ..world.state import State
 from ..world.text import INSTRUCTION, RULE, render_plan, render_towers
 from ..world.vocab import Vocabulary
 from .dataset import read_goal
-from .manifest import IMPORTED_SEMANTICS, NAME, FileEntry, Manifest, count, find_manifest
+from .manifest import (
+    IMPORTED_SEMANTICS,
+    NAME,
+    FileEntry,
+    Manifest,
+    count,
+    find_manifest,
+)
 from .record import SuiteRecord
+
 
 @dataclass(frozen=True)
 class ImportRequest:
@@ -95,7 +110,7 @@ def read_names(path: Path, vocab: Vocabulary | None = None):
     Its ``actions`` and ``predicates`` are keyed by the domain's names: ``vocab``'s
     when the domain is known, else the IPC's or Mystery's.
     """
-    from ..tasks.planbench_words import read_config
+    from ..world.planbench import read_config
 
     roles = None if vocab is None else {**{op.value: a for op, a in vocab.actions.items()}, **dict(vocab.predicates)}
     try:
@@ -104,7 +119,7 @@ def read_names(path: Path, vocab: Vocabulary | None = None):
         raise BwbenchError(f"cannot read: {exc.strerror}", str(path), field="names") from None
     except ValueError as exc:
         raise BwbenchError(str(exc), str(path), field="names") from None
-    except Exception as exc:  # yaml's parser errors: say where
+    except Exception as exc:  # noqa: BLE001  (yaml's parser errors, whatever yaml is installed: say where)
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise BwbenchError(f"not a readable YAML config ({type(exc).__name__})", where, field="names") from None

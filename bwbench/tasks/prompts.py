@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 SHARED_TEMPLATES = ("seed", "chat", "plain")
 

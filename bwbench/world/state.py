@@ -8,7 +8,7 @@ extra work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable, Mapping, Sequence
 
@@ -67,13 +67,35 @@ class State:
 
     towers: frozenset[Tower]
     holding: str | None = None
+    # The blocks, kept once asked for (a state is asked often, and never changes); no part of what the state is.
+    _blocks: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, towers: Iterable[Sequence[str]], holding: str | None = None) -> "State":
         """A state from towers listed bottom → top, in any order."""
-        ts = frozenset(tuple(t) for t in towers)
+        ts = frozenset(map(tuple, towers))
+        blocks = [b for tower in ts for b in tower]
+        names = frozenset(blocks)
+        # The usual towers pass four set and type checks; the loop below says what is wrong with the others.
+        if len(names) != len(blocks) or holding in names or TABLE in names or "" in names or () in ts or \
+                not all(b.__class__ is str for b in names):
+            cls._refuse(ts, holding)
+        return cls(ts, holding, names | {holding} if holding else names)
+
+    @classmethod
+    def of_names(cls, towers: Iterable[tuple[str, ...]]) -> "State":
+        """:meth:`of` for towers of non-empty names read from text (strings all), the hand empty."""
+        ts = frozenset(towers)
+        blocks = [b for tower in ts for b in tower]
+        names = frozenset(blocks)
+        if len(names) != len(blocks) or TABLE in names:
+            cls._refuse(ts, None)
+        return cls(ts, None, names)
+
+    @staticmethod
+    def _refuse(towers: frozenset, holding: str | None) -> None:
         seen: set[str] = set()
-        for tower in ts:
+        for tower in towers:
             if not tower:
                 raise InvalidState("empty tower")
             for block in tower:
@@ -82,7 +104,6 @@ class State:
                 if not isinstance(block, str) or not block or block == TABLE:
                     raise InvalidState(f"{block!r} is not a block name")
                 seen.add(block)
-        return cls(ts, holding)
 
     @classmethod
     def from_below(cls, below: Mapping[str, str], holding: str | None = None) -> "State":
@@ -108,8 +129,12 @@ class State:
 
     @property
     def blocks(self) -> frozenset[str]:
-        on_towers = frozenset().union(*self.towers)
-        return on_towers | {self.holding} if self.holding else on_towers
+        blocks = self._blocks
+        if blocks is None:
+            on_towers = frozenset().union(*self.towers)
+            blocks = on_towers | {self.holding} if self.holding else on_towers
+            object.__setattr__(self, "_blocks", blocks)
+        return blocks
 
     @property
     def hand_empty(self) -> bool:

@@ -126,6 +126,9 @@ _INPUT = re.compile(r"Init state:\s*\n(.*?)\n\s*Goal state:\s*\n(.*)", re.S)
 
 def parse_input(text: str) -> tuple[list[Tower], list[Tower]]:
     """The init and goal towers of a seed-format ``input`` (the rule line is optional)."""
+    usual = _usual_input(text)
+    if usual is not None:
+        return usual
     m = _INPUT.search(text)
     if not m:
         raise ValueError("no 'Init state:' followed by 'Goal state:'")
@@ -183,6 +186,35 @@ def stated_problem(text: str) -> tuple[list[Tower], list[Tower] | Goal] | None:
     return init, Goal.of_facts(facts)
 
 
+_USUAL_TOWERS = re.compile(r"<[A-Za-z0-9_-]+(?: on [A-Za-z0-9_-]+)*>(?:\n<[A-Za-z0-9_-]+(?: on [A-Za-z0-9_-]+)*>)*\n?")
+
+
+def _usual_input(text: str) -> tuple[list[Tower], list[Tower]] | None:
+    """:func:`parse_input` for the layout every seed-format text has (``Init state:`` and its towers, a blank
+    line, ``Goal state:`` and its towers, one a line, names of ASCII letters, digits, ``-`` and ``_``), read with
+    ``str`` methods and one pattern; None for any other text, which the general reading reads the same way."""
+    i = text.find("Init state:")
+    j = text.find("Goal state:", i)
+    if i < 0 or j < 0 or not text.startswith("Init state:\n", i) or not text.startswith("\n\nGoal state:\n", j - 2):
+        return None
+    init, goal = text[i + 12:j - 2], text[j + 12:]
+    end = goal.find("\n\n")
+    goal = goal if end < 0 else goal[:end]
+    if _USUAL_TOWERS.fullmatch(init) is None or _USUAL_TOWERS.fullmatch(goal) is None:
+        return None
+    return _split_towers(init), _split_towers(goal)
+
+
+def _split_towers(lines: str) -> list[Tower]:
+    towers = []
+    for line in lines.split("\n"):
+        if line:
+            blocks = line[1:-1].split(" on ")
+            blocks.reverse()
+            towers.append(tuple(blocks))
+    return towers
+
+
 def _first_block(text: str) -> list[str]:
     """The lines of ``text`` up to the first blank line after a non-blank one."""
     lines: list[str] = []
@@ -198,7 +230,7 @@ def _first_block(text: str) -> list[str]:
 def parse_problem(text: str) -> tuple[State, State]:
     """Init and goal states of a seed-format ``input``; ``ValueError`` when they do not fit."""
     init, goal = parse_input(text)
-    s, g = State.of(init), State.of(goal)
+    s, g = State.of_names(init), State.of_names(goal)
     if s.blocks != g.blocks:
         raise ValueError(f"init and goal have different blocks: {sorted(s.blocks ^ g.blocks)}")
     return s, g
@@ -241,7 +273,7 @@ def parse_plan(text: str) -> list[NLStep]:
     """
     steps = strict_steps(text)
     if steps is not None:
-        return steps
+        return list(steps)
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     if not lines or lines[0] != _HEADER:
         raise ValueError("plan does not start with 'Plan:'")
@@ -252,8 +284,15 @@ def parse_plan(text: str) -> list[NLStep]:
     raise AssertionError("unreachable: strict_steps and parse_plan disagree")
 
 
-def strict_steps(text: str) -> list[NLStep] | None:
-    """:func:`parse_plan` without the explanation: the steps, or None when ``text`` is not in the format."""
+def strict_steps(text: str) -> tuple[NLStep, ...] | None:
+    """:func:`parse_plan` without the explanation: the steps, or None when ``text`` is not in the format.
+
+    The last texts read are kept (a gold plan and an answer that copies it are read once).
+    """
+    return _strict_text(text) if len(text) <= 4096 else _strict_steps(text)
+
+
+def _strict_steps(text: str) -> tuple[NLStep, ...] | None:
     steps: list[NLStep] = []
     header = False
     for line in text.split("\n"):
@@ -268,4 +307,7 @@ def strict_steps(text: str) -> list[NLStep] | None:
             if header:
                 return None
             header = True
-    return steps if header else None
+    return tuple(steps) if header else None
+
+
+_strict_text = functools.lru_cache(maxsize=256)(_strict_steps)

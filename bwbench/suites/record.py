@@ -1,0 +1,104 @@
+"""The suite record, a line of ``<split>.jsonl``, defined once: its fields, their order, and what each means.
+
+``bwbench generate`` and ``bwbench import`` write it (:class:`SuiteRecord`);
+:mod:`.dataset` reads it, ours or the seed's, believing no claim a line makes;
+the dataset card (:mod:`.card`) lists its fields from :func:`field_docs`.
+Version 1, every record written so far, is written without a
+``schema_version`` field, so that suites regenerate byte for byte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuiteRecord:
+    """One problem of a suite, with its gold plan; the fields in the order a line holds them.
+
+    The seed's ``instruction``, ``input`` and ``output`` (Axolotl's ``alpaca``
+    type reads them) follow the structured fields. An imported problem also
+    keeps its file's name and sha256, its domain's words and, where given, the
+    source's own plan; a generated one has none of these, and they are not written.
+    """
+
+    id: str
+    suite: str
+    split: str
+    level: int
+    n_blocks: int
+    init: list  # towers, bottom → top
+    goal: list  # towers, or (imported) the problem file's facts, "(on b c)"
+    plan: list  # the gold plan's steps in the seed's language
+    optimal_len: int
+    n_optimal_plans: int | None  # None: counted up to COUNT_CAP, and there are that many or more
+    source: str | None = None  # imported: the problem file's name
+    source_sha256: str | None = None
+    vocabulary: dict | None = None  # imported: the domain's words
+    instruction: str
+    input: str
+    output: str
+    source_plan: list | None = None  # imported with the source's plans: its own, checked by simulation
+    schema_version: int = SCHEMA_VERSION
+
+    def to_json(self) -> dict:
+        """The record as its line holds it: the imported fields only where they are, no version for version 1."""
+        out: dict = {} if self.schema_version == SCHEMA_VERSION else {"schema_version": self.schema_version}
+        out |= {"id": self.id, "suite": self.suite, "split": self.split, "level": self.level,
+                "n_blocks": self.n_blocks, "init": self.init, "goal": self.goal, "plan": self.plan,
+                "optimal_len": self.optimal_len, "n_optimal_plans": self.n_optimal_plans}
+        out |= {k: v for k, v in (("source", self.source), ("source_sha256", self.source_sha256),
+                                  ("vocabulary", self.vocabulary)) if v is not None}
+        out |= {"instruction": self.instruction, "input": self.input, "output": self.output}
+        if self.source_plan is not None:
+            out["source_plan"] = self.source_plan
+        return out
+
+
+FIELDS = [
+    ("id", "string", "unique id: `<suite>-<split>-L<level>-<index>`"),
+    ("suite", "string", "the suite's name"),
+    ("split", "string", "`train` or `test`"),
+    ("level", "int", "k: the optimal plan has 2k steps (the true level, computed by search)"),
+    ("n_blocks", "int", "number of blocks"),
+    ("init", "list of lists of strings", "initial towers, each listed bottom to top (`[\"red\", \"white\"]`: white on red); tower order carries no meaning"),
+    ("goal", "list of lists of strings", "goal towers, the same way; a full goal configuration"),
+    ("plan", "list of strings", "one optimal plan, in the seed's step language (`pick-up X`, `stack X on-top-of Y` or `... on-top-of table`)"),
+    ("optimal_len", "int", "length of an optimal plan, in steps (2 × level)"),
+    ("n_optimal_plans", "int", "how many optimal plans there are"),
+    ("instruction", "string", "the seed's instruction text (Alpaca-style field)"),
+    ("input", "string", "the problem in the seed's words: rules, `Init state:` and `Goal state:` towers written top first (`<white on red>`)"),
+    ("output", "string", "the gold plan in the seed's words: `Plan:` then `step N: ...` lines"),
+]
+"""A generated record's fields: name, type and meaning, as the dataset card lists them."""
+
+
+CAPPED_COUNT = ("int or null", ("how many optimal plans there are; null: three or more (beyond 7 blocks, or 8 for "
+                "partial goals, plans are counted up to three)"))
+
+IMPORTED_FIELDS = {
+    "goal": ("list of strings or of lists", ("the goal: the problem file's facts, `\"(on b c)\"` (PDDL, bwbench's predicate names); "
+             "a plan must make every one of them true")),
+    "level": ("int", "k: the optimal plan has 2k steps (2k - 1 when it ends on a pick), computed by search"),
+    "optimal_len": ("int", "length of an optimal plan, in steps, computed by bwbench's planner"),
+    "input": ("string", "the problem in the seed's words: rules, `Init state:` towers written top first, then the goal facts"),
+    "source": ("string", "the PDDL problem file it was imported from"),
+    "source_sha256": ("string", "sha256 of that file"),
+    "vocabulary": ("object", "the domain's names for the 4 actions and 5 predicates, and the words for each object"),
+    "source_plan": ("list of strings", ("the source's own plan (PDDL actions, bwbench's names), checked by simulation; "
+                    "what a one-shot PlanBench prompt shows")),
+}
+"""What an imported record's fields mean where it differs from a generated one's, and the fields only it has."""
+
+
+def field_docs(imported: bool = False, capped: bool = False) -> list[tuple[str, str, str]]:
+    """The record's fields as (name, type, meaning): a generated suite's, or an ``imported`` one's; ``capped``: its
+    plan counts stop at three (a suite with more blocks than the exact count reaches)."""
+    fields = [(f, *IMPORTED_FIELDS.get(f, (t, d))) if imported else (f, t, d) for f, t, d in FIELDS]
+    if capped:
+        fields = [(f, *CAPPED_COUNT) if f == "n_optimal_plans" else (f, t, d) for f, t, d in fields]
+    if imported:
+        fields += [(f, t, d) for f, (t, d) in IMPORTED_FIELDS.items() if f not in {x[0] for x in FIELDS}]
+    return fields

@@ -1,0 +1,30 @@
+"""Tasks: what is asked of a model about a problem, and how its answer is judged; found by name.
+
+Each kind of question is a :class:`~bwbench.tasks.base.Task` (:mod:`.base`),
+one module each: plan generation (:mod:`.plan`) first. A suite's records say
+which task they ask (``task``; plan generation where a record says none), and
+a results file which task it measured; everything above this stage asks the
+task found here by that name.
+"""
+
+from __future__ import annotations
+
+from ..errors import BwbenchError
+from .base import Task
+from .plan import PLAN
+
+TASKS: dict[str, Task] = {t.name: t for t in (PLAN,)}
+"""Every task, by name."""
+
+
+def get_task(name: str) -> Task:
+    """The task called ``name``; ``BwbenchError`` (field ``task``) naming those there are."""
+    try:
+        return TASKS[name]
+    except (KeyError, TypeError):
+        raise BwbenchError(f"unknown task {name!r}; the tasks are: {', '.join(TASKS)}", field="task") from None
+
+
+def all_tasks() -> tuple[Task, ...]:
+    """Every task, in the order :data:`TASKS` lists them."""
+    return tuple(TASKS.values())
