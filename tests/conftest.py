@@ -6,6 +6,7 @@ import json
 import os
 import random
 import subprocess
+import sys
 from http.server import BaseHTTPRequestHandler
 from itertools import permutations
 from pathlib import Path
@@ -14,8 +15,24 @@ import pytest
 
 from bwbench.world.state import State
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seed-reference"
+
+
+def run_cli(*args, cwd=None, env=None, input=None) -> subprocess.CompletedProcess:
+    """``bwbench ARGS...`` as a user runs it: a real process, its exit code, stdout and stderr as text."""
+    full = {**os.environ, **env} if env else None
+    return subprocess.run([sys.executable, "-m", "bwbench", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=full, input=input)
+
+
+def start_cli(*args, cwd=None, env=None) -> subprocess.Popen:
+    """``bwbench ARGS...`` started and left running (to be killed, or raced against another)."""
+    full = {**os.environ, **env} if env else None
+    return subprocess.Popen([sys.executable, "-m", "bwbench", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=cwd, env=full)
 
 
 def need_shared(path: Path) -> Path:
@@ -155,3 +172,19 @@ class JSONHandler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self._send(200, {"object": "list", "data": [{"id": self.model, "object": "model", "created": 0, "owned_by": "t"}]})
+
+
+def load_model(spec: str, **options):
+    """The model for ``spec`` (``hf:DIR``, ``planner``), loaded as ``bwbench eval`` loads it, with ``options``."""
+    from bwbench.models import ModelSpec, load
+
+    parsed = ModelSpec.parse(spec)
+    return load(parsed, parsed.options(options))
+
+
+def plan_prompt(item, template: str = "seed", shots=(), shown=None):
+    """The plan-generation prompt ``bwbench eval`` sends for a suite's item."""
+    from bwbench.tasks.plan import PLAN
+    from bwbench.tasks.prompts import PromptConfig
+
+    return PLAN.prompt(item, PromptConfig(template, len(shots)), list(shots), shown)

@@ -11,9 +11,7 @@ import pytest
 from bwbench import fileio
 from bwbench.errors import BwbenchError
 
-from .test_cli import bwbench
-
-ROOT = Path(__file__).resolve().parents[1]
+from .conftest import DATA, run_cli
 
 
 def test_a_symlink_is_written_through_and_stays_a_link(tmp_path):
@@ -59,10 +57,10 @@ def test_dev_null_stays_a_device():
 
 
 def test_score_report_to_dev_stdout_prints_it(tmp_path):
-    first = json.loads((ROOT / "data" / "paper" / "test.jsonl").read_text().splitlines()[0])
+    first = json.loads((DATA / "paper" / "test.jsonl").read_text().splitlines()[0])
     preds = tmp_path / "preds.jsonl"
     preds.write_text(json.dumps({**first, "completion": "I cannot solve this."}) + "\n")
-    r = bwbench("score", preds, "--report", "/dev/stdout")
+    r = run_cli("score", preds, "--report", "/dev/stdout")
     assert r.returncode == 0, r.stderr
     assert first["id"] in r.stdout  # the report's failure, on stdout
     assert Path("/dev/stdout").is_symlink()  # not replaced by a regular file

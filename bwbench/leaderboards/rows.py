@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..runs import results
 from ..runs.results import Block, Results, ResultsError, read_results, take, task_of
 from ..tasks import TASKS, get_task
 
@@ -88,11 +89,17 @@ def read(path: Path) -> Run:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
-        data = None  # read_results words the reason
+        return row(str(path), read_results(path))  # not a results object: read_results raises, wording the reason
+    return parse(str(path), data)
+
+
+def parse(file: str, data: object) -> Run:
+    """A results file's content (read from ``file``) as a row; ``ResultsError`` naming the first field missing or
+    of the wrong kind."""
     name = task_of(data)
     if name not in TASKS:
         raise ResultsError(f"task is {name!r}, not one of: {', '.join(TASKS)}")
-    return row(str(path), read_results(path, required_metrics(get_task(name))))
+    return row(file, results.parse(data, required_metrics(get_task(name))))
 
 
 def required_metrics(task) -> tuple[str, ...]:

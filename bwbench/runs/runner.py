@@ -22,7 +22,7 @@ from ..errors import BwbenchError, Interrupted
 from ..models import ModelSpec, check_generation, load
 from ..models.base import GenerationConfig, Model
 from ..suites.dataset import Example, read_examples
-from ..suites.view import SuiteView, load_suite
+from ..suites.view import SuiteView, level_set, load_suite
 from ..tasks import get_task
 from ..tasks.prompts import PromptConfig, choose_shots
 from .config import Identity, RunConfig
@@ -89,7 +89,8 @@ def prepare(request: EvalRequest) -> Prepared:
     model is loaded or anything is written."""
     spec = ModelSpec.parse(request.model)
     options = spec.options(request.model_options(), request.backend)
-    view = load_suite(request.suite, request.split, request.levels, request.limit, request.per_level)
+    levels = level_set(request.levels)  # sorted, once each: L2,L1 is the run L1,L2
+    view = load_suite(request.suite, request.split, levels, request.limit, request.per_level)
     task = get_task(_task_of(view))
     task.check_template(request.template)
     budget = task.budget(request.template, view.all_items)
@@ -97,10 +98,10 @@ def prepare(request: EvalRequest) -> Prepared:
                            temperature=request.temperature, samples=request.samples, seed=request.seed,
                            stop=budget.stop)
     check_generation(spec, gen)
-    out = request.out or default_out(spec, view.name, request.split, request.levels)
+    out = request.out or default_out(spec, view.name, request.split, levels)
     config = RunConfig(
         model=request.model, suite=str(request.suite), out=out, task=task.name, split=request.split,
-        levels=request.levels, limit=request.limit, per_level=request.per_level,
+        levels=levels, limit=request.limit, per_level=request.per_level,
         prompt=PromptConfig(request.template, request.shots, request.seed), generation=gen,
         batch_size=request.batch_size, single_step=request.single_step and spec.kind.single_step,
         shots_from=str(request.shots_from) if request.shots_from else None, model_options=options,

@@ -9,26 +9,24 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import run_cli
 
-STANDARD = Path(__file__).resolve().parents[1] / "data" / "standard"
+
+STANDARD = Path(__file__).resolve().parents[2] / "data" / "standard"
 
 
-def bwbench(*args, cwd=None, env=None):
-    full = {**os.environ, **env} if env else None
-    return subprocess.run([sys.executable, "-m", "bwbench", *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          env=full)
 
 
 def test_generate_solve_audit(tmp_path):
-    r = bwbench("generate", "--levels", "L1,L2", "--n", "12", "--train", "10", "--blocks", "4-5",
+    r = run_cli("generate", "--levels", "L1,L2", "--n", "12", "--train", "10", "--blocks", "4-5",
                 "--seed", "3", "--out", tmp_path / "s", "--pddl", tmp_path / "pddl")
     assert r.returncode == 0, r.stderr
     man = json.loads((tmp_path / "s" / "manifest.json").read_text())
     assert man["counts"]["test"] == {"L1": {"4": 6, "5": 6}, "L2": {"4": 6, "5": 6}}
     problem = sorted((tmp_path / "pddl").glob("*.pddl"))[0]
-    r = bwbench("solve", problem)
+    r = run_cli("solve", problem)
     assert r.returncode == 0 and "Plan:\nstep 1: pick-up" in r.stdout
-    r = bwbench("audit", tmp_path / "s" / "train.jsonl", tmp_path / "s" / "test.jsonl", "--json")
+    r = run_cli("audit", tmp_path / "s" / "train.jsonl", tmp_path / "s" / "test.jsonl", "--json")
     assert r.returncode == 0, r.stderr
     counts = json.loads(r.stdout)
     assert counts["n"] == 44 and counts["train_test_overlap"] == 0 and counts["suboptimal_gold"] == 0
@@ -55,7 +53,7 @@ def test_generate_solve_audit(tmp_path):
     ],
 )
 def test_bad_options_are_one_line_errors(tmp_path, args, where):
-    r = bwbench(*args, "--out", tmp_path / "x")
+    r = run_cli(*args, "--out", tmp_path / "x")
     assert r.returncode == 2 and r.stderr.startswith(f"error: {where}:"), r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     assert not (tmp_path / "x").exists()
@@ -65,22 +63,22 @@ def test_bad_files_name_file_and_line(tmp_path):
     good = '{"input": "Init state:\\n<red>\\n\\nGoal state:\\n<red>", "output": "Plan:"}'
     bad = tmp_path / "bad.jsonl"
     bad.write_text(good + "\n{not json\n")
-    r = bwbench("audit", bad)
+    r = run_cli("audit", bad)
     assert r.returncode == 2 and r.stderr.startswith(f"error: {bad}:2: not valid JSON")
     bad.write_text(good + "\n" + '{"input": "Init state:\\n<red>\\n\\nGoal state:\\n<blue>"}\n')
-    r = bwbench("audit", bad)
+    r = run_cli("audit", bad)
     assert r.returncode == 2 and f"{bad}:2: init and goal have different blocks" in r.stderr
     bad.write_bytes((good + "\n").encode() + b"\xff\xfe not text\n")
-    r = bwbench("audit", bad)
+    r = run_cli("audit", bad)
     assert r.returncode == 2 and r.stderr.startswith(f"error: {bad}:2: not UTF-8 text")
     pddl = tmp_path / "bad.pddl"
     pddl.write_text("(define (problem")
-    r = bwbench("solve", pddl)
+    r = run_cli("solve", pddl)
     assert r.returncode == 2 and r.stderr.startswith(f"error: {pddl}: cannot read PDDL")
     assert len(r.stderr.strip().splitlines()) == 1
 
 
 def test_help_has_examples():
     for cmd in ("generate", "solve", "audit", "score", "eval"):
-        r = bwbench(cmd, "--help")
+        r = run_cli(cmd, "--help")
         assert r.returncode == 0 and "Example" in r.stdout and re.search(rf"bwbench {cmd}\s", r.stdout)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import need_shared
+from ..conftest import need_shared
 
 
 
@@ -24,11 +24,11 @@ def test_need_shared_skips_or_fails_as_the_environment_says(monkeypatch, tmp_pat
 
 
 def test_ci_requires_shared():
-    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
     assert "BWBENCH_REQUIRE_SHARED=1" in ci.split("pytest")[-2]
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PREDICTIONS = "predictions.jsonl"  # made by the `predictions` fixture: planner answers for data/paper's test split
 
 
@@ -58,17 +58,17 @@ def _one_line_exit_2(r) -> str:
 
 @pytest.fixture(scope="module")
 def predictions(tmp_path_factory) -> Path:
-    from .test_cli import bwbench
+    from ..conftest import run_cli
 
     work = tmp_path_factory.mktemp("preds")
-    r = bwbench("eval", "--model", "planner", "--suite", ROOT / "data" / "paper", "--out", work / "run")
+    r = run_cli("eval", "--model", "planner", "--suite", ROOT / "data" / "paper", "--out", work / "run")
     assert r.returncode == 0, r.stderr
     return work / "run" / "predictions.jsonl"
 
 
 @pytest.mark.parametrize("command", list(_writers(Path("/ro"))))
 def test_a_read_only_directory_is_one_line_and_nothing_is_written(command, tmp_path, readonly_dir, predictions):
-    from .test_cli import bwbench
+    from ..conftest import run_cli
 
     work = tmp_path / "work"
     work.mkdir()
@@ -80,7 +80,7 @@ def test_a_read_only_directory_is_one_line_and_nothing_is_written(command, tmp_p
         shutil.copytree(ROOT / "data" / "planbench-bw3", ro)
     before = _listing(ro)
     readonly_dir(ro)
-    r = bwbench(*_writers(ro)[command], cwd=work)
+    r = run_cli(*_writers(ro)[command], cwd=work)
     line = _one_line_exit_2(r)
     assert str(ro) in line, line
     assert _listing(ro) == before
@@ -90,7 +90,7 @@ def test_a_read_only_directory_is_one_line_and_nothing_is_written(command, tmp_p
 @pytest.mark.parametrize("command,option", [("generate", "--out"), ("import", "--out"), ("eval", "--out"),
                                             ("export", "--out")])
 def test_an_out_that_is_a_file_is_one_line(command, option, tmp_path, predictions):
-    from .test_cli import bwbench
+    from ..conftest import run_cli
 
     (tmp_path / "p.pddl").write_text("(define (problem p) (:domain blocksworld) (:objects a b)"
                                      " (:init (handempty) (ontable a) (on b a) (clear b)) (:goal (and (on a b))))")
@@ -98,16 +98,16 @@ def test_an_out_that_is_a_file_is_one_line(command, option, tmp_path, prediction
     target = Path(args[args.index(option) + 1])
     target.parent.mkdir()
     target.write_text("precious\n")
-    r = bwbench(*args, cwd=tmp_path)
+    r = run_cli(*args, cwd=tmp_path)
     _one_line_exit_2(r)
     assert target.read_text() == "precious\n"
 
 
 def test_a_leaderboard_out_that_is_a_directory_is_one_line(tmp_path):
-    from .test_cli import bwbench
+    from ..conftest import run_cli
 
     (tmp_path / "board.md").mkdir()
-    r = bwbench("leaderboard", ROOT / "results" / "paper-planner" / "results.json", "--out", "board.md", cwd=tmp_path)
+    r = run_cli("leaderboard", ROOT / "results" / "paper-planner" / "results.json", "--out", "board.md", cwd=tmp_path)
     assert "board.md" in _one_line_exit_2(r)
     assert list((tmp_path / "board.md").iterdir()) == []
 

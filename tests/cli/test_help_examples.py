@@ -13,9 +13,9 @@ import typer.main
 
 from bwbench.cli import FROM_ROOT, app
 
-from .conftest import SHARED, need_shared
+from ..conftest import SHARED, need_shared, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _commands(group=None, prefix=()):
@@ -64,7 +64,7 @@ def checkout(tmp_path_factory) -> Path:
 def test_example_runs_as_pasted(checkout, name, i, example):
     if "../shared" in example:
         need_shared(SHARED)
-    script = f'bwbench() {{ "{sys.executable}" -m bwbench "$@"; }}\n{example}\n'
+    script = f'run_cli() {{ "{sys.executable}" -m bwbench "$@"; }}\n{example}\n'
     r = subprocess.run(["bash", "-c", script], cwd=checkout, capture_output=True, text=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0, f"{example}\n{r.stderr[-2000:]}"

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
-from .test_cli import STANDARD, bwbench
+from ..conftest import DATA, run_cli
+
+STANDARD = DATA / "standard"
+
+from ..conftest import run_cli
 
 
 def test_plain_progress_lines_without_a_terminal(tmp_path):
-    r = bwbench("eval", "--model", "random", "--suite", STANDARD, "--limit", "400", "--batch-size", "20",
+    r = run_cli("eval", "--model", "random", "--suite", STANDARD, "--limit", "400", "--batch-size", "20",
                 "--out", tmp_path / "run", env={"BWBENCH_PROGRESS_SECONDS": "0"})
     assert r.returncode == 0, r.stderr
     lines = r.stderr.splitlines()
@@ -18,5 +22,5 @@ def test_plain_progress_lines_without_a_terminal(tmp_path):
 
 
 def test_a_quick_command_prints_no_progress(tmp_path):
-    r = bwbench("eval", "--model", "planner", "--suite", STANDARD, "--limit", "5", "--out", tmp_path / "run")
+    r = run_cli("eval", "--model", "planner", "--suite", STANDARD, "--limit", "5", "--out", tmp_path / "run")
     assert r.returncode == 0 and r.stderr == "", r.stderr

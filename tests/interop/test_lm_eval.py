@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bwbench.runs.runner import default_max_new_tokens, load_suite
+from bwbench.suites.view import load_suite
+from bwbench.tasks.plan import default_max_new_tokens
 
-from .test_cli import bwbench
+from ..conftest import run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LM_EVAL = os.environ.get("BWBENCH_LM_EVAL") or shutil.which("lm_eval")
 needs_lm_eval = pytest.mark.skipif(
     not LM_EVAL and not os.environ.get("BWBENCH_REQUIRE_LM_EVAL"),
@@ -52,7 +53,7 @@ def _plan(steps: list[str]) -> str:
 
 def test_export_writes_a_task_per_level(tmp_path):
     out = tmp_path / "tasks"
-    r = bwbench("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", out)
+    r = run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", out)
     assert r.returncode == 0, r.stderr
     records = [json.loads(line) for line in (ROOT / "data" / "paper" / "test.jsonl").read_text().splitlines()]
     docs = _docs(out)
@@ -69,7 +70,7 @@ def test_export_writes_a_task_per_level(tmp_path):
         assert cfg["task"] == f"bwbench_l{level}" and cfg["output_type"] == "generate_until"
         assert cfg["dataset_kwargs"] == {"level": level}
         assert cfg["generation_kwargs"]["until"] == ["\n\n", "[INST]"]
-        assert cfg["generation_kwargs"]["max_gen_toks"] == default_max_new_tokens([t for t in view.tasks if t.level == level])
+        assert cfg["generation_kwargs"]["max_gen_toks"] == default_max_new_tokens([t for t in view.items if t.level == level])
         assert [m["metric"] for m in cfg["metric_list"]] == ["valid", "optimal", "exact"]
         for key in ("custom_dataset", "doc_to_text", "doc_to_target", "process_results"):
             module, name = cfg[key].split(".")
@@ -84,7 +85,7 @@ def test_export_writes_a_task_per_level(tmp_path):
 
 def test_process_results_judges_by_simulation(tmp_path):
     out = tmp_path / "tasks"
-    assert bwbench("export", "lm-eval", "--suite", ROOT / "data" / "standard", "--out", out, "--level", "L3").returncode == 0
+    assert run_cli("export", "lm-eval", "--suite", ROOT / "data" / "standard", "--out", out, "--level", "L3").returncode == 0
     utils = _utils(out)
     doc = _docs(out)[0]
     gold = [line.split(": ", 1)[1] for line in doc["output"].splitlines()[1:]]
@@ -104,17 +105,17 @@ def test_process_results_judges_by_simulation(tmp_path):
 
 def test_export_replaces_only_its_own_directory(tmp_path):
     out = tmp_path / "tasks"
-    assert bwbench("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", out).returncode == 0
+    assert run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", out).returncode == 0
     assert (out / "bwbench_l1.yaml").is_file()
     # Exporting again over an earlier export replaces all of it: no task of the old one is left behind.
-    r = bwbench("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", out, "--levels", "L2", "--name", "bw_paper")
+    r = run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", out, "--levels", "L2", "--name", "bw_paper")
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.glob("*.yaml")) == ["_bw_paper.yaml", "bw_paper_l2.yaml"]
     assert not list(tmp_path.glob(".tasks*"))  # no temporary directory left beside it
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("keep me")
-    r = bwbench("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", other)
+    r = run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", other)
     assert r.returncode == 2 and "is not a bwbench lm-eval export" in r.stderr and str(other) in r.stderr
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
 
@@ -127,7 +128,7 @@ def test_export_replaces_only_its_own_directory(tmp_path):
     (["--split", "dev"], "--split", "has no dev split"),
 ])
 def test_export_bad_input_is_one_line_and_writes_nothing(tmp_path, args, where, what):
-    r = bwbench("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", tmp_path / "t", *args)
+    r = run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", tmp_path / "t", *args)
     assert r.returncode == 2 and where in r.stderr and what in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
@@ -135,12 +136,12 @@ def test_export_bad_input_is_one_line_and_writes_nothing(tmp_path, args, where, 
 
 def test_export_of_the_seed_file_uses_true_levels(seed_data, tmp_path):
     out = tmp_path / "seed"
-    r = bwbench("export", "lm-eval", "--suite", seed_data / "blocksworld_L3_test.jsonl", "--out", out, "--name", "seed")
+    r = run_cli("export", "lm-eval", "--suite", seed_data / "blocksworld_L3_test.jsonl", "--out", out, "--name", "seed")
     assert r.returncode == 0, r.stderr
     docs = _docs(out)
     assert len(docs) == sum(1 for line in (seed_data / "blocksworld_L3_test.jsonl").open() if line.strip())
     view = load_suite(seed_data / "blocksworld_L3_test.jsonl")
-    assert [d["optimal_len"] for d in docs] == sorted(t.optimal_len for t in view.tasks)
+    assert [d["optimal_len"] for d in docs] == sorted(t.optimal_len for t in view.items)
     assert {p.name for p in out.glob("seed_l*.yaml")} == {f"seed_l{k}.yaml" for k in {d["level"] for d in docs}}
 
 
@@ -168,13 +169,13 @@ def test_lm_eval_measures_what_bwbench_eval_measures(tmp_path):
     """lm_eval on the exported tasks with bwbench-tiny: the same prompts, completions and verdicts as bwbench eval."""
     # Two exports under one directory, as lm_eval takes one --include_path; their names keep the tasks apart.
     ood, paper = tmp_path / "tasks" / "ood", tmp_path / "tasks" / "paper"
-    assert bwbench("export", "lm-eval", "--suite", ROOT / "data" / "ood-L3-7b", "--out", ood, "--name", "bw_ood").returncode == 0
-    assert bwbench("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", paper).returncode == 0
+    assert run_cli("export", "lm-eval", "--suite", ROOT / "data" / "ood-L3-7b", "--out", ood, "--name", "bw_ood").returncode == 0
+    assert run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", paper).returncode == 0
     n = 32
     results, samples = _lm_eval(tmp_path / "tasks", "bw_ood_l3,bwbench", n, tmp_path / "lm")
     assert set(samples) == {"bw_ood_l3", "bwbench_l1", "bwbench_l2", "bwbench_l3"}
 
-    r = bwbench("eval", "--model", "bwbench-tiny", "--suite", ROOT / "data" / "ood-L3-7b", "--level", "L3",
+    r = run_cli("eval", "--model", "bwbench-tiny", "--suite", ROOT / "data" / "ood-L3-7b", "--level", "L3",
                 "--limit", n, "--out", tmp_path / "ev", "--no-single-step")
     assert r.returncode == 0, r.stderr
     ours = {p["id"]: p for p in map(json.loads, (tmp_path / "ev" / "predictions.jsonl").read_text().splitlines())}
@@ -202,22 +203,23 @@ def test_lm_eval_chat_export_matches_bwbench_chat_template(tmp_path):
     """--template chat exports bare user messages; lm_eval's --apply_chat_template wraps them as bwbench eval does."""
     from transformers import AutoTokenizer
 
-    from bwbench.tasks.prompts import PromptConfig, build
+    from bwbench.tasks import get_task
+    from bwbench.tasks.prompts import PromptConfig
 
     tasks = tmp_path / "tasks"
-    assert bwbench("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", tasks, "--levels", "L2",
+    assert run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", tasks, "--levels", "L2",
                    "--template", "chat").returncode == 0
     n = 8
     _, samples = _lm_eval(tasks, "bwbench_l2", n, tmp_path / "lm", "--apply_chat_template")
-    r = bwbench("eval", "--model", "bwbench-tiny", "--suite", ROOT / "data" / "paper", "--level", "L2", "--limit", n,
+    r = run_cli("eval", "--model", "bwbench-tiny", "--suite", ROOT / "data" / "paper", "--level", "L2", "--limit", n,
                 "--template", "chat", "--out", tmp_path / "ev", "--no-single-step")
     assert r.returncode == 0, r.stderr
     ours = {p["id"]: p for p in map(json.loads, (tmp_path / "ev" / "predictions.jsonl").read_text().splitlines())}
     tok = AutoTokenizer.from_pretrained(ROOT / "models" / "bwbench-tiny")
-    by_id = {t.id: t for t in load_suite(ROOT / "data" / "paper", level=2, limit=n).tasks}
+    by_id = {t.id: t for t in load_suite(ROOT / "data" / "paper", levels=2, limit=n).items}
     assert sorted(s["doc"]["id"] for s in samples["bwbench_l2"]) == sorted(ours) == sorted(by_id)
     for s in samples["bwbench_l2"]:
-        q = build(by_id[s["doc"]["id"]].example, PromptConfig("chat"), [])
+        q = get_task("plan").prompt(by_id[s["doc"]["id"]], PromptConfig("chat"), [])
         rendered = tok.apply_chat_template(list(q.messages), tokenize=False, add_generation_prompt=True)
         assert s["arguments"]["gen_args_0"]["arg_0"] == rendered
         assert s["filtered_resps"][0].strip() == ours[s["doc"]["id"]]["completion"]

@@ -11,16 +11,15 @@ from pathlib import Path
 from bwbench.suites.dataset import read_examples
 from bwbench.world.state import Action, Op
 from bwbench.world.vocab import IPC
-from bwbench.tasks import planbench_words as pp
+from bwbench.world import planbench as pp
 from bwbench.interop.planbench_rescore import BWBENCH, score_files
 from bwbench.interop.planbench_results import parse_extracted
-from bwbench.tasks.prompts import planbench_prompt
+from bwbench.tasks.planbench import planbench_prompt
 
-from .test_cli import bwbench
-from .conftest import need_shared
+from ..conftest import need_shared, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
-REF = Path(__file__).resolve().parents[2] / "shared" / "planbench-reference"
+ROOT = Path(__file__).resolve().parents[2]
+REF = Path(__file__).resolve().parents[3] / "shared" / "planbench-reference"
 SUITES = {"blocksworld": ROOT / "data" / "planbench-bw", "mystery_blocksworld": ROOT / "data" / "planbench-mystery"}
 THRESHOLD = 0.97  # bwbench's reading of the answers, against PlanBench's verdicts, on every Blocksworld file
 
@@ -104,7 +103,7 @@ def test_a_results_file_made_here_is_rescored(tmp_path):
     path = tmp_path / "task_1_plan_generation_zero_shot.json"
     path.write_text(json.dumps({"task": "task_1_plan_generation", "prompt_type": "zeroshot", "domain": "blocksworld",
                                 "engine": "made-here", "instances": instances}))
-    r = bwbench("score", path, "--suite", SUITES["blocksworld"], "--json", "--results", tmp_path / "r.json",
+    r = run_cli("score", path, "--suite", SUITES["blocksworld"], "--json", "--results", tmp_path / "r.json",
                 "--report", tmp_path / "report.txt")
     assert r.returncode == 0, r.stderr
     got = json.loads(r.stdout)
@@ -215,7 +214,7 @@ def test_disagreements_are_explained_with_both_readings():
 
 def test_a_mystery_file_end_to_end(tmp_path):
     path = _shared() / "results/mystery_blocksworld/gemini-1.5-flash/task_1_plan_generation.json"
-    r = bwbench("score", path, "--suite", SUITES["mystery_blocksworld"], "--json", "--results", tmp_path / "r.json")
+    r = run_cli("score", path, "--suite", SUITES["mystery_blocksworld"], "--json", "--results", tmp_path / "r.json")
     assert r.returncode == 0, r.stderr
     got = json.loads(r.stdout)
     doc = json.loads(path.read_text())
@@ -231,13 +230,13 @@ def test_a_mystery_file_end_to_end(tmp_path):
 
 def test_an_incomplete_run_is_counted_and_marked(tmp_path):
     path = _shared() / "results/mystery_blocksworld/o1-preview_chat/task_1_plan_generation_zero_shot_run2.json"
-    r = bwbench("score", path, "--suite", SUITES["mystery_blocksworld"], "--results", tmp_path / "run2" / "results.json")
+    r = run_cli("score", path, "--suite", SUITES["mystery_blocksworld"], "--results", tmp_path / "run2" / "results.json")
     assert r.returncode == 0, r.stderr
     results = json.loads((tmp_path / "run2" / "results.json").read_text())
     assert results["n_examples"] == 300 and results["missing"]["no_response"] == list(range(301, 501))
     assert results["complete"] is False and results["planbench"]["correct"] == 96 and results["planbench"]["n"] == 300
     page = tmp_path / "lb.md"
-    r = bwbench("leaderboard", tmp_path / "run2" / "results.json", "--out", page)
+    r = run_cli("leaderboard", tmp_path / "run2" / "results.json", "--out", page)
     assert r.returncode == 0, r.stderr
     text = page.read_text()
     assert "| 300 of 500 | 32.0% (96/300) |" in text and "no answer for 200 of the suite's problems" in text
@@ -256,30 +255,30 @@ def _refused(r, *, names: str, outputs: list[Path]) -> None:
 def test_a_file_of_another_suite_is_refused(tmp_path):
     path = _shared() / "results/mystery_blocksworld/gpt-4_chat/task_1_plan_generation_zero_shot.json"
     outputs = [tmp_path / "r.json", tmp_path / "report.txt"]
-    r = bwbench("score", path, "--suite", SUITES["blocksworld"], "--results", outputs[0], "--report", outputs[1])
+    r = run_cli("score", path, "--suite", SUITES["blocksworld"], "--results", outputs[0], "--report", outputs[1])
     _refused(r, names=f"{path}: instance 1:", outputs=outputs)
     assert "a results file for another suite?" in r.stderr
     # Several files, one of them wrong: nothing is written for the others either.
     good = REF / "results/blocksworld/gemini-pro/task_1_plan_generation_zero_shot.json"
-    r = bwbench("score", good, path, "--suite", SUITES["blocksworld"], "--results-dir", tmp_path / "res")
+    r = run_cli("score", good, path, "--suite", SUITES["blocksworld"], "--results-dir", tmp_path / "res")
     _refused(r, names=str(path), outputs=[tmp_path / "res"])
     # The 3-block suite has instance-1.pddl too, but another problem.
-    r = bwbench("score", good, "--suite", ROOT / "data" / "planbench-bw3", "--json")
+    r = run_cli("score", good, "--suite", ROOT / "data" / "planbench-bw3", "--json")
     _refused(r, names=f"{good}: instance 1:", outputs=[])
 
 
 def test_not_a_planbench_file_and_no_suite_are_one_line(tmp_path):
     fake = tmp_path / "fake.json"
     fake.write_text(json.dumps({"task": "t1", "instances": [{"id": 1}]}))
-    r = bwbench("score", fake, "--suite", SUITES["blocksworld"], "--results", tmp_path / "r.json")
+    r = run_cli("score", fake, "--suite", SUITES["blocksworld"], "--results", tmp_path / "r.json")
     _refused(r, names=str(fake), outputs=[tmp_path / "r.json"])
     assert "not a PlanBench results file" in r.stderr
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"scores": [1, 2, 3]}))
-    r = bwbench("score", other, "--suite", SUITES["blocksworld"], "--results", tmp_path / "r.json", "--model", "m")
+    r = run_cli("score", other, "--suite", SUITES["blocksworld"], "--results", tmp_path / "r.json", "--model", "m")
     _refused(r, names=str(other), outputs=[tmp_path / "r.json"])
     path = _shared() / "results/blocksworld/gemini-pro/task_1_plan_generation.json"
-    r = bwbench("score", path, "--report", tmp_path / "report.txt")
+    r = run_cli("score", path, "--report", tmp_path / "report.txt")
     _refused(r, names="--suite", outputs=[tmp_path / "report.txt"])
     assert "is a PlanBench results file" in r.stderr
 
@@ -288,6 +287,6 @@ def test_outputs_are_all_written_or_none(tmp_path):
     """--results-dir and a --report that cannot be written: neither is left behind."""
     path = _shared() / "results/blocksworld/gemini-pro/task_1_plan_generation_zero_shot.json"
     (tmp_path / "afile").write_text("x")
-    r = bwbench("score", path, "--suite", SUITES["blocksworld"], "--results-dir", tmp_path / "res",
+    r = run_cli("score", path, "--suite", SUITES["blocksworld"], "--results-dir", tmp_path / "res",
                 "--report", tmp_path / "afile" / "report.txt")
     _refused(r, names="afile", outputs=[tmp_path / "res"])

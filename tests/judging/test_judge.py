@@ -16,7 +16,7 @@ from bwbench.world.state import Action, Op, State
 from bwbench.world.text import render_plan
 from bwbench.world.simulate import Status
 
-from .conftest import random_state, reference_optimal
+from ..conftest import random_state, reference_optimal
 
 # <blue on green>, <red>  →  <blue>, <green on red>: the optimal plan has four steps and is unique.
 INIT = State.of([("green", "blue"), ("red",)])

@@ -24,9 +24,9 @@ from bwbench.world.state import TABLE, Action, Op
 from bwbench.world.text import NLStep
 from bwbench.world.vocab import IPC, Vocabulary
 
-from .conftest import need_shared
+from ..conftest import need_shared
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "planbench-reference"
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "planbench-reference"
 RESULTS = REFERENCE / "results"
 
 

@@ -15,7 +15,7 @@ from bwbench.judging.metrics import METRICS, Metric, aggregate, wilson
 from bwbench.world.state import State
 from bwbench.world.text import render_plan
 
-from .conftest import random_state
+from ..conftest import random_state
 
 
 def _root(f, lo: float, hi: float) -> float:

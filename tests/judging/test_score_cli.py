@@ -10,10 +10,10 @@ import pytest
 from bwbench.world.state import State
 from bwbench.world.text import parse_input
 
-from .conftest import SEED, need_shared, reference_optimal
-from .test_cli import bwbench
+from ..conftest import SEED, need_shared, reference_optimal
+from ..conftest import run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED_RUNS = ["lora_2025-11-17-09-14-09-9bf6.json", "full_2025-11-17-12-42-41-3911.json"]
 
 
@@ -52,7 +52,7 @@ def test_rescoring_the_seeds_published_predictions(run, tmp_path):
     path = SEED / "results" / run
     need_shared(path)
     doc = json.loads(path.read_text())
-    r = bwbench("score", path, "--json", "--report", tmp_path / "report.txt")
+    r = run_cli("score", path, "--json", "--report", tmp_path / "report.txt")
     assert r.returncode == 0, r.stderr
     got = json.loads(r.stdout)["overall"]
     n = len(doc["results"])
@@ -76,7 +76,7 @@ def test_rescoring_the_seeds_published_predictions(run, tmp_path):
 
 @pytest.fixture
 def suite(tmp_path):
-    r = bwbench("generate", "--levels", "L1,L2", "--n", "12", "--blocks", "4-5", "--seed", "7", "--out", tmp_path / "s")
+    r = run_cli("generate", "--levels", "L1,L2", "--n", "12", "--blocks", "4-5", "--seed", "7", "--out", tmp_path / "s")
     assert r.returncode == 0, r.stderr
     return [json.loads(ln) for ln in (tmp_path / "s" / "test.jsonl").read_text().splitlines()]
 
@@ -90,7 +90,7 @@ def test_scoring_bwbench_predictions(suite, tmp_path):
                       "optimal_len": rec["optimal_len"], "completion": completion})
     path = tmp_path / "predictions.jsonl"
     path.write_text("".join(json.dumps(p) + "\n" for p in preds))
-    r = bwbench("score", path, "--json", "--by", "blocks", "--report", tmp_path / "r.txt")
+    r = run_cli("score", path, "--json", "--by", "blocks", "--report", tmp_path / "r.txt")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     good = sum(1 for i in range(len(suite)) if i % 3 == 0)
@@ -100,7 +100,7 @@ def test_scoring_bwbench_predictions(suite, tmp_path):
     report = (tmp_path / "r.txt").read_text()
     assert f"NOT VALID: {len(suite) - good} of {len(suite)}" in report
     assert "empty — the completion holds no plan" in report and "holding_at_end — the hand still holds" in report
-    table = bwbench("score", path)
+    table = run_cli("score", path)
     assert table.returncode == 0 and "valid and optimal" in table.stdout and "L2" in table.stdout
 
 
@@ -120,19 +120,19 @@ def test_scoring_bwbench_predictions(suite, tmp_path):
 def test_bad_prediction_files_name_file_and_line(tmp_path, content, line, message):
     path = tmp_path / "p.jsonl"
     path.write_text(content)
-    r = bwbench("score", path)
+    r = run_cli("score", path)
     assert r.returncode == 2 and r.stderr.startswith(f"error: {path}:{line}"), r.stderr
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
 def test_bad_options_and_missing_files(tmp_path):
-    r = bwbench("score", tmp_path / "missing.jsonl")
+    r = run_cli("score", tmp_path / "missing.jsonl")
     assert r.returncode == 2 and "cannot read" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     (tmp_path / "p.jsonl").write_text('{"init": [["red"]], "goal": [["red"]], "completion": ""}\n')
-    r = bwbench("score", tmp_path / "p.jsonl", "--by", "colour")
+    r = run_cli("score", tmp_path / "p.jsonl", "--by", "colour")
     assert r.returncode == 2 and r.stderr.startswith("error: --by:")
     (tmp_path / "empty.jsonl").write_text("\n\n")
-    r = bwbench("score", tmp_path / "empty.jsonl")
+    r = run_cli("score", tmp_path / "empty.jsonl")
     assert r.returncode == 2 and "empty" in r.stderr
 
 
@@ -143,7 +143,7 @@ def test_bad_options_and_missing_files(tmp_path):
 ])
 def test_options_that_would_be_ignored_are_refused(tmp_path, args, option):
     (tmp_path / "p.jsonl").write_text('{"init": [["red"]], "goal": [["red"]], "completion": ""}\n')
-    r = bwbench("score", tmp_path / "p.jsonl", *args, cwd=ROOT)
+    r = run_cli("score", tmp_path / "p.jsonl", *args, cwd=ROOT)
     assert r.returncode == 2 and r.stderr.startswith(f"error: {option}:") and len(r.stderr.splitlines()) == 1, r.stderr
     assert not (ROOT / "r.json").exists()
 
@@ -151,7 +151,7 @@ def test_options_that_would_be_ignored_are_refused(tmp_path, args, option):
 @pytest.mark.parametrize("option, value", [("--jobs", "2"), ("--by", "blocks")])
 def test_planbench_files_refuse_what_does_not_apply_to_them(option, value):
     path = need_shared(SEED.parent / "planbench-reference/results/blocksworld/gemini-pro/task_1_plan_generation.json")
-    r = bwbench("score", path, "--suite", ROOT / "data" / "planbench-bw", option, value)
+    r = run_cli("score", path, "--suite", ROOT / "data" / "planbench-bw", option, value)
     assert r.returncode == 2 and r.stderr.startswith(f"error: {option}:"), r.stderr
 
 
@@ -219,7 +219,7 @@ def test_any_number_of_jobs_gives_the_same_figures_and_report(tmp_path, write):
     write(path, 1300)  # several chunks
     outputs = []
     for jobs in ("1", "2", "3"):
-        r = bwbench("score", path, "--json", "--by", "blocks", "--report", tmp_path / f"r{jobs}.txt", "--jobs", jobs)
+        r = run_cli("score", path, "--json", "--by", "blocks", "--report", tmp_path / f"r{jobs}.txt", "--jobs", jobs)
         assert r.returncode == 0, r.stderr
         outputs.append((r.stdout, (tmp_path / f"r{jobs}.txt").read_bytes()))
     assert outputs[0] == outputs[1] == outputs[2]
@@ -247,13 +247,13 @@ def test_errors_in_a_long_document_name_their_line(tmp_path, jobs):
     broken = text[:at] + '"answer"' + text[at + len('"predicted"'):]  # no prediction in element 2400
     broken = broken.replace('"example_id": 2700,', '"example_id": 2700, ]', 1)  # and a syntax error after it
     path.write_text(broken)
-    r = bwbench("score", path, "--jobs", jobs)
+    r = run_cli("score", path, "--jobs", jobs)
     assert r.returncode == 2 and r.stderr.startswith(f"error: {path}:{starts[2400]} (results[2400]):"), r.stderr
     assert "a result needs 'input', 'expected' and 'predicted'" in r.stderr
     for bad in (text.replace('"example_id": 2700,', '"example_id": 2700, ]', 1), text[: len(text) // 2]):
         path.write_text(bad)  # a syntax error, then a document cut off: where json itself says it is
         with pytest.raises(json.JSONDecodeError) as exc:
             json.loads(bad)
-        r = bwbench("score", path, "--jobs", jobs)
+        r = run_cli("score", path, "--jobs", jobs)
         where, message = f"{path}:{exc.value.lineno}", f"({exc.value.msg}, column {exc.value.colno})"
         assert r.returncode == 2 and r.stderr.startswith(f"error: {where}:") and message in r.stderr, r.stderr

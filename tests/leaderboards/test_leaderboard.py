@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_cli import bwbench
+from ..conftest import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -14,12 +14,12 @@ def runs(tmp_path_factory):
     """Two small suites; the planner and random on the first, the planner on the second, and a repeat."""
     root = tmp_path_factory.mktemp("lb")
     for name, seed in [("a", 1), ("b", 2)]:
-        r = bwbench("generate", "--levels", "L1,L2,L3", "--n", "6", "--train", "0", "--blocks", "4-5", "--seed", seed,
+        r = run_cli("generate", "--levels", "L1,L2,L3", "--n", "6", "--train", "0", "--blocks", "4-5", "--seed", seed,
                     "--out", root / name)
         assert r.returncode == 0, r.stderr
     for model, suite, out in [("planner", "a", "planner-a"), ("random", "a", "random-a"), ("planner", "b", "planner-b"),
                               ("planner", "a", "planner-a-again")]:
-        r = bwbench("eval", "--model", model, "--suite", root / suite, "--out", root / out)
+        r = run_cli("eval", "--model", model, "--suite", root / suite, "--out", root / out)
         assert r.returncode == 0, r.stderr
     return root
 
@@ -38,7 +38,7 @@ def _table_rows(text: str, run: Path, problems: str | None = None) -> list[list[
 def test_tables_rank_by_l3_and_take_every_figure_from_the_results(runs, tmp_path):
     out = tmp_path / "lb.md"
     files = [runs / d / "results.json" for d in ("random-a", "planner-a", "planner-b")]
-    r = bwbench("leaderboard", *files, "--out", out, "--reference", "paper")
+    r = run_cli("leaderboard", *files, "--out", out, "--reference", "paper")
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     rows = _table_rows(text, runs / "planner-a")
@@ -57,7 +57,7 @@ def test_tables_rank_by_l3_and_take_every_figure_from_the_results(runs, tmp_path
 def test_regenerating_from_the_recorded_command_is_byte_identical(runs, tmp_path):
     out = tmp_path / "lb.md"
     png = tmp_path / "plots" / "lb.png"
-    r = bwbench("leaderboard", runs / "planner-a" / "results.json", runs / "random-a" / "results.json", "--out", out,
+    r = run_cli("leaderboard", runs / "planner-a" / "results.json", runs / "random-a" / "results.json", "--out", out,
                 "--title", "Two runs", "--plot", png)
     assert r.returncode == 0, r.stderr
     first, picture = out.read_bytes(), png.read_bytes()
@@ -65,7 +65,7 @@ def test_regenerating_from_the_recorded_command_is_byte_identical(runs, tmp_path
     command = first.decode().splitlines()[0].removeprefix("<!-- regenerate: ").removesuffix(" -->")
     out.unlink()
     png.unlink()
-    r = bwbench(*shlex.split(command)[1:])
+    r = run_cli(*shlex.split(command)[1:])
     assert r.returncode == 0, r.stderr
     assert out.read_bytes() == first and png.read_bytes() == picture
 
@@ -80,7 +80,7 @@ def test_what_is_left_out_is_said(runs, tmp_path):
     out = tmp_path / "lb.md"
     files = [runs / "planner-a" / "results.json", runs / "planner-a-again" / "results.json", tmp_path / "old.json",
              tmp_path / "broken.json", tmp_path / "junk.json"]
-    r = bwbench("leaderboard", *files, "--out", out)
+    r = run_cli("leaderboard", *files, "--out", out)
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     assert [row[0] for row in _table_rows(text, runs / "planner-a")] == ["planner"]  # the repeat counts once
@@ -95,20 +95,20 @@ def test_what_is_left_out_is_said(runs, tmp_path):
 
 def test_no_usable_results_is_one_line(tmp_path):
     (tmp_path / "x.json").write_text("{}")
-    r = bwbench("leaderboard", tmp_path / "x.json", "--out", tmp_path / "lb.md")
+    r = run_cli("leaderboard", tmp_path / "x.json", "--out", tmp_path / "lb.md")
     assert r.returncode == 2 and r.stderr.startswith("error: RESULTS: no usable results")
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "lb.md").exists()
-    r = bwbench("leaderboard", tmp_path / "x.json", "--out", tmp_path / "lb.md", "--reference", "vicuna")
+    r = run_cli("leaderboard", tmp_path / "x.json", "--out", tmp_path / "lb.md", "--reference", "vicuna")
     assert r.returncode == 2 and "unknown reference set" in r.stderr
 
 
-PUBLISHED = Path(__file__).resolve().parents[1] / "leaderboards"
+PUBLISHED = Path(__file__).resolve().parents[2] / "leaderboards"
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in PUBLISHED.glob("*.md")))
 def test_published_leaderboards_regenerate_from_committed_results(name, tmp_path):
     """Each leaderboards/*.md is what its first-line command makes from results/ (run from the repository root)."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     published = (root / "leaderboards" / f"{name}.md").read_text()
     command = published.splitlines()[0].removeprefix("<!-- regenerate: ").removesuffix(" -->")
     argv = shlex.split(command)[1:]
@@ -116,7 +116,7 @@ def test_published_leaderboards_regenerate_from_committed_results(name, tmp_path
     if "--plot" in argv:
         png = root / argv[argv.index("--plot") + 1]
         argv[argv.index("--plot") + 1] = str(tmp_path / png.name)
-    r = bwbench(*argv, cwd=root)
+    r = run_cli(*argv, cwd=root)
     assert r.returncode == 0, r.stderr
     again = (tmp_path / "x.md").read_text()
     assert again.split("\n", 1)[1] == published.split("\n", 1)[1]
@@ -128,7 +128,7 @@ def test_predictions_made_elsewhere_join_the_suite_table_through_score(runs, tmp
     """`bwbench score --results` judges a predictions file into a results.json with the suite's sha256, only when
     the predictions are for exactly the suite's problems."""
     preds = runs / "random-a" / "predictions.jsonl"
-    r = bwbench("score", preds, "--suite", runs / "a", "--model", "random, rescored", "--results", tmp_path / "r.json")
+    r = run_cli("score", preds, "--suite", runs / "a", "--model", "random, rescored", "--results", tmp_path / "r.json")
     assert r.returncode == 0, r.stderr
     mine, theirs = (json.loads(p.read_text()) for p in (tmp_path / "r.json", runs / "random-a" / "results.json"))
     assert mine["suite"]["sha256"] == theirs["suite"]["sha256"]
@@ -136,13 +136,13 @@ def test_predictions_made_elsewhere_join_the_suite_table_through_score(runs, tmp
         assert mine["metrics"]["overall"][key] == theirs["metrics"]["overall"][key]
         assert mine["metrics"]["by_level"]["L3"][key] == theirs["metrics"]["by_level"]["L3"][key]
     out = tmp_path / "lb.md"
-    r = bwbench("leaderboard", runs / "planner-a" / "results.json", tmp_path / "r.json", "--out", out)
+    r = run_cli("leaderboard", runs / "planner-a" / "results.json", tmp_path / "r.json", "--out", out)
     assert r.returncode == 0 and "| random, rescored | predictions rescored (`predictions.jsonl`) |" in out.read_text()
-    r = bwbench("score", preds, "--suite", runs / "b", "--model", "x", "--results", tmp_path / "bad.json")
+    r = run_cli("score", preds, "--suite", runs / "b", "--model", "x", "--results", tmp_path / "bad.json")
     assert r.returncode == 2 and "is not a prediction for each of this suite's" in r.stderr
     assert not (tmp_path / "bad.json").exists()
-    r = bwbench("score", preds, "--results", tmp_path / "bad.json")
-    assert r.returncode == 2 and "--results takes one predictions FILE, with --suite and --model" in r.stderr
+    r = run_cli("score", preds, "--results", tmp_path / "bad.json")
+    assert r.returncode == 2 and "error: --results: takes one predictions file, with a suite and a model" in r.stderr
 
 
 def test_a_table_without_l3_gets_the_measured_level_and_ranks_by_it():
@@ -158,8 +158,8 @@ def subsets(tmp_path_factory):
     """One suite with a train split, and runs on different problems of it: all of the test split, its first 3
     problems, its L3 problems, the train split, and a limit above the number of problems (so all of them)."""
     root = tmp_path_factory.mktemp("subsets")
-    r = bwbench("generate", "--levels", "L1,L2,L3", "--n", "6", "--train", "6", "--blocks", "4-5", "--seed", "3",
-                "--suite", "s", "--out", root / "s")
+    r = run_cli("generate", "--levels", "L1,L2,L3", "--n", "6", "--train", "6", "--blocks", "4-5", "--seed", "3",
+                "--name", "s", "--out", root / "s")
     assert r.returncode == 0, r.stderr
     for out, model, *options in [("planner", "planner"), ("random", "random"),
                                  ("planner-first3", "planner", "--limit", "3"),
@@ -167,7 +167,7 @@ def subsets(tmp_path_factory):
                                  ("planner-train", "planner", "--split", "train"),
                                  ("random-train", "random", "--split", "train"),
                                  ("random-limit1000", "random", "--limit", "1000", "--seed", "1")]:
-        r = bwbench("eval", "--model", model, "--suite", root / "s", "--out", root / out, *options)
+        r = run_cli("eval", "--model", model, "--suite", root / "s", "--out", root / out, *options)
         assert r.returncode == 0, r.stderr
     return root
 
@@ -177,7 +177,7 @@ def test_a_table_holds_only_runs_on_the_same_problems(subsets, tmp_path):
     against the whole-split runs (the planner on 3 problems, with no L3 figure, below random)."""
     out = tmp_path / "lb.md"
     names = ["planner-first3", "random", "random-L3", "planner", "random-train", "planner-train"]
-    r = bwbench("leaderboard", *(subsets / n / "results.json" for n in names), "--out", out)
+    r = run_cli("leaderboard", *(subsets / n / "results.json" for n in names), "--out", out)
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     headings = [ln for ln in text.splitlines() if ln.startswith("## ")]
@@ -197,7 +197,7 @@ def test_a_table_holds_only_runs_on_the_same_problems(subsets, tmp_path):
 
 def test_a_limit_above_the_number_of_problems_measured_them_all(subsets, tmp_path):
     out = tmp_path / "lb.md"
-    r = bwbench("leaderboard", subsets / "planner" / "results.json", subsets / "random-limit1000" / "results.json",
+    r = run_cli("leaderboard", subsets / "planner" / "results.json", subsets / "random-limit1000" / "results.json",
                 "--out", out)
     assert r.returncode == 0, r.stderr
     rows = _table_rows(out.read_text(), subsets / "planner", "test split, all levels, 18 problems")
@@ -219,10 +219,10 @@ def test_runs_of_one_model_with_different_settings_say_how_they_differ(subsets, 
     floor (random legal actions)`: nothing told which figures came from which run. Each row now gives its value of
     every setting that is not the same in all runs of its table."""
     for out, options in SETTINGS:
-        r = bwbench("eval", "--model", "random", "--suite", subsets / "s", "--out", tmp_path / out, *options)
+        r = run_cli("eval", "--model", "random", "--suite", subsets / "s", "--out", tmp_path / out, *options)
         assert r.returncode == 0, r.stderr
     page = tmp_path / "lb.md"
-    r = bwbench("leaderboard", *(tmp_path / out / "results.json" for out, _ in SETTINGS), "--out", page,
+    r = run_cli("leaderboard", *(tmp_path / out / "results.json" for out, _ in SETTINGS), "--out", page,
                 "--plot", tmp_path / "lb.png")
     assert r.returncode == 0, r.stderr
     text = page.read_text()
@@ -239,7 +239,7 @@ def test_runs_of_one_model_with_different_settings_say_how_they_differ(subsets, 
         says = ", ".join({**usual, **changed[out]}.values())
         assert shown[f"`{tmp_path / out / 'results.json'}`"] == f"random ({says})", out
     # Runs that differ in one setting name that one only.
-    r = bwbench("leaderboard", tmp_path / "default" / "results.json", tmp_path / "warm" / "results.json",
+    r = run_cli("leaderboard", tmp_path / "default" / "results.json", tmp_path / "warm" / "results.json",
                 subsets / "planner" / "results.json", "--out", page)
     assert r.returncode == 0, r.stderr
     rows = _table_rows(page.read_text(), subsets / "planner")
@@ -263,28 +263,28 @@ def _refused(r, *paths: Path) -> None:
 def test_the_page_and_its_plot_are_written_together_or_not_at_all(runs, tmp_path, readonly_dir):
     result = runs / "planner-a" / "results.json"
     (tmp_path / "dir.md").mkdir()
-    r = bwbench("leaderboard", result, "--out", tmp_path / "dir.md", "--plot", tmp_path / "plots" / "p.png")
+    r = run_cli("leaderboard", result, "--out", tmp_path / "dir.md", "--plot", tmp_path / "plots" / "p.png")
     _refused(r, tmp_path / "plots")  # no plot, and not the directory made for it
     assert "dir.md: cannot write: Is a directory" in r.stderr
     frozen = readonly_dir(tmp_path / "frozen")
-    r = bwbench("leaderboard", result, "--out", frozen / "lb.md", "--plot", tmp_path / "p.png")
+    r = run_cli("leaderboard", result, "--out", frozen / "lb.md", "--plot", tmp_path / "p.png")
     _refused(r, frozen / "lb.md", tmp_path / "p.png")
     assert f"{frozen / 'lb.md'}: cannot write" in r.stderr
-    r = bwbench("leaderboard", result, "--out", tmp_path / "lb.md", "--plot", frozen / "p.png")
+    r = run_cli("leaderboard", result, "--out", tmp_path / "lb.md", "--plot", frozen / "p.png")
     _refused(r, tmp_path / "lb.md", frozen / "p.png")
     assert f"{frozen / 'p.png'}: cannot write" in r.stderr
-    r = bwbench("leaderboard", result, "--out", tmp_path / "lb.md", "--plot", tmp_path / "lb.md")
+    r = run_cli("leaderboard", result, "--out", tmp_path / "lb.md", "--plot", tmp_path / "lb.md")
     _refused(r, tmp_path / "lb.md")
-    assert "--plot: is the page's own file" in r.stderr
+    assert f"--plot {tmp_path / 'lb.md'}: is the page's own file" in r.stderr
 
 
 def test_a_page_that_cannot_be_replaced_whole_is_kept_as_it_was(runs, tmp_path, readonly_dir):
     """An earlier page and plot stay untouched when the new plot cannot be written."""
     page, png = tmp_path / "lb.md", tmp_path / "frozen" / "lb.png"
-    r = bwbench("leaderboard", runs / "planner-a" / "results.json", "--out", page, "--plot", png)
+    r = run_cli("leaderboard", runs / "planner-a" / "results.json", "--out", page, "--plot", png)
     assert r.returncode == 0, r.stderr
     before = page.read_bytes(), png.read_bytes()
     readonly_dir(tmp_path / "frozen")
-    r = bwbench("leaderboard", runs / "random-a" / "results.json", "--out", page, "--plot", png)
+    r = run_cli("leaderboard", runs / "random-a" / "results.json", "--out", page, "--plot", png)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert (page.read_bytes(), png.read_bytes()) == before

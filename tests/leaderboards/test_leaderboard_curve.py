@@ -6,12 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.leaderboards import board as lb
+from bwbench.leaderboards import arrange, rows
+from bwbench.leaderboards.markdown import render
+from bwbench.leaderboards.plot import plot
+from bwbench.runs.results import ResultsError
 from bwbench.judging.metrics import wilson
 
-from .test_cli import bwbench
+from ..conftest import run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SUITE = ROOT / "data" / "planbench-bw"
 
 
@@ -21,15 +24,15 @@ def runs(tmp_path_factory):
     rescored by `bwbench score --results`, and the planner on a small generated suite (three lengths)."""
     root = tmp_path_factory.mktemp("curve")
     for model in ("planner", "random"):
-        r = bwbench("eval", "--model", model, "--suite", SUITE, "--template", "planbench", "--out", root / model)
+        r = run_cli("eval", "--model", model, "--suite", SUITE, "--template", "planbench", "--out", root / model)
         assert r.returncode == 0, r.stderr
-    r = bwbench("score", root / "random" / "predictions.jsonl", "--suite", SUITE, "--model", "random, rescored",
+    r = run_cli("score", root / "random" / "predictions.jsonl", "--suite", SUITE, "--model", "random, rescored",
                 "--results", root / "rescored.json")
     assert r.returncode == 0, r.stderr
-    r = bwbench("generate", "--levels", "L1,L2,L3", "--n", "2", "--train", "0", "--blocks", "4", "--seed", "1",
+    r = run_cli("generate", "--levels", "L1,L2,L3", "--n", "2", "--train", "0", "--blocks", "4", "--seed", "1",
                 "--out", root / "small")
     assert r.returncode == 0, r.stderr
-    r = bwbench("eval", "--model", "planner", "--suite", root / "small", "--out", root / "small-planner")
+    r = run_cli("eval", "--model", "planner", "--suite", root / "small", "--out", root / "small-planner")
     assert r.returncode == 0, r.stderr
     return root
 
@@ -67,18 +70,18 @@ def test_results_record_every_optimal_length(runs):
 
 
 def test_score_breaks_down_by_length(runs):
-    r = bwbench("score", runs / "random" / "predictions.jsonl", "--json", "--by", "length")
+    r = run_cli("score", runs / "random" / "predictions.jsonl", "--json", "--by", "length")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     results = json.loads((runs / "random" / "results.json").read_text())["metrics"]["by_length"]
     assert "by_level" not in data and {k: v["count"] for k, v in data["by_length"].items()} == {
         k: v["count"] for k, v in results.items()}
-    table = bwbench("score", runs / "random" / "predictions.jsonl", "--by", "length", env={"COLUMNS": "300"})
+    table = run_cli("score", runs / "random" / "predictions.jsonl", "--by", "length", env={"COLUMNS": "300"})
     assert table.returncode == 0 and "16 steps" in table.stdout
 
 
 def test_the_curve_shows_the_figures_of_the_results(runs, tmp_path):
-    """A table of PlanBench's prompts (the prompt column), and another table (the adapter column)."""
+    """A table of PlanBench's prompts (the prompt column), and another table (the kind column)."""
     lengths = _lengths()
 
     def cells(file: Path) -> list[str]:
@@ -91,7 +94,7 @@ def test_the_curve_shows_the_figures_of_the_results(runs, tmp_path):
         return out
 
     out = tmp_path / "lb.md"
-    r = bwbench("leaderboard", runs / "random" / "results.json", runs / "planner" / "results.json", "--out", out)
+    r = run_cli("leaderboard", runs / "random" / "results.json", runs / "planner" / "results.json", "--out", out)
     assert r.returncode == 0, r.stderr
     page = out.read_text()
     header, rows = _curve_rows(page)
@@ -102,10 +105,10 @@ def test_the_curve_shows_the_figures_of_the_results(runs, tmp_path):
     assert rows["planner | — (optimal planner)"][0] == "100 [89, 100] / 100"
     # The curve is in place of the coarser table by level, which a table spanning few lengths keeps.
     assert "By optimal plan length (Lk: 2k steps)" not in page
-    r = bwbench("leaderboard", runs / "rescored.json", "--out", out)
+    r = run_cli("leaderboard", runs / "rescored.json", "--out", out)
     assert r.returncode == 0, r.stderr
     header, rows = _curve_rows(out.read_text())
-    assert header[:2] == ["model", "adapter"]
+    assert header[:2] == ["model", "kind"]
     assert rows == {"random, rescored | predictions rescored (`predictions.jsonl`)": cells(runs / "rescored.json")}
 
 
@@ -114,7 +117,7 @@ def test_runs_without_by_length_are_named_and_pages_without_any_are_as_before(ru
     del old["metrics"]["by_length"]
     (tmp_path / "old.json").write_text(json.dumps(old))
     out = tmp_path / "lb.md"
-    r = bwbench("leaderboard", runs / "planner" / "results.json", tmp_path / "old.json", "--out", out)
+    r = run_cli("leaderboard", runs / "planner" / "results.json", tmp_path / "old.json", "--out", out)
     assert r.returncode == 0, r.stderr
     page = out.read_text()
     _, rows = _curve_rows(page)
@@ -123,24 +126,24 @@ def test_runs_without_by_length_are_named_and_pages_without_any_are_as_before(ru
             f"random, — (random legal actions) (`{tmp_path / 'old.json'}`).") in page
     assert "| random | — (random legal actions) | 1.0%" in page  # still in the main table
     # With no run recording lengths, the page is what it was: the table by level, no curve.
-    r = bwbench("leaderboard", tmp_path / "old.json", "--out", out)
+    r = run_cli("leaderboard", tmp_path / "old.json", "--out", out)
     assert r.returncode == 0, r.stderr
     page = out.read_text()
     assert "### Valid (and optimal)" not in page and "By optimal plan length (Lk: 2k steps)" in page
 
 
 def test_few_lengths_get_no_curve(runs):
-    board = lb.collect([runs / "small-planner" / "results.json"])
+    board = arrange.collect([runs / "small-planner" / "results.json"])
     (table,) = board.tables.values()
-    assert lb.curve_lengths(table) == [2, 4, 6] and not lb.has_curve(table)
-    assert "### Valid (and optimal)" not in lb.render(board, "c", "t")
+    assert arrange.curve_lengths(table) == [2, 4, 6] and not arrange.has_curve(table)
+    assert "### Valid (and optimal)" not in render(board, "c", "t")
 
 
 def test_a_length_that_is_not_one_is_left_out_with_the_reason(runs, tmp_path):
     data = json.loads((runs / "planner" / "results.json").read_text())
     data["metrics"]["by_length"]["L3"] = data["metrics"]["by_length"]["6"]
-    with pytest.raises(lb.ResultsError, match="metrics.by_length has 'L3', not an optimal plan length"):
-        lb.parse("x.json", data)
+    with pytest.raises(ResultsError, match="metrics.by_length has 'L3', not an optimal plan length"):
+        rows.parse("x.json", data)
 
 
 def test_the_plot_draws_the_curve_and_the_bars_and_its_bytes_repeat(runs, tmp_path):
@@ -149,11 +152,11 @@ def test_the_plot_draws_the_curve_and_the_bars_and_its_bytes_repeat(runs, tmp_pa
              runs / "small-planner" / "results.json"]
     pictures = []
     for name in ("a", "b"):
-        r = bwbench("leaderboard", *files, "--out", tmp_path / f"{name}.md", "--plot", tmp_path / f"{name}.png")
+        r = run_cli("leaderboard", *files, "--out", tmp_path / f"{name}.md", "--plot", tmp_path / f"{name}.png")
         assert r.returncode == 0, r.stderr
         pictures.append((tmp_path / f"{name}.png").read_bytes())
     assert pictures[0] == pictures[1] and pictures[0].startswith(b"\x89PNG\r\n\x1a\n")
     page = (tmp_path / "a.md").read_text()
     assert ("![Valid plans by level, and valid and optimal plans by optimal plan length, with 95% intervals](a.png)"
             in page)
-    assert lb.plot(lb.collect(files[:2])) != pictures[0]  # the curve alone is another picture
+    assert plot(arrange.collect(files[:2])) != pictures[0]  # the curve alone is another picture

@@ -13,11 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bwbench.leaderboards import board as lb
+from bwbench.leaderboards import arrange, rows
+from bwbench.leaderboards.markdown import render
+from bwbench.leaderboards.plot import plot
+from bwbench.runs.results import ResultsError
 
-from .test_cli import bwbench
+from ..conftest import run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REAL = [ROOT / "results" / name / "results.json" for name in (
     "standard-bwbench-tiny",  # hf adapter, single-step success, L1-L3
     "planbench-bw-claude-3-opus-oneshot",  # rescored PlanBench: prompt label, PlanBench's figure, 499 of 500
@@ -54,22 +57,22 @@ def _mutated(data, path, value):
     return data
 
 
-def _page(file: Path) -> tuple[lb.Board, str | None]:
+def _page(file: Path) -> tuple[arrange.Board, str | None]:
     """What the command does with one results file: the board, and the page when anything is on it."""
-    board = lb.collect([file])
-    return board, (lb.render(board, "bwbench leaderboard x", "t") if board.tables else None)
+    board = arrange.collect([file])
+    return board, (render(board, "bwbench leaderboard x", "t") if board.tables else None)
 
 
-def _page_of(file: Path, content) -> tuple[lb.Board, str | None]:
+def _page_of(file: Path, content) -> tuple[arrange.Board, str | None]:
     """The same for a file's content, without the file: parsed, then arranged and rendered as the command does."""
     try:
-        board = lb.arrange([lb.parse(str(file), content)])
-    except lb.ResultsError as exc:
-        return lb.Board(skipped=[(str(file), str(exc))]), None
-    return board, (lb.render(board, "bwbench leaderboard x", "t") if board.tables else None)
+        board = arrange.arrange([rows.parse(str(file), content)])
+    except ResultsError as exc:
+        return arrange.Board(skipped=[(str(file), str(exc))]), None
+    return board, (render(board, "bwbench leaderboard x", "t") if board.tables else None)
 
 
-def _shown_or_left_out(file: Path, board: lb.Board, page: str | None) -> str | None:
+def _shown_or_left_out(file: Path, board: arrange.Board, page: str | None) -> str | None:
     """The reason ``file`` is left out, or None when it is a row of the page; exactly one of the two."""
     shown = [r for runs in board.tables.values() for r in runs if r.file == str(file)]
     reasons = [why for f, why in board.skipped if f == str(file)]
@@ -143,22 +146,23 @@ def test_the_plot_draws_whatever_the_page_shows(tmp_path):
     file.write_text(json.dumps(data))
     board, page = _page(file)
     assert _shown_or_left_out(file, board, page) is None
-    assert lb.plot(board).startswith(b"\x89PNG")
+    assert plot(board).startswith(b"\x89PNG")
 
 
 @pytest.fixture(scope="module")
 def planner_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("lbp")
-    r = bwbench("generate", "--levels", "L1,L2,L3", "--n", "3", "--blocks", "4", "--seed", "5", "--out", root / "s")
+    r = run_cli("generate", "--levels", "L1,L2,L3", "--n", "3", "--blocks", "4", "--seed", "5", "--out", root / "s")
     assert r.returncode == 0, r.stderr
-    r = bwbench("eval", "--model", "planner", "--suite", root / "s", "--out", root / "planner")
+    r = run_cli("eval", "--model", "planner", "--suite", root / "s", "--out", root / "planner")
     assert r.returncode == 0, r.stderr
     return root / "planner" / "results.json"
 
 
 BROKEN = {
     "no-l3-valid.json": ((("metrics", "by_level", "L3", "valid"), DELETE), "missing metrics.by_level.L3.valid"),
-    "adapter-null.json": ((("adapter",), None), "adapter is null, not an object"),
+    "adapter-null.json": ((("adapter",), None), "adapter is version 1's block; version 2 names it model_settings"),
+    "settings-list.json": ((("model_settings",), []), "model_settings is a list, not an object"),
     "metrics-list.json": ((("metrics",), []), "metrics is a list, not an object"),
     "sha-number.json": ((("suite", "sha256"), 12345), "suite.sha256 is a whole number, not a string"),
     "rate-string.json": ((("metrics", "overall", "optimal"), "0.5"), "metrics.overall.optimal is a string, not a number"),
@@ -182,7 +186,7 @@ def test_bad_results_are_left_out_with_their_reason(planner_run, tmp_path):
     for name, ((path, value), _) in BROKEN.items():
         (tmp_path / name).write_text(json.dumps(_mutated(data, path, value)))
     out = tmp_path / "lb.md"
-    r = bwbench("leaderboard", planner_run, *(tmp_path / name for name in BROKEN), "--out", out)
+    r = run_cli("leaderboard", planner_run, *(tmp_path / name for name in BROKEN), "--out", out)
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
     left = out.read_text().split("## Left out")[1]
@@ -196,7 +200,7 @@ def test_bad_results_are_left_out_with_their_reason(planner_run, tmp_path):
 def test_a_run_alone_and_broken_is_one_line(planner_run, tmp_path):
     data = json.loads(planner_run.read_text())
     (tmp_path / "r.json").write_text(json.dumps(_mutated(data, ("metrics", "by_level"), [])))
-    r = bwbench("leaderboard", tmp_path / "r.json", "--out", tmp_path / "lb.md")
+    r = run_cli("leaderboard", tmp_path / "r.json", "--out", tmp_path / "lb.md")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "no usable results" in r.stderr and "metrics.by_level is a list, not an object" in r.stderr
     assert not (tmp_path / "lb.md").exists()
@@ -204,18 +208,18 @@ def test_a_run_alone_and_broken_is_one_line(planner_run, tmp_path):
 
 def test_the_problems_a_run_measured_are_read_from_its_suite_block():
     data = json.loads(REAL[0].read_text())
-    run = lb.parse("f", data)
-    assert run.problems == lb.Problems(data["suite"]["sha256"], "test", None, None, 3000)
+    run = rows.parse("f", data)
+    assert run.problems == rows.Problems(data["suite"]["sha256"], "test", None, None, 3000)
     assert run.problems.describe() == "test split, all levels, 3,000 problems"
-    several = lb.parse("f", _mutated(data, ("suite", "level"), "L2,L1")).problems
+    several = rows.parse("f", _mutated(data, ("suite", "level"), "L2,L1")).problems
     assert several.level == "L1,L2" and several.describe() == "test split, L1 and L2 only, 3,000 problems"
-    limited = lb.parse("f", _mutated(_mutated(data, ("suite", "limit"), 3000), ("suite", "split"), "train")).problems
+    limited = rows.parse("f", _mutated(_mutated(data, ("suite", "limit"), 3000), ("suite", "split"), "train")).problems
     assert limited.limit == 3000 and limited.describe() == "train split, all levels, the first 3,000 problems"
     # A limit above the problems there are took them all: the same problems as no limit.
-    assert lb.parse("f", _mutated(data, ("suite", "limit"), 5000)).problems == run.problems
-    with pytest.raises(lb.ResultsError, match=r"suite.n \(3000\) is more than suite.limit \(20\)"):
-        lb.parse("f", _mutated(data, ("suite", "limit"), 20))
-    assert math.isclose(run.by_level["L3"].valid, data["metrics"]["by_level"]["L3"]["valid"])
+    assert rows.parse("f", _mutated(data, ("suite", "limit"), 5000)).problems == run.problems
+    with pytest.raises(ResultsError, match=r"suite.n \(3000\) is more than suite.limit \(20\)"):
+        rows.parse("f", _mutated(data, ("suite", "limit"), 20))
+    assert math.isclose(run.by_level["L3"].get("valid"), data["metrics"]["by_level"]["L3"]["valid"])
 
 
 def test_runs_that_differ_in_their_model_options_are_both_shown_and_told_apart():
@@ -223,16 +227,16 @@ def test_runs_that_differ_in_their_model_options_are_both_shown_and_told_apart()
     repeated (the earlier left out as a duplicate), or two rows that read the same."""
     data = json.loads(REAL[0].read_text())
     half = _mutated(data, ("model_options", "dtype"), "bfloat16")
-    board = lb.arrange([lb.parse("a", data), lb.parse("b", half)])
+    board = arrange.arrange([rows.parse("a", data), rows.parse("b", half)])
     assert not board.skipped
-    assert sorted(lb._model(r) for r in board.tables[lb.parse("a", data).problems]) == [
+    assert sorted(arrange.model_name(r) for r in board.tables[rows.parse("a", data).problems]) == [
         "bwbench-tiny (dtype auto)", "bwbench-tiny (dtype bfloat16)"]
     tuned = [_mutated(_mutated(data, ("model_options", "lora"), f"runs/{n}/adapter"), ("adapter", "lora"),
                       f"runs/{n}/adapter") for n in ("one", "two")]
     named = [_mutated(_mutated(t, ("model_options", "lora"), f"runs/{n}"), ("adapter", "lora"), f"runs/{n}")
              for t, n in zip(tuned, ("one", "two"))]
-    page = lb.render(lb.arrange([lb.parse("a", tuned[0]), lb.parse("b", tuned[1])]), "bwbench leaderboard x", "t")
+    page = render(arrange.arrange([rows.parse("a", tuned[0]), rows.parse("b", tuned[1])]), "bwbench leaderboard x", "t")
     assert "| bwbench-tiny (lora runs/one/adapter) | LoRA `adapter` |" in page
     assert "| bwbench-tiny (lora runs/two/adapter) | LoRA `adapter` |" in page
-    page = lb.render(lb.arrange([lb.parse("a", named[0]), lb.parse("b", named[1])]), "bwbench leaderboard x", "t")
+    page = render(arrange.arrange([rows.parse("a", named[0]), rows.parse("b", named[1])]), "bwbench leaderboard x", "t")
     assert "| bwbench-tiny | LoRA `one` |" in page and "| bwbench-tiny | LoRA `two` |" in page  # the adapter says it

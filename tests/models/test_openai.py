@@ -16,10 +16,10 @@ import pytest
 from bwbench.planning.planner import BwbenchPlanner
 from bwbench.world.text import parse_problem, render_plan
 
-from .conftest import JSONHandler
-from .test_cli import bwbench
+from ..conftest import JSONHandler
+from ..conftest import run_cli
 
-PAPER = Path(__file__).resolve().parents[1] / "data" / "paper"
+PAPER = Path(__file__).resolve().parents[2] / "data" / "paper"
 KEY = "sk-test-7f3a9c"
 
 
@@ -94,7 +94,7 @@ def test_completions_and_chat_through_a_real_server(server, tmp_path):
     assert r.returncode == 0, r.stderr
     res = json.loads((tmp_path / "c" / "results.json").read_text())
     assert res["metrics"]["overall"]["valid"] == 1.0 and res["complete"]
-    assert res["adapter"]["served_model"] == "oracle" and res["adapter"]["api"] == "completions"
+    assert res["model_settings"]["served_model"] == "oracle" and res["model_settings"]["api"] == "completions"
     r = _eval(server, tmp_path / "chat", "--api", "chat", "--template", "chat")
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "chat" / "results.json").read_text())["metrics"]["overall"]["exact"] == 1.0
@@ -147,5 +147,5 @@ def test_an_unreachable_server_is_a_one_line_error(tmp_path):
     r = _eval(Gone, tmp_path / "x", "--timeout", "2", "--retries", "0")
     assert r.returncode == 2 and r.stderr.startswith("error: http://127.0.0.1:9/v1: cannot reach the server")
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
-    r = bwbench("eval", "--model", "openai:localhost:8000", "--suite", PAPER, "--out", tmp_path / "y")
+    r = run_cli("eval", "--model", "openai:localhost:8000", "--suite", PAPER, "--out", tmp_path / "y")
     assert r.returncode == 2 and "not a URL" in r.stderr

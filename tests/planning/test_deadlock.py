@@ -6,8 +6,8 @@ import random
 import numpy as np
 import pytest
 
-from bwbench.planning import exact
-from bwbench.suites.generate import sample_states
+from bwbench.planning import deadlock
+from bwbench.suites.sampling import sample_states
 from bwbench.planning.result import COUNT_CAP
 from bwbench.planning.planner import SEARCH_BLOCKS, BwbenchPlanner, get_planner, optimal
 from bwbench.planning.moves import decode, misplaced, moves_to_actions
@@ -30,17 +30,17 @@ def pairs(seed: int, n: int, size: int, max_towers: int | None = None):
 def test_agrees_with_the_search_on_length_count_and_gold_plan(n, size, max_towers):
     for a, g in pairs(n * 100 + (max_towers or 0), n, size, max_towers):
         moves, count = distance_and_count(a, g)
-        assert exact.distance(a, g) == moves, (a, g)
-        assert exact.count_plans(a, g) == count, (a, g)
-        assert exact.count_plans(a, g, cap=2) == min(count, 2), (a, g)
-        assert exact.first_moves(a, g) == first_optimal_moves(a, g, moves), (a, g)
+        assert deadlock.distance(a, g) == moves, (a, g)
+        assert deadlock.count_plans(a, g) == count, (a, g)
+        assert deadlock.count_plans(a, g, cap=2) == min(count, 2), (a, g)
+        assert deadlock.first_moves(a, g) == first_optimal_moves(a, g, moves), (a, g)
 
 
 def test_agrees_with_the_search_at_nine_blocks():
     for a, g in pairs(9, 9, 40):
         moves, count = distance_and_count(a, g)
-        assert exact.distance(a, g) == moves
-        assert exact.count_plans(a, g, cap=COUNT_CAP) == min(count, COUNT_CAP)
+        assert deadlock.distance(a, g) == moves
+        assert deadlock.count_plans(a, g, cap=COUNT_CAP) == min(count, COUNT_CAP)
 
 
 def brute_force_fvs(succ: dict[int, int]) -> int:
@@ -78,15 +78,15 @@ def test_minimum_feedback_vertex_set_matches_brute_force():
         n = rng.randint(1, 9)
         p = rng.choice([0.15, 0.3, 0.5])
         succ = {v: sum(1 << w for w in range(n) if rng.random() < p) for v in range(n)}
-        assert exact.min_feedback_vertex_set(succ) == brute_force_fvs(succ), succ
+        assert deadlock.min_feedback_vertex_set(succ) == brute_force_fvs(succ), succ
 
 
 @pytest.mark.parametrize("n", [20, 40, 60])
 def test_large_problems_get_valid_plans_of_the_computed_length(n):
     names = [f"b{i:02d}" for i in range(n)]
     for a, g in pairs(n, n, 8):
-        d = exact.distance(a, g)
-        path = exact.first_moves(a, g)
+        d = deadlock.distance(a, g)
+        path = deadlock.first_moves(a, g)
         assert len(path) == d >= misplaced(a, g)
         init, goal = decode(a, names), decode(g, names)
         plan = moves_to_actions(a, path, names)
@@ -94,7 +94,7 @@ def test_large_problems_get_valid_plans_of_the_computed_length(n):
         # No shorter plan: every move of the plan lowers the distance by exactly one.
         s = a
         for left, (x, dest) in zip(range(d, 0, -1), path):
-            assert exact.distance(s, g) == left
+            assert deadlock.distance(s, g) == left
             s = s[:x] + (dest,) + s[x + 1:]
         assert s == g
 
@@ -105,8 +105,8 @@ def test_planner_uses_it_beyond_the_search_and_caps_the_count():
     init, goal = decode(a, names), decode(g, names)
     result = BwbenchPlanner().solve(init, goal)
     best = optimal(init, goal)
-    assert simulate(init, goal, result.plan) and result.length == best.length == 2 * exact.distance(a, g)
-    true = exact.count_plans(a, g)
+    assert simulate(init, goal, result.plan) and result.length == best.length == 2 * deadlock.distance(a, g)
+    true = deadlock.count_plans(a, g)
     assert result.n_optimal == best.n_optimal == min(true, COUNT_CAP)
     assert result.capped == best.capped == (true >= COUNT_CAP)
     assert optimal(init, goal, count_cap=true + 1) == type(best)(best.length, true, False)
@@ -120,4 +120,4 @@ def test_agrees_with_fast_downward_at_ten_blocks(tmp_path, monkeypatch):
         init, goal = decode(a, names), decode(g, names)
         theirs = fd.solve(init, goal)
         assert simulate(init, goal, theirs.plan)
-        assert theirs.length == 2 * exact.distance(a, g)
+        assert theirs.length == 2 * deadlock.distance(a, g)

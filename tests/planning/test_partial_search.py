@@ -20,9 +20,10 @@ from bwbench.planning.planner import get_planner
 from bwbench.world.state import TABLE
 from bwbench.world.simulate import simulate
 
-from .conftest import need_shared, random_state
+from ..conftest import SHARED as SHARED_ROOT
+from ..conftest import need_shared, random_state
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "planbench-reference" / "instances"
+SHARED = SHARED_ROOT / "planbench-reference" / "instances"
 HARD = SHARED / "blocksworld_hard"
 
 

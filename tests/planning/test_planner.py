@@ -9,7 +9,7 @@ from bwbench.planning.moves import encode, misplaced
 from bwbench.world.state import State
 from bwbench.world.simulate import simulate
 
-from .conftest import random_state, reference_optimal
+from ..conftest import random_state, reference_optimal
 
 COLORS = ["c%d" % i for i in range(10)]
 

@@ -23,13 +23,12 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import JSONHandler
-from .test_cli import bwbench
+from ..conftest import JSONHandler, load_model, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAPER = ROOT / "data" / "paper"
-BUSY = re.compile(r"^error: (.+): is being written by another bwbench eval \(pid (\d+)\); "
-                  r"wait for it or choose another --out$")
+BUSY = re.compile(r"^error: --out (.+): is being written by another bwbench eval \(pid (\d+)\); "
+                  r"wait for it or choose another directory$")
 
 
 def _lines(out: Path) -> list[dict]:
@@ -152,7 +151,7 @@ def test_a_killed_run_lets_go_of_its_directory_and_the_same_command_completes_it
     _wait_for_lines(out / "predictions.jsonl", 16, first)
     # While it runs, nobody else may write there, and trying changes nothing.
     before = (out / "predictions.jsonl").read_bytes(), (out / "config.json").read_bytes()
-    r = bwbench(*args[3:], env={"BWBENCH_API_KEY": "sk-test"})
+    r = run_cli(*args[3:], env={"BWBENCH_API_KEY": "sk-test"})
     assert r.returncode == 2 and BUSY.match(r.stderr.strip()) and int(BUSY.match(r.stderr.strip()).group(2)) == first.pid
     assert ((out / "predictions.jsonl").read_bytes(), (out / "config.json").read_bytes()) == before
     os.kill(first.pid, signal.SIGKILL)
@@ -163,7 +162,7 @@ def test_a_killed_run_lets_go_of_its_directory_and_the_same_command_completes_it
 def _the_same_command_completes_it(server, args, out):
     """Rerun after 16 of 30 were saved: it says so, and ends with each problem once."""
     server.allow(10_000)
-    r = bwbench(*args[3:], env={"BWBENCH_API_KEY": "sk-test"})
+    r = run_cli(*args[3:], env={"BWBENCH_API_KEY": "sk-test"})
     assert r.returncode == 0, r.stderr
     assert f"resuming {out}: 16 of 30 problems already done" in r.stderr
     pairs = _pairs(out)
@@ -195,13 +194,13 @@ def test_ctrl_c_says_what_was_saved_and_the_same_command_resumes(server, tmp_pat
 def test_a_run_tried_with_limit_is_extended_by_the_same_command_without_it(tmp_path):
     out = tmp_path / "run"
     common = ["eval", "--model", "planner", "--suite", PAPER, "--out", out]
-    r = bwbench(*common, "--limit", "20")
+    r = run_cli(*common, "--limit", "20")
     assert r.returncode == 0, r.stderr
     first = (out / "predictions.jsonl").read_bytes()
     res = _results(out)
     assert res["suite"]["limit"] == 20 and res["suite"]["n"] == 20 and res["metrics"]["overall"]["n"] == 20
     budget = res["generation"]["max_new_tokens"]
-    r = bwbench(*common)
+    r = run_cli(*common)
     assert r.returncode == 0, r.stderr
     assert f"resuming {out}: 20 of 1,579 problems already done" in r.stderr
     assert (out / "predictions.jsonl").read_bytes().startswith(first)  # the 20 are kept, not redone
@@ -211,7 +210,7 @@ def test_a_run_tried_with_limit_is_extended_by_the_same_command_without_it(tmp_p
     assert res["suite"]["limit"] is None and res["suite"]["n"] == 1579 and res["complete"]
     assert res["generation"]["max_new_tokens"] == budget  # sized from the whole split both times
     # A view smaller than what the directory holds is measured on its own problems only.
-    r = bwbench(*common, "--limit", "5")
+    r = run_cli(*common, "--limit", "5")
     assert r.returncode == 0, r.stderr
     res = _results(out)
     assert res["suite"]["limit"] == 5 and res["suite"]["n"] == 5 and res["n_examples"] == res["n_predictions"] == 5
@@ -221,31 +220,31 @@ def test_a_run_tried_with_limit_is_extended_by_the_same_command_without_it(tmp_p
 
 def test_a_different_run_is_refused_saying_exactly_what_differs(tmp_path):
     out = tmp_path / "run"
-    assert bwbench("eval", "--model", "planner", "--suite", PAPER, "--level", "L1", "--out", out).returncode == 0
+    assert run_cli("eval", "--model", "planner", "--suite", PAPER, "--level", "L1", "--out", out).returncode == 0
     before = sorted((p.name, p.read_bytes()) for p in out.iterdir())
-    r = bwbench("eval", "--model", "random", "--suite", PAPER, "--level", "L1", "--out", out)
+    r = run_cli("eval", "--model", "random", "--suite", PAPER, "--level", "L1", "--out", out)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
-    assert r.stderr.strip() == (f"error: {out}: holds a different run (its model differs: was planner, now random); "
-                                "choose another --out")
-    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--level", "L1", "--max-new-tokens", "50",
+    assert r.stderr.strip() == (f"error: --out {out}: holds a different run (its model differs: was planner, now random); "
+                                "choose another directory")
+    r = run_cli("eval", "--model", "planner", "--suite", PAPER, "--level", "L1", "--max-new-tokens", "50",
                 "--temperature", "0.5", "--out", out)
     assert r.returncode == 2
     assert ("its generation.max_new_tokens differs: was 112, now 50; "
             "its generation.temperature differs: was 0.0, now 0.5") in r.stderr
-    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--levels", "L1,L2", "--out", out)
+    r = run_cli("eval", "--model", "planner", "--suite", PAPER, "--levels", "L1,L2", "--out", out)
     assert r.returncode == 2 and "its suite.level differs: was L1, now L1,L2" in r.stderr
     assert sorted((p.name, p.read_bytes()) for p in out.iterdir()) == before
 
 
 def test_the_same_suite_reached_by_another_path_is_the_same_run(tmp_path):
     out = tmp_path / "run"
-    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--level", "L1", "--limit", "1", "--out", out)
+    r = run_cli("eval", "--model", "planner", "--suite", PAPER, "--level", "L1", "--limit", "1", "--out", out)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("planner on paper (test, L1): 1 problem in "), r.stdout
     recorded = json.loads((out / "config.json").read_text())["suite"]
     assert recorded["path"] == str(PAPER) and recorded["name"] == "paper"  # recorded, not compared
     other = os.path.relpath(PAPER, tmp_path)  # ../../…/data/paper
-    r = bwbench("eval", "--model", "planner", "--suite", other, "--level", "L1", "--limit", "2", "--out", out, cwd=tmp_path)
+    r = run_cli("eval", "--model", "planner", "--suite", other, "--level", "L1", "--limit", "2", "--out", out, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert f"resuming {out}: 1 of 2 problems already done" in r.stderr and len(_lines(out)) == 2
     assert _results(out)["suite"]["path"] == other
@@ -254,7 +253,7 @@ def test_the_same_suite_reached_by_another_path_is_the_same_run(tmp_path):
     config["suite"] = {"path": "somewhere/else", "name": "old-name", **{k: config["suite"][k] for k in
                                                                         ("sha256", "split", "level")}, "limit": 7, "n": 7}
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--level", "L1", "--limit", "1", "--out", out)
+    r = run_cli("eval", "--model", "planner", "--suite", PAPER, "--level", "L1", "--limit", "1", "--out", out)
     assert r.returncode == 0, r.stderr
     assert f"resuming {out}: 1 of 1 problem already done" in r.stderr
 
@@ -264,10 +263,10 @@ def test_out_is_refused_before_the_model_is_loaded(tmp_path):
     --out claimed for a model that then fails to load is left as it was."""
     missing = f"hf:{tmp_path / 'no-model'}"
     run = tmp_path / "run"
-    assert bwbench("eval", "--model", "planner", "--suite", PAPER, "--limit", "2", "--out", run).returncode == 0
+    assert run_cli("eval", "--model", "planner", "--suite", PAPER, "--limit", "2", "--out", run).returncode == 0
     before = sorted((p.name, p.read_bytes()) for p in run.iterdir())
-    r = bwbench("eval", "--model", missing, "--suite", PAPER, "--limit", "2", "--out", run)
-    assert r.returncode == 2 and r.stderr.startswith(f"error: {run}: holds a different run (its model differs: "), r.stderr
+    r = run_cli("eval", "--model", missing, "--suite", PAPER, "--limit", "2", "--out", run)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: --out {run}: holds a different run (its model differs: "), r.stderr
     assert sorted((p.name, p.read_bytes()) for p in run.iterdir()) == before
     busy = tmp_path / "busy"
     busy.mkdir()
@@ -275,17 +274,17 @@ def test_out_is_refused_before_the_model_is_loaded(tmp_path):
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         held.write(f"{os.getpid()}\n")
         held.flush()
-        r = bwbench("eval", "--model", missing, "--suite", PAPER, "--limit", "2", "--out", busy)
+        r = run_cli("eval", "--model", missing, "--suite", PAPER, "--limit", "2", "--out", busy)
     m = BUSY.match(r.stderr.strip())
     assert r.returncode == 2 and m and m.groups() == (str(busy), str(os.getpid())), r.stderr
     assert [p.name for p in busy.iterdir()] == [".lock"]
     foreign = tmp_path / "notes"
     foreign.mkdir()
     (foreign / "mine.txt").write_text("mine\n")
-    r = bwbench("eval", "--model", missing, "--suite", PAPER, "--limit", "2", "--out", foreign)
-    assert r.returncode == 2 and r.stderr.strip() == f"error: {foreign}: exists and is not a bwbench run; choose another --out"
+    r = run_cli("eval", "--model", missing, "--suite", PAPER, "--limit", "2", "--out", foreign)
+    assert r.returncode == 2 and r.stderr.strip() == f"error: --out {foreign}: exists and is not a bwbench run; choose another directory"
     fresh = tmp_path / "fresh"
-    r = bwbench("eval", "--model", missing, "--suite", PAPER, "--limit", "2", "--out", fresh)
+    r = run_cli("eval", "--model", missing, "--suite", PAPER, "--limit", "2", "--out", fresh)
     assert r.returncode == 2 and r.stderr.strip() == f"error: {tmp_path / 'no-model'}: no such model directory", r.stderr
     assert not fresh.exists()
 
@@ -294,16 +293,16 @@ def test_out_is_refused_before_the_model_is_loaded(tmp_path):
 
 
 def test_levels_selects_several_true_levels(tmp_path):
-    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--levels", "L2,L1", cwd=tmp_path)
+    r = run_cli("eval", "--model", "planner", "--suite", PAPER, "--levels", "L2,L1", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     out = tmp_path / "results" / "planner-paper-test-L1-L2"
     res = _results(out)
     assert res["suite"]["level"] == "L1,L2" and res["suite"]["n"] == 24 + 34 + 57 + 60 + 115 + 232
     assert set(res["metrics"]["by_level"]) == {"L1", "L2"}
     assert {ln["level"] for ln in _lines(out)} == {1, 2}
-    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--level", "L1", "--levels", "L2", "--out", tmp_path / "x")
+    r = run_cli("eval", "--model", "planner", "--suite", PAPER, "--level", "L1", "--levels", "L2", "--out", tmp_path / "x")
     assert r.returncode == 2 and r.stderr.strip() == "error: --levels: give --level or --levels, not both"
-    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--levels", "L1,L5", "--out", tmp_path / "x")
+    r = run_cli("eval", "--model", "planner", "--suite", PAPER, "--levels", "L1,L5", "--out", tmp_path / "x")
     assert r.returncode == 2 and r.stderr.startswith("error: --levels: no L5 problems in the test split")
     assert not (tmp_path / "x").exists()
 
@@ -314,15 +313,15 @@ def test_levels_selects_several_true_levels(tmp_path):
 def test_out_on_a_file_or_in_a_read_only_directory_is_one_line_and_writes_nothing(tmp_path, readonly_dir):
     file = tmp_path / "notes.txt"
     file.write_text("mine\n")
-    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--limit", "3", "--out", file)
-    assert r.returncode == 2 and r.stderr.strip() == f"error: {file}: is a file, not a run directory; choose another --out"
+    r = run_cli("eval", "--model", "planner", "--suite", PAPER, "--limit", "3", "--out", file)
+    assert r.returncode == 2 and r.stderr.strip() == f"error: --out {file}: is a file, not a run directory; choose another directory"
     assert file.read_text() == "mine\n"
     parent = readonly_dir(tmp_path / "locked")
-    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--limit", "3", "--out", parent / "run")
+    r = run_cli("eval", "--model", "planner", "--suite", PAPER, "--limit", "3", "--out", parent / "run")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and str(parent / "run") in r.stderr, r.stderr
     assert list(parent.iterdir()) == []
     empty = readonly_dir(tmp_path / "empty-run")  # an empty directory nobody may write into
-    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--limit", "3", "--out", empty)
+    r = run_cli("eval", "--model", "planner", "--suite", PAPER, "--limit", "3", "--out", empty)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert list(empty.iterdir()) == []
 
@@ -330,10 +329,10 @@ def test_out_on_a_file_or_in_a_read_only_directory_is_one_line_and_writes_nothin
 def test_a_run_that_fails_before_writing_a_prediction_leaves_no_claimed_directory(server, tmp_path):
     out = tmp_path / "run"
     server.allow(100)
-    r = bwbench(*_command(server, out, "--template", "chat")[3:], env={"BWBENCH_API_KEY": "sk-test"})
-    assert r.returncode == 2 and r.stderr.strip() == "error: --api: --template chat needs --api chat", r.stderr
+    r = run_cli(*_command(server, out, "--template", "chat")[3:], env={"BWBENCH_API_KEY": "sk-test"})
+    assert r.returncode == 2 and r.stderr.strip() == "error: --api: the chat template needs the chat API", r.stderr
     assert not out.exists()
-    r = bwbench(*_command(server, out)[3:], env={"BWBENCH_API_KEY": "sk-test"})  # so the corrected command runs
+    r = run_cli(*_command(server, out)[3:], env={"BWBENCH_API_KEY": "sk-test"})  # so the corrected command runs
     assert r.returncode == 0 and len(_lines(out)) == 30, r.stderr
 
 
@@ -341,17 +340,17 @@ def test_a_run_that_fails_before_writing_a_prediction_leaves_no_claimed_director
 
 
 def test_samples_at_temperature_zero_are_refused_for_models_before_anything_is_written(tiny_base, tmp_path):
-    r = bwbench("eval", "--model", f"hf:{tiny_base}", "--suite", PAPER, "--limit", "2", "--samples", "2",
+    r = run_cli("eval", "--model", f"hf:{tiny_base}", "--suite", PAPER, "--limit", "2", "--samples", "2",
                 "--out", tmp_path / "hf")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert r.stderr.startswith("error: --samples: --samples 2 with --temperature 0 would repeat one greedy completion")
+    assert r.stderr.startswith("error: --samples: 2 samples at temperature 0 would repeat one greedy completion")
     assert not (tmp_path / "hf").exists()
     # The oracles are what they are: the planner repeats its optimal plan, random draws a new walk per sample.
-    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--level", "L2", "--limit", "5", "--samples", "3",
+    r = run_cli("eval", "--model", "planner", "--suite", PAPER, "--level", "L2", "--limit", "5", "--samples", "3",
                 "--out", tmp_path / "planner")
     assert r.returncode == 0, r.stderr
     assert _results(tmp_path / "planner")["pass_at_k"]["pass@3"] == 1.0
-    r = bwbench("eval", "--model", "random", "--suite", PAPER, "--level", "L2", "--limit", "5", "--samples", "3",
+    r = run_cli("eval", "--model", "random", "--suite", PAPER, "--level", "L2", "--limit", "5", "--samples", "3",
                 "--out", tmp_path / "random")
     assert r.returncode == 0, r.stderr
     by_id: dict = {}
@@ -361,17 +360,16 @@ def test_samples_at_temperature_zero_are_refused_for_models_before_anything_is_w
 
 
 def test_hf_samples_of_a_problem_do_not_depend_on_its_batch(tiny_base):
-    from bwbench.models import load
-    from bwbench.models.base import GenerationConfig
-    from bwbench.runs.runner import load_suite
-    from bwbench.tasks.prompts import PromptConfig, build
-
-    adapter = load(f"hf:{tiny_base}")
-    tasks = load_suite(PAPER, "test", 2, 4).tasks
-    queries = [build(t.example, PromptConfig(), []) for t in tasks]
     from dataclasses import replace
 
-    queries = [replace(q, id=t.id) for q, t in zip(queries, tasks)]
+    from bwbench.models.base import GenerationConfig
+    from bwbench.suites.view import load_suite
+    from bwbench.tasks.plan import PLAN
+    from bwbench.tasks.prompts import PromptConfig
+
+    adapter = load_model(f"hf:{tiny_base}")
+    items = load_suite(PAPER, "test", 2, 4).items
+    queries = [replace(PLAN.prompt(t, PromptConfig(), []), id=t.id) for t in items]
     gen = GenerationConfig(max_new_tokens=24, temperature=1.0, samples=3, seed=5)
     together = adapter.generate(queries, gen)
     alone = [adapter.generate([q], gen)[0] for q in queries]
@@ -386,7 +384,7 @@ def test_hf_samples_of_a_problem_do_not_depend_on_its_batch(tiny_base):
 def test_a_sampled_run_is_the_same_with_any_batch_size_and_when_interrupted_and_resumed(tiny_base, tmp_path):
     common = ["eval", "--model", f"hf:{tiny_base}", "--suite", PAPER, "--level", "L2", "--limit", "12",
               "--samples", "2", "--temperature", "1", "--seed", "3", "--max-new-tokens", "32", "--no-single-step"]
-    r = bwbench(*common, "--batch-size", "5", "--out", tmp_path / "whole")
+    r = run_cli(*common, "--batch-size", "5", "--out", tmp_path / "whole")
     assert r.returncode == 0, r.stderr
     whole = {(ln["id"], ln["sample"]): ln["completion"] for ln in _lines(tmp_path / "whole")}
     assert len(whole) == 24 and len(set(whole.values())) > 12
@@ -399,7 +397,7 @@ def test_a_sampled_run_is_the_same_with_any_batch_size_and_when_interrupted_and_
     assert proc.returncode == 130, "the run should have been interrupted part-way"
     saved = int(re.search(r"([\d,]+) predictions saved", err).group(1).replace(",", ""))
     assert 4 <= saved == len(_lines(out)) < 24
-    r = bwbench(*common, "--batch-size", "3", "--out", out)
+    r = run_cli(*common, "--batch-size", "3", "--out", out)
     assert r.returncode == 0, r.stderr
     resumed = {(ln["id"], ln["sample"]): ln["completion"] for ln in _lines(out)}
     assert len(_lines(out)) == 24 and resumed == whole

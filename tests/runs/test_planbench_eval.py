@@ -13,12 +13,12 @@ import pytest
 from bwbench.models.base import cut_at_stop
 from bwbench.judging.judge import judge
 from bwbench.suites.dataset import read_examples
-from bwbench.runs.runner import PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP
+from bwbench.tasks.plan import PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP
 
-from .conftest import JSONHandler, need_shared
-from .test_cli import bwbench
+from ..conftest import JSONHandler, need_shared
+from ..conftest import run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT.parent / "shared" / "planbench-reference" / "results"
 
 
@@ -74,7 +74,7 @@ def test_eval_sends_planbench_prompts_byte_for_byte_and_judges_the_answers(tmp_p
     server = Replay(answers)
     monkeypatch.setenv("BWBENCH_API_KEY", "sk-test")
     try:
-        r = bwbench("eval", "--model", f"openai:{server.url}", "--api", "chat", "--template", template,
+        r = run_cli("eval", "--model", f"openai:{server.url}", "--api", "chat", "--template", template,
                     "--suite", str(ROOT / "data" / suite), "--out", str(tmp_path / "run"), "--retries", "0",
                     "--concurrency", "4")
     finally:
@@ -98,14 +98,17 @@ def test_eval_sends_planbench_prompts_byte_for_byte_and_judges_the_answers(tmp_p
     assert results["complete"] is (len(answered) == len(examples))
 
 
-OLD_WORDING = {  # 2023 files made with an older wording of the rules; tests/test_planbench_prompts.py checks exactly how
+OLD_WORDING = {  # 2023 files made with an older wording of the rules; tests/tasks/test_planbench_prompts.py checks exactly how
     "blocksworld/gpt-4_chat/task_1_plan_generation.json", "blocksworld/gpt-4_chat/task_1_plan_generation_zero_shot.json",
 }
 
 
 def test_templates_render_every_published_query_from_the_suites():
-    """Through bwbench's own path (suite record → prompts.build), every natural-language query of every shared file."""
-    from bwbench.tasks.prompts import PromptConfig, build, planbench_example
+    """Through bwbench's own path (suite record → the plan task's prompt), every natural-language query of every
+    shared file."""
+    from bwbench.tasks.plan import PLAN
+    from bwbench.tasks.planbench import planbench_example
+    from bwbench.tasks.prompts import PromptConfig
 
     need_shared(RESULTS)
     checked = 0
@@ -124,7 +127,7 @@ def test_templates_render_every_published_query_from_the_suites():
                 if ex is None:
                     assert one and inst["instance_id"] == 501, rel  # one-shot runs go to 501; the config's set ends at 500
                     continue
-                query = build(ex, config, [], planbench_example(ex, examples) if one else None).text
+                query = PLAN.prompt(ex, config, [], planbench_example(ex, examples) if one else None).text
                 assert query == inst["query"], (rel, inst["instance_id"])
                 checked += 1
     assert checked > 19_000
@@ -132,17 +135,18 @@ def test_templates_render_every_published_query_from_the_suites():
 
 def test_planbench_template_on_bwbench_suites(tmp_path):
     """PlanBench's wording on a generated suite: full goals as facts, colours as blocks; the planner's answers judged valid."""
-    r = bwbench("eval", "--model", "planner", "--suite", str(ROOT / "data" / "standard"), "--level", "L3", "--limit", "5",
+    r = run_cli("eval", "--model", "planner", "--suite", str(ROOT / "data" / "standard"), "--level", "L3", "--limit", "5",
                 "--template", "planbench", "--out", str(tmp_path / "run"))
     assert r.returncode == 0, r.stderr
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["generation"]["stop"] == list(PLANBENCH_STOP)
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["metrics"]["overall"]["valid"] == 1.0 and results["n_examples"] == 5
-    from bwbench.tasks.prompts import PromptConfig, build
+    from bwbench.tasks.plan import PLAN
+    from bwbench.tasks.prompts import PromptConfig
 
     ex = next(read_examples(ROOT / "data" / "standard" / "test.jsonl"))
-    text = build(ex, PromptConfig("planbench"), []).text
+    text = PLAN.prompt(ex, PromptConfig("planbench"), []).text
     top = {t[-1] for t in ex.init.towers}
     assert all(f"the {b} block is clear" in text for b in top)
     assert text.endswith("What is the plan to achieve my goal? Just give the actions in the plan.")
@@ -151,8 +155,8 @@ def test_planbench_template_on_bwbench_suites(tmp_path):
 @pytest.mark.parametrize("suite", ["planbench-bw", "planbench-bw3", "planbench-mystery"])
 def test_gold_plans_in_every_form_are_valid_with_the_suites_vocabulary(suite):
     """The gold plan as the seed's text, as PDDL in the domain's own names, and in PlanBench's words: all valid."""
-    from bwbench.tasks.planbench_words import action_words, config_for
-    from bwbench.tasks.prompts import example_plan
+    from bwbench.tasks.planbench import example_plan
+    from bwbench.world.planbench import action_words, config_for
 
     for ex in read_examples(ROOT / "data" / suite / "test.jsonl"):
         vocab, rec = ex.vocab, ex.record

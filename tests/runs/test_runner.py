@@ -1,4 +1,4 @@
-"""`bwbench eval` end to end: oracle adapters, tiny local models (base, LoRA, merged), resuming, bad input."""
+"""`bwbench eval` end to end: oracle models, tiny local models (base, LoRA, merged), resuming, bad input."""
 
 import json
 import os
@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.models import load, parse_spec
+from bwbench.models import ModelSpec
 from bwbench.models.base import GenerationConfig
 from bwbench.errors import BwbenchError
-from bwbench.runs.runner import load_suite
-from bwbench.tasks.prompts import PromptConfig, build, choose_shots, prompt_hash
+from bwbench.suites.view import load_suite
+from bwbench.tasks.plan import PLAN
+from bwbench.tasks.prompts import PromptConfig, choose_shots, prompt_hash
 
-from .test_cli import bwbench
+from ..conftest import load_model, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAPER = ROOT / "data" / "paper"
 
 
@@ -31,23 +32,25 @@ def _lines(out: Path) -> list[dict]:
 
 
 def test_planner_scores_everything_and_random_almost_nothing(tmp_path):
-    r = bwbench("eval", "--model", "planner", "--suite", PAPER, "--level", "L3", "--limit", "40", "--out", tmp_path / "p")
+    r = run_cli("eval", "--model", "planner", "--suite", PAPER, "--level", "L3", "--limit", "40", "--out", tmp_path / "p")
     assert r.returncode == 0, r.stderr
     overall = _results(tmp_path / "p")["metrics"]["overall"]
     assert overall["n"] == 40 and overall["valid"] == overall["optimal"] == overall["exact"] == 1.0
-    r = bwbench("eval", "--model", "random", "--suite", PAPER, "--level", "L3", "--limit", "40", "--out", tmp_path / "r")
+    r = run_cli("eval", "--model", "random", "--suite", PAPER, "--level", "L3", "--limit", "40", "--out", tmp_path / "r")
     assert r.returncode == 0, r.stderr
     res = _results(tmp_path / "r")
     assert res["metrics"]["overall"]["valid"] < 0.1 and res["metrics"]["overall"]["executable"] == 1.0
     # The predictions file is the judge's own format: rescoring it gives the same figures.
-    again = json.loads(bwbench("score", tmp_path / "r" / "predictions.jsonl", "--json").stdout)
+    again = json.loads(run_cli("score", tmp_path / "r" / "predictions.jsonl", "--json").stdout)
     assert again["overall"]["count"]["valid"] == res["metrics"]["overall"]["count"]["valid"]
     assert len(res["suite"]["sha256"]) == 64 and (res["git_sha"] is None or len(res["git_sha"]) == 40)
-    assert {"model", "prompt", "generation", "suite", "adapter", "timing", "bwbench_version"} <= set(res)
+    assert {"model", "prompt", "generation", "suite", "model_settings", "timing", "bwbench_version"} <= set(res)
+    assert (res["schema_version"], res["task"], res["protocol"]) == (2, "plan", "single")
+    assert res["metrics"]["overall"]["correct"] == res["metrics"]["overall"]["valid"]
 
 
 def test_samples_give_pass_at_k(tmp_path):
-    r = bwbench("eval", "--model", "random", "--suite", PAPER, "--level", "L1", "--limit", "20", "--samples", "5",
+    r = run_cli("eval", "--model", "random", "--suite", PAPER, "--level", "L1", "--limit", "20", "--samples", "5",
                 "--temperature", "1", "--out", tmp_path / "r")
     assert r.returncode == 0, r.stderr
     res, lines = _results(tmp_path / "r"), _lines(tmp_path / "r")
@@ -62,7 +65,7 @@ def test_samples_give_pass_at_k(tmp_path):
 
 
 def test_the_seeds_files_are_suites_too(seed_data, tmp_path):
-    r = bwbench("eval", "--model", "planner", "--suite", seed_data / "blocksworld_L3_test.jsonl", "--level", "L3",
+    r = run_cli("eval", "--model", "planner", "--suite", seed_data / "blocksworld_L3_test.jsonl", "--level", "L3",
                 "--limit", "25", "--out", tmp_path / "s")
     assert r.returncode == 0, r.stderr
     res = _results(tmp_path / "s")
@@ -78,12 +81,12 @@ def test_few_shot_examples_come_from_train_only():
     pool = list(read_examples(PAPER / "train.jsonl"))
     shots = choose_shots(pool, 3, seed=1)
     assert shots == choose_shots(pool, 3, seed=1) and all(s.split == "train" for s in shots)
-    test_keys = {(t.example.init, t.example.goal) for t in view.tasks}
+    test_keys = {(t.example.init, t.example.goal) for t in view.items}
     assert not any((s.init, s.goal) in test_keys for s in shots)
-    q = build(view.tasks[0].example, PromptConfig("seed", 3), shots)
+    q = PLAN.prompt(view.items[0], PromptConfig("seed", 3), shots)
     assert q.text.startswith("[INST] Given the rules") and q.text.count("[INST]") == 4 and q.text.endswith("[/INST]")
     assert q.text.count(" </s><s>") == 3 and shots[0].record["output"] in q.text
-    chat = build(view.tasks[0].example, PromptConfig("chat", 3), shots)
+    chat = PLAN.prompt(view.items[0], PromptConfig("chat", 3), shots)
     assert [m["role"] for m in chat.messages] == ["user", "assistant"] * 3 + ["user"]
     assert prompt_hash(q) != prompt_hash(chat) and len(prompt_hash(q)) == 16
 
@@ -95,10 +98,10 @@ def test_few_shot_examples_are_never_problems_of_the_split_even_beyond_limit(tmp
     lines = [json.dumps({**later, "split": "train", "id": "copied"})] + (standard / "train.jsonl").read_text().splitlines()[:2]
     shots.write_text("\n".join(lines) + "\n")
     for limit in (["--limit", "20"], []):
-        r = bwbench("eval", "--model", "random", "--suite", standard, *limit, "--shots", "3", "--shots-from", shots,
+        r = run_cli("eval", "--model", "random", "--suite", standard, *limit, "--shots", "3", "--shots-from", shots,
                     "--out", tmp_path / f"run{len(limit)}")
         assert r.returncode == 2, (limit, r.stderr)
-        assert r.stderr.strip() == f"error: --shots: {shots} has 2 usable examples, fewer than --shots 3", r.stderr
+        assert r.stderr.strip() == f"error: --shots: {shots} has 2 usable examples, fewer than the 3 asked for", r.stderr
         assert not (tmp_path / f"run{len(limit)}").exists()
 
 
@@ -135,7 +138,7 @@ def tiny(tmp_path_factory):
     tok = word_tokenizer()
     tok.padding_side = "right"
     view = load_suite(PAPER, "train", 1, 7)
-    texts = [build(t.example, PromptConfig(), []).text + " " + t.gold + tok.eos_token for t in view.tasks]
+    texts = [PLAN.prompt(t, PromptConfig(), []).text + " " + t.gold + tok.eos_token for t in view.items]
     model = _train(tiny_llama(tok, hidden=64, layers=2), tok, texts)
     model.save_pretrained(root / "base")
     tok.padding_side = "left"
@@ -156,21 +159,21 @@ def test_tiny_models_base_lora_and_merged_end_to_end(tiny, tmp_path):
     common = ["--suite", PAPER, "--split", "train", "--level", "L1", "--limit", "6", "--max-new-tokens", "40"]
     outs = {}
     for name, spec in [("base", f"hf:{tiny / 'base'}"), ("lora", f"hf:{tiny / 'lora'}"), ("merged", f"hf:{tiny / 'merged'}")]:
-        r = bwbench("eval", "--model", spec, *common, "--out", tmp_path / name)
+        r = run_cli("eval", "--model", spec, *common, "--out", tmp_path / name)
         assert r.returncode == 0, r.stderr
         outs[name] = {ln["id"]: ln["completion"] for ln in _lines(tmp_path / name)}
         res = _results(tmp_path / name)
         assert res["n_examples"] == 6 and "single_step" in res["metrics"]["overall"]
-    assert _results(tmp_path / "lora")["adapter"]["lora"] == str(tiny / "lora")  # detected as an adapter
+    assert _results(tmp_path / "lora")["model_settings"]["lora"] == str(tiny / "lora")  # detected as an adapter
     assert outs["lora"] == outs["merged"]  # the adapter on its base is the merged model
     assert outs["lora"] != outs["base"]
-    r = bwbench("eval", "--model", f"hf:{tiny / 'base'}", "--lora", tiny / "lora", *common, "--out", tmp_path / "explicit")
+    r = run_cli("eval", "--model", f"hf:{tiny / 'base'}", "--lora", tiny / "lora", *common, "--out", tmp_path / "explicit")
     assert r.returncode == 0 and {ln["id"]: ln["completion"] for ln in _lines(tmp_path / "explicit")} == outs["lora"]
 
 
 @pytest.mark.slow
 def test_tiny_model_with_chat_template_shots_and_samples(tiny, tmp_path):
-    r = bwbench("eval", "--model", f"hf:{tiny / 'base'}", "--suite", PAPER, "--level", "L1", "--limit", "4",
+    r = run_cli("eval", "--model", f"hf:{tiny / 'base'}", "--suite", PAPER, "--level", "L1", "--limit", "4",
                 "--template", "chat", "--shots", "2", "--samples", "3", "--temperature", "0.8", "--max-new-tokens", "30",
                 "--out", tmp_path / "c")
     assert r.returncode == 0, r.stderr
@@ -185,10 +188,10 @@ def test_single_step_success_equals_stepwise_greedy_decoding(tiny):
     """Teacher forcing in one pass must agree with decoding each next step greedily from the gold prefix."""
     import torch
 
-    adapter = load(f"hf:{tiny / 'base'}")
+    adapter = load_model(f"hf:{tiny / 'base'}")
     view = load_suite(PAPER, "train", 1, 7)
-    queries = [build(t.example, PromptConfig(), []) for t in view.tasks]
-    golds = [t.gold for t in view.tasks]
+    queries = [PLAN.prompt(t, PromptConfig(), []) for t in view.items]
+    golds = [t.gold for t in view.items]
     fast = adapter.single_step(queries, golds)
     tok, model = adapter.tokenizer, adapter.model
     for q, gold, (right, total) in zip(queries, golds, fast):
@@ -224,13 +227,13 @@ def test_a_killed_run_resumes_without_losing_or_repeating(tiny, tmp_path):
     assert 3 <= before < 14, "the run should have been killed part-way"
     with preds.open("a") as fh:  # what a kill in the middle of a write leaves behind
         fh.write('{"id": "paper-test-L2-000')
-    r = bwbench(*args[3:])
+    r = run_cli(*args[3:])
     assert r.returncode == 0, r.stderr
     ids = [ln["id"] for ln in _lines(out)]
     assert len(ids) == len(set(ids)) == 14
     res = _results(out)
     assert res["complete"] and res["n_examples"] == 14
-    expected = [t.id for t in load_suite(PAPER, "test", 2, 14).tasks]
+    expected = [t.id for t in load_suite(PAPER, "test", 2, 14).items]
     assert sorted(ids) == sorted(expected)
 
 
@@ -248,25 +251,28 @@ def test_bad_models_are_one_line_errors(tiny, tmp_path):
         (["--model", "vllm:x", "--backend", "modal", "--gpu", "H100"], "--backend:", ""),
     ]
     for args, start, more in cases:
-        r = bwbench("eval", "--suite", PAPER, "--limit", "2", *args, "--out", tmp_path / "x", cwd=tmp_path)
+        r = run_cli("eval", "--suite", PAPER, "--limit", "2", *args, "--out", tmp_path / "x", cwd=tmp_path)
         assert r.returncode == 2 and r.stderr.startswith(f"error: {start}"), (args, r.stderr)
         assert more in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
 def test_a_run_directory_belongs_to_one_run(tmp_path):
     out = tmp_path / "run"
-    assert bwbench("eval", "--model", "planner", "--suite", PAPER, "--limit", "3", "--out", out).returncode == 0
-    r = bwbench("eval", "--model", "random", "--suite", PAPER, "--limit", "3", "--out", out)
+    assert run_cli("eval", "--model", "planner", "--suite", PAPER, "--limit", "3", "--out", out).returncode == 0
+    r = run_cli("eval", "--model", "random", "--suite", PAPER, "--limit", "3", "--out", out)
     assert r.returncode == 2 and "holds a different run (its model differs: was planner, now random)" in r.stderr
-    again = bwbench("eval", "--model", "planner", "--suite", PAPER, "--limit", "3", "--out", out)
+    again = run_cli("eval", "--model", "planner", "--suite", PAPER, "--limit", "3", "--out", out)
     assert again.returncode == 0 and len(_lines(out)) == 3  # resuming a finished run adds nothing
 
 
 def test_spec_parsing():
-    assert parse_spec("hf:org/model") == ("hf", "org/model") and parse_spec("planner") == ("planner", "")
+    hf, planner = ModelSpec.parse("hf:org/model"), ModelSpec.parse("planner")
+    assert (hf.scheme, hf.target, hf.short_name) == ("hf", "org/model", "hf-model")
+    assert (planner.scheme, planner.target, planner.short_name) == ("planner", "", "planner")
     for bad in ("hf", "planner:x", "openai:", "gpt:x"):
-        with pytest.raises(BwbenchError):
-            parse_spec(bad)
+        with pytest.raises(BwbenchError) as caught:
+            ModelSpec.parse(bad)
+        assert caught.value.field == "model"
     assert GenerationConfig().greedy and not GenerationConfig(temperature=0.7).greedy
 
 
@@ -282,9 +288,9 @@ def test_a_chat_template_that_writes_bos_gets_no_second_one(tmp_path):
     tok.chat_template = "{{ bos_token }}" + tok.chat_template
     tiny_llama(tok, hidden=32, layers=1, heads=2).save_pretrained(tmp_path)
     tok.save_pretrained(tmp_path)
-    adapter = load(f"hf:{tmp_path}")
-    ex = load_suite(PAPER, "test", 1, 1).tasks[0].example
+    adapter = load_model(f"hf:{tmp_path}")
+    item = load_suite(PAPER, "test", 1, 1).items[0]
     for template in ("chat", "seed"):
-        text = adapter.render(build(ex, PromptConfig(template), []))
+        text = adapter.render(PLAN.prompt(item, PromptConfig(template), []))
         ids = adapter.encode([text])["input_ids"][0].tolist()
         assert ids.count(tok.bos_token_id) == 1 and ids[0] == tok.bos_token_id, template

@@ -6,7 +6,7 @@ from bwbench.suites.audit import audit
 from bwbench.world.text import parse_plan, parse_problem
 from bwbench.world.simulate import simulate
 
-from .conftest import brute_shape, reference_optimal
+from ..conftest import brute_shape, reference_optimal
 
 
 def _reference(lines, test: bool):

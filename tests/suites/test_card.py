@@ -8,9 +8,9 @@ import pytest
 
 from bwbench.suites.card import render
 
-from .test_cli import bwbench
+from ..conftest import run_cli
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 SUITES = sorted(p.name for p in DATA.iterdir() if (p / "manifest.json").is_file())
 
 
@@ -40,7 +40,7 @@ def test_published_card_is_current_and_true(name):
 
 
 def test_card_for_a_directory_without_manifest(tmp_path):
-    r = bwbench("card", tmp_path)
+    r = run_cli("card", tmp_path)
     assert r.returncode == 2 and "no readable manifest.json" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "README.md").exists()
 

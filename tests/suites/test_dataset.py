@@ -14,17 +14,15 @@ from bwbench.world.text import render_input
 from bwbench.errors import BwbenchError
 from bwbench.suites.importing import render_input_facts
 
-from .conftest import reference_optimal
+from ..conftest import reference_optimal, run_cli
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 # red on blue is the goal: two steps (pick-up red, stack it on blue).
 TWO_STEP = {"init": [["red"], ["blue"]], "goal": [["blue", "red"]]}
 TWO_STEP_PLAN = "Plan:\nstep 1: pick-up red\nstep 2: stack red on-top-of blue"
 
 
-def bwbench(*args):
-    return subprocess.run([sys.executable, "-m", "bwbench", *map(str, args)], capture_output=True, text=True)
 
 
 def _write(path: Path, *records: dict) -> Path:
@@ -42,12 +40,12 @@ def test_a_wrong_optimal_len_in_predictions_is_refused(tmp_path):
     # Believed, this claim made the optimal plan "valid but not optimal", and put a level-1 problem in L3.
     path = _write(tmp_path / "p.jsonl", {**TWO_STEP, "completion": TWO_STEP_PLAN},
                   {**TWO_STEP, "completion": TWO_STEP_PLAN, "optimal_len": 6})
-    _one_line_error(bwbench("score", path, "--json"), f"{path}:2", "claims optimal_len 6, but its optimal plan has 2 steps")
+    _one_line_error(run_cli("score", path, "--json"), f"{path}:2", "claims optimal_len 6, but its optimal plan has 2 steps")
 
 
 def test_a_dataset_claiming_a_wrong_optimal_len_is_refused_by_eval(tmp_path):
     path = _write(tmp_path / "d_test.jsonl", {**TWO_STEP, "optimal_len": 6, "output": TWO_STEP_PLAN})
-    _one_line_error(bwbench("eval", "--model", "planner", "--suite", path, "--out", tmp_path / "run"), f"{path}:1",
+    _one_line_error(run_cli("eval", "--model", "planner", "--suite", path, "--out", tmp_path / "run"), f"{path}:1",
                     "claims optimal_len 6, but its optimal plan has 2 steps")
 
 
@@ -71,7 +69,7 @@ def test_the_judge_is_given_the_planners_length_not_the_claim(tmp_path):
     plain = _write(tmp_path / "plain.jsonl", {**TWO_STEP, "completion": TWO_STEP_PLAN})
     claims = _write(tmp_path / "claims.jsonl", {**TWO_STEP, "completion": TWO_STEP_PLAN, "optimal_len": 2,
                                                 "n_optimal_plans": 1, "level": 1})
-    a, b = (bwbench("score", p, "--json") for p in (plain, claims))
+    a, b = (run_cli("score", p, "--json") for p in (plain, claims))
     assert a.returncode == b.returncode == 0, (a.stderr, b.stderr)
     da, db = json.loads(a.stdout), json.loads(b.stdout)
     assert da["overall"] == db["overall"] and list(db["by_level"]) == ["L1"]
@@ -94,13 +92,13 @@ def test_examples_carry_the_planners_optimal_length(tmp_path):
 def test_the_audit_counts_wrong_claims_instead_of_stopping(tmp_path):
     path = _write(tmp_path / "d_test.jsonl", {**TWO_STEP, "optimal_len": 6}, {**TWO_STEP, "optimal_len": 2},
                   {**TWO_STEP, "level": 3, "n_optimal_plans": 5})
-    r = bwbench("audit", path, "--json")
+    r = run_cli("audit", path, "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["wrong_claims"] == 2 and data["levels"] == {"L1": 3}
     assert data["files"][0]["lines"]["wrong_claims"] == [1, 3]
     assert data["files"][0]["wrong_claims_by_field"] == {"level": 1, "n_optimal_plans": 1, "optimal_len": 1}
-    table = bwbench("audit", path)
+    table = run_cli("audit", path)
     assert table.returncode == 0 and "claims a wrong optimal_len" in table.stdout
 
 
@@ -114,7 +112,7 @@ def test_the_audit_counts_wrong_claims_instead_of_stopping(tmp_path):
 def test_an_input_text_stating_another_problem_is_refused(tmp_path, text, message):
     # The prompt shows the model the input text; the judge uses init and goal: they must be one problem.
     path = _write(tmp_path / "d.jsonl", {**TWO_STEP, "input": text, "output": TWO_STEP_PLAN})
-    r = bwbench("eval", "--model", "planner", "--suite", path, "--out", tmp_path / "run")
+    r = run_cli("eval", "--model", "planner", "--suite", path, "--out", tmp_path / "run")
     _one_line_error(r, f"{path}:1", message)
 
 
@@ -147,7 +145,7 @@ def test_block_names_no_plan_can_name_are_refused(tmp_path, names, shown):
     with pytest.raises(BwbenchError) as err:
         list(read_examples(path))
     assert err.value.where == f"{path}:1" and shown in err.value.message
-    r = bwbench("eval", "--model", "planner", "--suite", path, "--out", tmp_path / "run")
+    r = run_cli("eval", "--model", "planner", "--suite", path, "--out", tmp_path / "run")
     _one_line_error(r, f"{path}:1", shown)
 
 
@@ -180,19 +178,19 @@ def test_a_file_called_constraints_is_no_training_set_for_the_audit(tmp_path):
     # Read as "train" (it contains the word), it made every test problem a leak.
     a = _write(tmp_path / "constraints.jsonl", TWO_STEP)
     b = _write(tmp_path / "x_test.jsonl", TWO_STEP)
-    r = bwbench("audit", a, b, "--json")
+    r = run_cli("audit", a, b, "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["train_test_overlap"] == 0 and [f["split"] for f in data["files"]] == [None, "test"]
     c = _write(tmp_path / "x_train.jsonl", TWO_STEP)
-    assert json.loads(bwbench("audit", c, b, "--json").stdout)["train_test_overlap"] == 1
+    assert json.loads(run_cli("audit", c, b, "--json").stdout)["train_test_overlap"] == 1
 
 
 @pytest.mark.parametrize("content", ["", "\n\n  \n"])
 def test_auditing_an_empty_file_is_an_error(tmp_path, content):
     path = tmp_path / "empty.jsonl"
     path.write_text(content)
-    _one_line_error(bwbench("audit", path), str(path), "no problems")
+    _one_line_error(run_cli("audit", path), str(path), "no problems")
 
 
 @pytest.mark.parametrize("suite", sorted(p.name for p in DATA.iterdir() if (p / "manifest.json").is_file()))

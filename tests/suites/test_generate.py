@@ -14,8 +14,8 @@ from bwbench.world.text import SEED_PALETTE, parse_input, parse_plan
 from bwbench.world.simulate import simulate
 from bwbench.errors import BwbenchError
 
-from .conftest import brute_shape, random_state, reference_optimal
-from .test_cli import bwbench
+from ..conftest import brute_shape, random_state, reference_optimal
+from ..conftest import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +144,7 @@ def _tree(path: Path) -> dict[str, bytes]:
 
 
 def _small(out, *extra):
-    return bwbench("generate", "--level", "L2", "--blocks", "4", "--n", "4", "--out", out, *extra)
+    return run_cli("generate", "--level", "L2", "--blocks", "4", "--n", "4", "--out", out, *extra)
 
 
 def test_regenerating_replaces_the_suite_whole(tmp_path):
@@ -162,7 +162,7 @@ def test_regenerating_replaces_the_suite_whole(tmp_path):
     man = json.loads(files["manifest.json"])
     assert set(man["files"]) == {"test.jsonl"} and files["test.jsonl"].count(b"\n") == 2
     # A dataset card is rewritten for the new suite, as `bwbench card` would write it; without --pddl the .pddl files go.
-    assert bwbench("card", s).returncode == 0
+    assert run_cli("card", s).returncode == 0
     old_card = (s / "README.md").read_text()
     r = _small(s, "--seed", "5")
     assert r.returncode == 0, r.stderr
@@ -174,7 +174,7 @@ def test_regenerating_replaces_the_suite_whole(tmp_path):
 def test_generate_writes_only_into_an_empty_directory_or_its_own_suite(tmp_path, readonly_dir):
     import shutil
 
-    data = Path(__file__).resolve().parents[1] / "data"
+    data = Path(__file__).resolve().parents[2] / "data"
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "todo.txt").write_text("keep me\n")
@@ -204,7 +204,7 @@ def test_generate_writes_only_into_an_empty_directory_or_its_own_suite(tmp_path,
     (["--n", "100", "--train", "0"], {"n": 100, "train": 0}),  # even the values the preset itself has
 ])
 def test_a_preset_refuses_the_options_it_fixes(tmp_path, extra, given):
-    r = bwbench("generate", "--preset", "paper", *extra, "--out", tmp_path / "p")
+    r = run_cli("generate", "--preset", "paper", *extra, "--out", tmp_path / "p")
     assert r.returncode == 2 and r.stderr.startswith(f"error: {extra[0]}: --preset paper fixes"), r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "p").exists()
     with pytest.raises(BwbenchError) as exc:
@@ -220,7 +220,7 @@ def test_a_preset_takes_the_options_it_uses(tmp_path):
     taken = tmp_path / "taken"
     taken.mkdir()
     (taken / "x").write_text("")
-    r = bwbench("generate", "--preset", "paper", "--seed", "3", "--max-towers", "3", "--disjoint-renaming",
+    r = run_cli("generate", "--preset", "paper", "--seed", "3", "--max-towers", "3", "--disjoint-renaming",
                 "--colors", "a,b,c,d,e,f,g", "--planner", "bwbench", "--suite", "p", "--jobs", "2",
                 "--pddl", tmp_path / "pddl", "--out", taken)
     assert r.returncode == 2 and r.stderr.startswith(f"error: {taken}: not empty"), r.stderr
@@ -231,9 +231,9 @@ def test_a_published_suite_regenerates_in_place_byte_for_byte(tmp_path):
     """The command README.md records for data/ood-L3-7b, run over a copy of it, gives every file back, its card included."""
     import shutil
 
-    data = Path(__file__).resolve().parents[1] / "data"
+    data = Path(__file__).resolve().parents[2] / "data"
     shutil.copytree(data / "ood-L3-7b", tmp_path / "data" / "ood-L3-7b")
-    r = bwbench("generate", "--level", "L3", "--blocks", "7", "--n", "200", "--seed", "7", "--suite", "ood-L3-7b",
+    r = run_cli("generate", "--level", "L3", "--blocks", "7", "--n", "200", "--seed", "7", "--suite", "ood-L3-7b",
                 "--out", "data/ood-L3-7b", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert _tree(tmp_path / "data") == {f"ood-L3-7b/{k}": v for k, v in _tree(data / "ood-L3-7b").items()}
@@ -268,7 +268,7 @@ def test_regenerating_refuses_a_suite_holding_what_generate_did_not_write(tmp_pa
     s = tmp_path / "s"
     assert _small(s, "--pddl", s / "pddl").returncode == 0
     assert json.loads((s / "manifest.json").read_text())["pddl"] == "pddl"
-    assert bwbench("card", s).returncode == 0
+    assert run_cli("card", s).returncode == 0
     for extra, named in [(s / "notes.txt", s / "notes.txt"), (s / "nested" / "keep.txt", s / "nested"),
                          (s / "pddl" / "mine.pddl", s / "pddl" / "mine.pddl"), (s / "pddl" / "sub" / "x", s / "pddl" / "sub")]:
         extra.parent.mkdir(parents=True, exist_ok=True)

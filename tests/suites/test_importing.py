@@ -19,9 +19,9 @@ from bwbench.world.text import as_actions
 from bwbench.world.vocab import IPC
 from bwbench.world.simulate import simulate
 
-from .conftest import need_shared
+from ..conftest import need_shared, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "planbench-reference"
 DATA = ROOT / "data"
 PUBLISHED = {  # suite → (problems, domain, names config, plans), as the suites' cards say they were imported
@@ -41,8 +41,6 @@ def shared() -> Path:
     return need_shared(SHARED)
 
 
-def bwbench(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bwbench", *args], capture_output=True, text=True, cwd=cwd)
 
 
 # An independent oracle: breadth-first search over PDDL states as sets of ground facts, with the
@@ -154,7 +152,7 @@ def test_published_suites_reimport_byte_identically(suite, tmp_path):
     base = shared()
     man = json.loads((DATA / suite / "manifest.json").read_text())
     problems, domain, names, plans = PUBLISHED[suite]
-    r = bwbench("import", str(base / problems), "--domain", str(base / domain),
+    r = run_cli("import", str(base / problems), "--domain", str(base / domain),
                 *(["--names", str(base / names)] if names else []),
                 *(["--plans", str(base / plans)] if plans else []), "--out", str(tmp_path / suite), "--suite", suite)
     assert r.returncode == 0, r.stderr
@@ -257,7 +255,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, case, files, extra, message)
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     problem = "p.pddl"
-    r = bwbench("import", problem, *extra, "--out", "suite", cwd=tmp_path)
+    r = run_cli("import", problem, *extra, "--out", "suite", cwd=tmp_path)
     assert r.returncode == 2, (r.stdout, r.stderr)
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and message in lines[0], r.stderr
@@ -268,22 +266,22 @@ def test_a_partial_goal_problem_imports_and_evaluates(tmp_path):
     (tmp_path / "probs").mkdir()
     (tmp_path / "probs" / "p-2.pddl").write_text(_problem("(on a b)"))
     (tmp_path / "probs" / "p-10.pddl").write_text(_problem("(clear a)"))
-    r = bwbench("import", "probs", "--out", "s", cwd=tmp_path)
+    r = run_cli("import", "probs", "--out", "s", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     recs = [json.loads(ln) for ln in (tmp_path / "s" / "test.jsonl").read_text().splitlines()]
     assert [x["source"] for x in recs] == ["p-2.pddl", "p-10.pddl"]  # natural order
     assert [x["optimal_len"] for x in recs] == [4, 1]  # (clear a): unstack c, and hold it
-    r = bwbench("eval", "--model", "planner", "--suite", "s", "--out", "run", cwd=tmp_path)
+    r = run_cli("eval", "--model", "planner", "--suite", "s", "--out", "run", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     lines = [json.loads(ln) for ln in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
     assert sorted(x["source"] for x in lines) == ["p-10.pddl", "p-2.pddl"]
     assert all(x["verdict"]["status"] == "valid" for x in lines)
     # An earlier suite is replaced whole; another directory is refused.
-    assert bwbench("import", "probs/p-2.pddl", "--out", "s", cwd=tmp_path).returncode == 0
+    assert run_cli("import", "probs/p-2.pddl", "--out", "s", cwd=tmp_path).returncode == 0
     assert len((tmp_path / "s" / "test.jsonl").read_text().splitlines()) == 1
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "keep.txt").write_text("x")
-    assert bwbench("import", "probs", "--out", "other", cwd=tmp_path).returncode == 2
+    assert run_cli("import", "probs", "--out", "other", cwd=tmp_path).returncode == 2
     assert (tmp_path / "other" / "keep.txt").read_text() == "x"
 
 
@@ -296,16 +294,16 @@ def test_solve_reads_ipc_problems_with_their_own_domain(tmp_path):
         "(define (problem sussman) (:domain blocks) (:objects a b c)"
         " (:init (handempty) (ontable a) (ontable b) (on c a) (clear b) (clear c))"
         " (:goal (and (on a b) (on b c))))")
-    r = bwbench("solve", "p.pddl", "--domain", "domain.pddl", cwd=tmp_path)
+    r = run_cli("solve", "p.pddl", "--domain", "domain.pddl", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0].startswith("; 6 steps, planner bwbench")  # the Sussman anomaly
     assert "(unstack c a)" in r.stdout
-    r = bwbench("solve", "p.pddl", "--domain", "domain.pddl", "--planner", "pyperplan", cwd=tmp_path)
+    r = run_cli("solve", "p.pddl", "--domain", "domain.pddl", "--planner", "pyperplan", cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.splitlines()[0].startswith("; 6 steps, planner pyperplan"), r.stderr
-    r = bwbench("solve", "p.pddl", cwd=tmp_path)  # no --domain: the shipped one, under the IPC's names
+    r = run_cli("solve", "p.pddl", cwd=tmp_path)  # no --domain: the shipped one, under the IPC's names
     assert r.returncode == 0 and r.stdout.splitlines()[0].startswith("; 6 steps, planner bwbench"), r.stderr
     mystery = shared() / "instances/blocksworld/mystery"
-    r = bwbench("solve", str(mystery / "generated_basic/instance-12.pddl"), "--domain", str(mystery / "generated_domain.pddl"))
+    r = run_cli("solve", str(mystery / "generated_basic/instance-12.pddl"), "--domain", str(mystery / "generated_domain.pddl"))
     assert r.returncode == 0 and "(feast b d)" in r.stdout, r.stderr
 
 
@@ -331,13 +329,13 @@ def _one_line_exit_2(r: subprocess.CompletedProcess, message: str) -> None:
 def test_an_unwritable_out_is_one_line(tmp_path):
     (tmp_path / "p.pddl").write_text(_ipc_problem("(on a b)"))
     (tmp_path / "afile").write_text("x")
-    _one_line_exit_2(bwbench("import", "p.pddl", "--out", "afile/suite", cwd=tmp_path), "afile")
+    _one_line_exit_2(run_cli("import", "p.pddl", "--out", "afile/suite", cwd=tmp_path), "afile")
     assert (tmp_path / "afile").read_text() == "x"
 
 
 def test_an_empty_goal_is_refused(tmp_path):
     (tmp_path / "p.pddl").write_text(_ipc_problem("").replace("(and )", "(and)"))
-    _one_line_exit_2(bwbench("import", "p.pddl", "--out", "s", cwd=tmp_path), "the goal is empty")
+    _one_line_exit_2(run_cli("import", "p.pddl", "--out", "s", cwd=tmp_path), "the goal is empty")
     assert not (tmp_path / "s").exists()
 
 
@@ -362,7 +360,7 @@ def test_typed_objects_however_spaced_are_read(tmp_path):
     for name, objects in (("tab.pddl", "a\t-\tblock b c - block"), ("newline.pddl", "a b c -\nblock")):
         (tmp_path / name).write_text(_ipc_problem("(on a b)", objects))
     (tmp_path / "domain.pddl").write_text(TYPED_DOMAIN)
-    r = bwbench("import", "tab.pddl", "newline.pddl", "--domain", "domain.pddl", "--out", "s", cwd=tmp_path)
+    r = run_cli("import", "tab.pddl", "newline.pddl", "--domain", "domain.pddl", "--out", "s", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     recs = [json.loads(ln) for ln in (tmp_path / "s" / "test.jsonl").read_text().splitlines()]
     assert [r["n_blocks"] for r in recs] == [3, 3] and all(r["init"] == [["a", "c"], ["b"]] for r in recs)
@@ -370,10 +368,10 @@ def test_typed_objects_however_spaced_are_read(tmp_path):
 
 def test_odd_optimal_lengths_have_their_level_everywhere(tmp_path):
     (tmp_path / "p.pddl").write_text(_ipc_problem("(holding a)"))
-    assert bwbench("import", "p.pddl", "--out", "s", cwd=tmp_path).returncode == 0
+    assert run_cli("import", "p.pddl", "--out", "s", cwd=tmp_path).returncode == 0
     rec = json.loads((tmp_path / "s" / "test.jsonl").read_text())
     assert (rec["optimal_len"], rec["level"]) == (3, 2)
-    r = bwbench("eval", "--model", "planner", "--suite", "s", "--level", "L2", "--out", "run", cwd=tmp_path)
+    r = run_cli("eval", "--model", "planner", "--suite", "s", "--level", "L2", "--out", "run", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["n_examples"] == 1 and results["metrics"]["by_level"]["L2"]["valid"] == 1.0
@@ -384,14 +382,14 @@ def test_import_does_not_replace_a_generated_suite(tmp_path):
 
     shutil.copytree(DATA / "ood-L3-7b", tmp_path / "ood")
     (tmp_path / "p.pddl").write_text(_ipc_problem("(on a b)"))
-    _one_line_exit_2(bwbench("import", "p.pddl", "--out", "ood", cwd=tmp_path), "is not what this command writes")
+    _one_line_exit_2(run_cli("import", "p.pddl", "--out", "ood", cwd=tmp_path), "is not what this command writes")
     assert (tmp_path / "ood" / "test.jsonl").read_bytes() == (DATA / "ood-L3-7b" / "test.jsonl").read_bytes()
 
 
 def test_one_shot_needs_another_problem_to_show(tmp_path):
     (tmp_path / "p.pddl").write_text(_ipc_problem("(on a b)"))
-    assert bwbench("import", "p.pddl", "--out", "s", cwd=tmp_path).returncode == 0
-    r = bwbench("eval", "--model", "planner", "--suite", "s", "--template", "planbench-1shot", "--out", "run", cwd=tmp_path)
+    assert run_cli("import", "p.pddl", "--out", "s", cwd=tmp_path).returncode == 0
+    r = run_cli("eval", "--model", "planner", "--suite", "s", "--template", "planbench-1shot", "--out", "run", cwd=tmp_path)
     _one_line_exit_2(r, "planbench-1shot")
 
 
@@ -410,7 +408,7 @@ def test_names_for_a_domain_of_other_names(tmp_path):
         "actions: {grab: 'grab {}', drop: 'drop {}', place: 'place {} on {}', lift: 'lift {} off {}'}\n"
         "predicates: {floor: '{} is on the floor', open: '{} is open', free: 'my hands are free', carry: 'I carry {}', 'on': '{} is on {}'}\n"
         "encoded_objects: {a: 'crate a', b: 'crate b'}\n")
-    r = bwbench("import", "p.pddl", "--domain", "domain.pddl", "--names", "names.yaml", "--out", "s", cwd=tmp_path)
+    r = run_cli("import", "p.pddl", "--domain", "domain.pddl", "--names", "names.yaml", "--out", "s", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     rec = json.loads((tmp_path / "s" / "test.jsonl").read_text())
     assert rec["vocabulary"]["actions"]["stack"] == "place" and rec["vocabulary"]["objects"]["a"] == "crate a"
@@ -425,11 +423,11 @@ def test_partial_goals_beyond_the_breadth_first_search_are_solved(tmp_path):
     init = " ".join(f"(ontable {b}) (clear {b})" for b in "abcdefghij")
     (tmp_path / "p.pddl").write_text(f"(define (problem p) (:domain blocks) (:objects {objects})"
                                      f" (:init (handempty) {init}) (:goal (and (on a b))))")
-    r = bwbench("import", "p.pddl", "--out", "s", cwd=tmp_path)
+    r = run_cli("import", "p.pddl", "--out", "s", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     record = json.loads((tmp_path / "s" / "test.jsonl").read_text())
     assert (record["optimal_len"], record["n_optimal_plans"]) == (2, 1)
-    r = bwbench("solve", "p.pddl", cwd=tmp_path)
+    r = run_cli("solve", "p.pddl", cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.startswith("; 2 steps") and "1 optimal plan" in r.stdout, r.stderr
-    r = bwbench("solve", "p.pddl", "--planner", "pyperplan", cwd=tmp_path)
+    r = run_cli("solve", "p.pddl", "--planner", "pyperplan", cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.startswith("; 2 steps"), r.stderr

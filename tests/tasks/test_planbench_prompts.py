@@ -11,11 +11,12 @@ import pytest
 from bwbench.world.state import Action, Op, State
 from bwbench.world.pddl import read_problem_fast
 from bwbench.world.vocab import IPC
-from bwbench.tasks import planbench_words as pp
+from bwbench.tasks import planbench as pbp
+from bwbench.world import planbench as pp
 
-from .conftest import need_shared
+from ..conftest import need_shared
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "planbench-reference"
+REF = Path(__file__).resolve().parents[3] / "shared" / "planbench-reference"
 RESULTS = sorted(REF.glob("results/*/*/task_1_plan_generation*.json")) if REF.is_dir() else []
 
 # PlanBench's 2023 gpt-4_chat Blocksworld runs in words were made with an older wording of the rules.
@@ -107,11 +108,11 @@ def test_every_published_query_is_rendered_byte_for_byte(path):
         if oneshot:
             # The one-shot example: a list in newer files, a number in the older gpt-4_chat ones.
             chosen = entry.get("example_instance_ids", entry.get("example_instance_id"))
-            assert chosen in ([pp.oneshot_example_id(number)], pp.oneshot_example_id(number))
-            example = _instance(domain, pp.oneshot_example_id(number))
+            assert chosen in ([pbp.oneshot_example_id(number)], pbp.oneshot_example_id(number))
+            example = _instance(domain, pbp.oneshot_example_id(number))
         else:
             assert "example_instance_ids" not in entry and "example_instance_id" not in entry
-        rendered = pp.render_prompt(_instance(domain, number), config, example=example, pddl=pddl)
+        rendered = pbp.render_prompt(_instance(domain, number), config, example=example, pddl=pddl)
         query = entry["query"]
         if (_results_key(path), number) in PASTED:
             assert entry["llm_raw_response"] == ""
@@ -126,10 +127,10 @@ def test_every_published_query_is_rendered_byte_for_byte(path):
 
 
 def test_one_shot_example_is_the_instance_before():
-    assert [pp.oneshot_example_id(i) for i in (2, 3, 501)] == [1, 2, 500]
+    assert [pbp.oneshot_example_id(i) for i in (2, 3, 501)] == [1, 2, 500]
     with pytest.raises(ValueError, match="no one-shot example"):
-        pp.oneshot_example_id(1)
-    assert pp.oneshot_example_id(6, first=5) == 5
+        pbp.oneshot_example_id(1)
+    assert pbp.oneshot_example_id(6, first=5) == 5
 
 
 # --------------------------------------------------------------------------- #
@@ -235,7 +236,7 @@ def test_a_colour_problem_in_blocksworld_words_zero_shot():
     # Sorted by "<predicate> <objects>":
     # clear blue < clear green < handempty < on blue red < ontable green < ontable red;
     # the goal: on green blue < on red green < ontable blue.
-    assert pp.render_prompt(problem, config) == (
+    assert pbp.render_prompt(problem, config) == (
         pp.BLOCKSWORLD_INTRO
         + "\n[STATEMENT]\nAs initial conditions I have that, the blue block is clear, the green block is clear, "
         "the hand is empty, the blue block is on top of the red block, the green block is on the table and "
@@ -247,7 +248,7 @@ def test_a_colour_problem_in_blocksworld_words_zero_shot():
 
 def test_a_colour_problem_in_mystery_words_sorts_by_mystery_names():
     problem = pp.problem_of(INIT, GOAL)
-    text = pp.render_prompt(problem, pp.with_object_words(pp.MYSTERY, problem.objects))
+    text = pbp.render_prompt(problem, pp.with_object_words(pp.MYSTERY, problem.objects))
     assert text.startswith(pp.MYSTERY_INTRO + "\n[STATEMENT]\n")
     # craves < harmony < planet < province; the goal: craves green blue < craves red green < planet blue.
     assert ("As initial conditions I have that, object blue craves object red, harmony, planet object green, "
@@ -261,7 +262,7 @@ def test_a_colour_problem_one_shot_and_in_pddl():
                              (Action(Op.PICK_UP, "blue"), Action(Op.STACK, "blue", "red")))
     problem = pp.problem_of(INIT, GOAL)
     config = pp.with_object_words(pp.BLOCKSWORLD, problem.objects)
-    text = pp.render_prompt(problem, config, example=example)
+    text = pbp.render_prompt(problem, config, example=example)
     assert text.count("[STATEMENT]") == 2 and text.endswith("My plan is as follows:\n\n[PLAN]")
     assert ("\n\nMy plan is as follows:\n\n[PLAN]\npick up the blue block\n"
             "stack the blue block on top of the red block\n[PLAN END]\n\n[STATEMENT]\n") in text
@@ -270,8 +271,8 @@ def test_a_colour_problem_one_shot_and_in_pddl():
                     "(handempty)\n(on blue red)\n(ontable green)\n(ontable red)\n(clear blue)\n(clear green)\n)\n"
                     "(:goal\n(and\n(ontable blue)\n(on green blue)\n(on red green))\n)\n)")
     assert pp.problem_pddl(problem, config) == problem_file
-    assert pp.render_prompt(problem, config, pddl=True).endswith(f"[QUERY PROBLEM]\n{problem_file}\n\n\n")
-    one_shot = pp.render_prompt(problem, config, example=example, pddl=True)
+    assert pbp.render_prompt(problem, config, pddl=True).endswith(f"[QUERY PROBLEM]\n{problem_file}\n\n\n")
+    one_shot = pbp.render_prompt(problem, config, example=example, pddl=True)
     assert "\n\n[PLAN]\n(pick-up blue)\n(stack blue red)\n[PLAN_END]\n\n[QUERY PROBLEM]\n" in one_shot
 
 
@@ -279,9 +280,9 @@ def test_input_order_does_not_matter_and_objects_need_words():
     problem = pp.problem_of(INIT, GOAL)
     shuffled = pp.PlanBenchProblem(problem.objects, list(reversed(sorted(problem.init))), sorted(problem.goal))
     config = pp.with_object_words(pp.BLOCKSWORLD, problem.objects)
-    assert pp.render_prompt(shuffled, config) == pp.render_prompt(problem, config)
+    assert pbp.render_prompt(shuffled, config) == pbp.render_prompt(problem, config)
     with pytest.raises(ValueError, match="no words for object 'blue'"):
-        pp.render_prompt(problem, pp.BLOCKSWORLD)
+        pbp.render_prompt(problem, pp.BLOCKSWORLD)
     with pytest.raises(ValueError, match="hand empty"):
         pp.problem_of(State.of([("red",)], holding="blue"), GOAL)
 

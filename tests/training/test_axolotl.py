@@ -16,9 +16,9 @@ import pytest
 from bwbench.training.axolotl import AXOLOTL_VERSION, render, template, to_yaml
 from bwbench.training.config import TrainConfig
 
-from .test_cli import bwbench
+from ..conftest import run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAPER = ROOT / "data" / "paper"
 AXOLOTL = os.environ.get("BWBENCH_AXOLOTL") or shutil.which("axolotl")
 needs_axolotl = pytest.mark.skipif(
@@ -39,7 +39,7 @@ def _completions(run: Path) -> list[str]:
 @needs_axolotl
 def test_axolotl_lora_trains_merges_and_evaluates(base, tmp_path):
     out = tmp_path / "lora"
-    r = bwbench("train", "--adapter", "lora", "--backend", "axolotl", "--suite", PAPER, "--base-model", base,
+    r = run_cli("train", "--adapter", "lora", "--backend", "axolotl", "--suite", PAPER, "--base-model", base,
                 "--out", out, "--set", "max_steps=3", "--set", "micro_batch_size=2")
     assert r.returncode == 0, r.stderr[-3000:]
     run = json.loads((out / "run.json").read_text())
@@ -52,10 +52,10 @@ def test_axolotl_lora_trains_merges_and_evaluates(base, tmp_path):
     steps = [ln.split()[2] for ln in (out / "axolotl.log").read_text().splitlines() if ln.startswith("$ ")]
     assert steps == ["preprocess", "train", "merge-lora"]
     for name, spec in [("adapter", f"hf:{out}"), ("merged", f"hf:{out / 'merged'}")]:
-        r = bwbench("eval", "--model", spec, "--suite", PAPER, "--level", "L1", "--limit", "3", "--max-new-tokens", "12",
+        r = run_cli("eval", "--model", spec, "--suite", PAPER, "--level", "L1", "--limit", "3", "--max-new-tokens", "12",
                     "--out", tmp_path / name)
         assert r.returncode == 0, r.stderr
-    assert json.loads((tmp_path / "adapter" / "results.json").read_text())["adapter"]["lora"] == str(out)
+    assert json.loads((tmp_path / "adapter" / "results.json").read_text())["model_settings"]["lora"] == str(out)
     assert _completions(tmp_path / "adapter") == _completions(tmp_path / "merged")  # merge-lora kept the adapter's effect
 
 
@@ -63,12 +63,12 @@ def test_axolotl_lora_trains_merges_and_evaluates(base, tmp_path):
 @needs_axolotl
 def test_axolotl_full_fine_tune(base, tmp_path):
     out = tmp_path / "full"
-    r = bwbench("train", "--adapter", "full", "--backend", "axolotl", "--suite", PAPER, "--base-model", base,
+    r = run_cli("train", "--adapter", "full", "--backend", "axolotl", "--suite", PAPER, "--base-model", base,
                 "--out", out, "--set", "max_steps=2", "--set", "gradient_accumulation=1", "--set", "quick=true")
     assert r.returncode == 0, r.stderr[-3000:]
     assert (out / "model.safetensors").is_file() and not (out / "adapter_config.json").exists()
     assert len((out / "data.jsonl").read_text().splitlines()) == 8  # quick: the first 8 examples
-    r = bwbench("eval", "--model", f"hf:{out}", "--suite", PAPER, "--limit", "2", "--max-new-tokens", "8",
+    r = run_cli("eval", "--model", f"hf:{out}", "--suite", PAPER, "--limit", "2", "--max-new-tokens", "8",
                 "--out", tmp_path / "eval")
     assert r.returncode == 0, r.stderr
 
@@ -80,7 +80,7 @@ def test_axolotl_full_fine_tune(base, tmp_path):
 ])
 def test_a_config_axolotl_rejects_stops_before_training(base, tmp_path, setting, reason):
     out = tmp_path / "bad"
-    r = bwbench("train", "--adapter", "lora", "--backend", "axolotl", "--suite", PAPER, "--base-model", base,
+    r = run_cli("train", "--adapter", "lora", "--backend", "axolotl", "--suite", PAPER, "--base-model", base,
                 "--out", out, "--set", setting)
     assert r.returncode == 2
     assert r.stderr.startswith(f"error: {out / 'axolotl.yml'}: Axolotl {AXOLOTL_VERSION} rejects it: ")
@@ -90,7 +90,7 @@ def test_a_config_axolotl_rejects_stops_before_training(base, tmp_path, setting,
 
 @needs_axolotl
 def test_dry_run_validates_and_writes_the_config(base, tmp_path):
-    r = bwbench("train", "--adapter", "lora", "--backend", "axolotl", "--suite", PAPER, "--base-model", base,
+    r = run_cli("train", "--adapter", "lora", "--backend", "axolotl", "--suite", PAPER, "--base-model", base,
                 "--out", tmp_path / "dry", "--dry-run")
     assert r.returncode == 0, r.stderr
     assert "valid for Axolotl" in r.stdout and (tmp_path / "dry" / "axolotl.yml").is_file()
@@ -99,7 +99,7 @@ def test_dry_run_validates_and_writes_the_config(base, tmp_path):
 
 def test_missing_axolotl_is_one_line_before_any_work(base, tmp_path, monkeypatch):
     monkeypatch.setenv("BWBENCH_AXOLOTL", str(tmp_path / "no-such-axolotl"))
-    r = bwbench("train", "--adapter", "lora", "--backend", "axolotl", "--suite", PAPER, "--base-model", base,
+    r = run_cli("train", "--adapter", "lora", "--backend", "axolotl", "--suite", PAPER, "--base-model", base,
                 "--out", tmp_path / "x")
     assert r.returncode == 2 and r.stderr.startswith("error: --backend axolotl:") and "is not a command" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
@@ -126,7 +126,7 @@ def test_published_configs_are_what_the_template_renders(name):
     """configs/axolotl/*.yml regenerate byte for byte from the command in their first line."""
     import shlex
 
-    from bwbench.training.config import parse_sets
+    from bwbench.cli.train import parse_sets
 
     text = (ROOT / "configs" / "axolotl" / f"{name}.yml").read_text()
     command = text.splitlines()[0].split(": ", 1)[1]

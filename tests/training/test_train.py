@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from bwbench.world.canon import problem_key
-from bwbench.training.config import TrainConfig, parse_sets
+from bwbench.cli.train import parse_sets
+from bwbench.training.config import TrainConfig
 from bwbench.training.data import generated_pairs, held_out_keys
 
-from .test_cli import bwbench
+from ..conftest import run_cli
 
-PAPER = Path(__file__).resolve().parents[1] / "data" / "paper"
+PAPER = Path(__file__).resolve().parents[2] / "data" / "paper"
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_train_then_eval(adapter, base, tmp_path):
         args += ["--set", "problems=60", "--set", "hidden=32", "--set", "layers=1", "--set", "heads=2"]
     else:
         args += ["--base-model", base, "--set", "micro_batch_size=4"]
-    r = bwbench(*args)
+    r = run_cli(*args)
     assert r.returncode == 0, r.stderr
     run = json.loads((out / "run.json").read_text())
     assert run["config"]["adapter"] == adapter and run["metrics"]["train_loss"] > 0
@@ -40,11 +41,11 @@ def test_train_then_eval(adapter, base, tmp_path):
         assert run["trainable_parameters"] < run["parameters"]
     if adapter == "full":
         assert run["config"]["gradient_accumulation"] == 10 and run["config"]["micro_batch_size"] == 4
-    r = bwbench("eval", "--model", f"hf:{out}", "--suite", PAPER, "--limit", "2", "--max-new-tokens", "10",
+    r = run_cli("eval", "--model", f"hf:{out}", "--suite", PAPER, "--limit", "2", "--max-new-tokens", "10",
                 "--out", tmp_path / "eval")
     assert r.returncode == 0, r.stderr
     res = json.loads((tmp_path / "eval" / "results.json").read_text())
-    assert res["n_examples"] == 2 and (res["adapter"]["lora"] is not None) == (adapter == "lora")
+    assert res["n_examples"] == 2 and (res["model_settings"]["lora"] is not None) == (adapter == "lora")
 
 
 @pytest.mark.slow
@@ -53,16 +54,16 @@ def test_scratch_training_continues_from_an_earlier_run(tmp_path):
 
     small = ["--set", "problems=40", "--set", "hidden=32", "--set", "layers=1", "--set", "heads=2"]
     first, second = tmp_path / "first", tmp_path / "second"
-    r = bwbench("train", "--adapter", "scratch", "--suite", PAPER, "--out", first, "--set", "max_steps=3", *small)
+    r = run_cli("train", "--adapter", "scratch", "--suite", PAPER, "--out", first, "--set", "max_steps=3", *small)
     assert r.returncode == 0, r.stderr
-    r = bwbench("train", "--adapter", "scratch", "--suite", PAPER, "--out", second, "--set", "max_steps=1",
+    r = run_cli("train", "--adapter", "scratch", "--suite", PAPER, "--out", second, "--set", "max_steps=1",
                 "--set", f"init_from={first}", "--set", "learning_rate=1e-12", "--set", "seed=1", *small[:2])
     assert r.returncode == 0, r.stderr
     a, b = load_file(first / "model.safetensors"), load_file(second / "model.safetensors")
     assert a.keys() == b.keys() and all((a[k] - b[k]).abs().max() < 1e-6 for k in a)  # the weights came along
     run = json.loads((second / "run.json").read_text())
     assert run["initialised_from"]["dir"] == str(first) and run["initialised_from"]["run"]["config"]["max_steps"] == 3
-    r = bwbench("train", "--adapter", "scratch", "--suite", PAPER, "--out", tmp_path / "x", "--set",
+    r = run_cli("train", "--adapter", "scratch", "--suite", PAPER, "--out", tmp_path / "x", "--set",
                 f"init_from={tmp_path / 'none'}")
     assert r.returncode == 2 and "init_from: not a model directory" in r.stderr
 
@@ -79,7 +80,7 @@ def test_a_resumed_run_reports_the_tokens_and_time_of_its_own_session(tmp_path):
             "--set", "heads=2"]
     runs = []
     for steps in (2, 4):
-        r = bwbench(*args, "--set", f"max_steps={steps}")
+        r = run_cli(*args, "--set", f"max_steps={steps}")
         assert r.returncode == 0, r.stderr
         runs.append(json.loads((out / "run.json").read_text()))
     first, resumed = runs
@@ -130,11 +131,10 @@ def test_scratch_data_follows_level_and_block_weights():
 def test_scratch_problems_are_apportioned_exactly(total, levels, blocks):
     from fractions import Fraction
 
-    from bwbench.suites.generate import parse_blocks
-    from bwbench.training.data import apportion, level_weights
+    from bwbench.training.data import apportion, block_range, level_weights
 
     lw = level_weights(levels)
-    bw = level_weights(blocks) if ":" in blocks else dict.fromkeys(parse_blocks(blocks), 1.0)
+    bw = level_weights(blocks) if ":" in blocks else dict.fromkeys(block_range(blocks), 1.0)
     weights = [lw[lv] * bw[nb] for lv in lw for nb in bw]
     counts = apportion(total, weights)
     assert sum(counts) == total and len(counts) == len(weights)
@@ -153,8 +153,10 @@ def test_the_word_tokenizer_is_lossless_and_short():
     """Every prompt and plan of the published suites and the seed's L3 file decodes back exactly, with no unknown
     token; the fixed header and each ``step N:`` are one token, so an L3 plan is under 30 tokens."""
     from bwbench.suites.dataset import read_examples
-    from bwbench.tasks.prompts import PromptConfig, answer_text, build
     from bwbench.models.tiny import word_tokenizer
+    from bwbench.suites.view import gold_text
+    from bwbench.tasks.plan import PLAN
+    from bwbench.tasks.prompts import PromptConfig
 
     tok = word_tokenizer()
     files = [PAPER / "test.jsonl", PAPER / "train.jsonl"]
@@ -162,12 +164,12 @@ def test_the_word_tokenizer_is_lossless_and_short():
     files += [seed] if seed.is_file() else []
     for file in files:
         for ex in read_examples(file):
-            for text in (build(ex, PromptConfig("seed"), []).text, " " + answer_text(ex)):
+            for text in (PLAN.prompt(ex, PromptConfig("seed"), []).text, " " + gold_text(ex)):
                 ids = tok(text, add_special_tokens=False)["input_ids"]
                 assert tok.decode(ids) == text and tok.unk_token_id not in ids
             if ex.gold is not None and len(ex.gold) == 6:
-                assert len(tok(" " + answer_text(ex), add_special_tokens=False)["input_ids"]) < 30
-    header = tok(build(ex, PromptConfig("seed"), []).text)["input_ids"][0]
+                assert len(tok(" " + gold_text(ex), add_special_tokens=False)["input_ids"]) < 30
+    header = tok(PLAN.prompt(ex, PromptConfig("seed"), []).text)["input_ids"][0]
     assert tok.convert_ids_to_tokens(header).startswith("[INST] Given the rules")
 
 
@@ -189,7 +191,7 @@ def test_settings_are_typed_and_checked():
     (["--adapter", "scratch", "--set", "epochs=many"], "error: --set: epochs takes a float, not 'many'"),
 ])
 def test_bad_training_input_fails_before_work(tmp_path, args, start):
-    r = bwbench("train", "--suite", PAPER, "--out", tmp_path / "o", *args)
+    r = run_cli("train", "--suite", PAPER, "--out", tmp_path / "o", *args)
     assert r.returncode == 2 and r.stderr.startswith(start), r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
 
@@ -198,7 +200,7 @@ def test_a_suite_without_train_split(tmp_path, base):
     suite = tmp_path / "s"
     suite.mkdir()
     (suite / "test.jsonl").write_text((PAPER / "test.jsonl").read_text().split("\n", 1)[0] + "\n")
-    r = bwbench("train", "--adapter", "lora", "--base-model", base, "--suite", suite, "--out", tmp_path / "o")
+    r = run_cli("train", "--adapter", "lora", "--base-model", base, "--suite", suite, "--out", tmp_path / "o")
     assert r.returncode == 2 and "has no train split" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
 
@@ -209,14 +211,14 @@ def test_the_shipped_model_loads_and_evaluates(tmp_path):
 
     if shipped_path() is None:
         pytest.skip("models/bwbench-tiny is not in this checkout")
-    r = bwbench("eval", "--model", "bwbench-tiny", "--suite", PAPER, "--level", "L1", "--limit", "8", "--out", tmp_path / "t")
+    r = run_cli("eval", "--model", "bwbench-tiny", "--suite", PAPER, "--level", "L1", "--limit", "8", "--out", tmp_path / "t")
     assert r.returncode == 0, r.stderr
     res = json.loads((tmp_path / "t" / "results.json").read_text())
-    assert res["n_examples"] == 8 and res["adapter"]["architecture"] == "LlamaForCausalLM"
+    assert res["n_examples"] == 8 and res["model_settings"]["architecture"] == "LlamaForCausalLM"
     # Named, and pinned by its weights, rather than by where this checkout keeps it.
     weights = (shipped_path() / "model.safetensors").read_bytes()
-    assert res["adapter"]["base_model"] == "bwbench-tiny"
-    assert res["adapter"]["weights_sha256"] == hashlib.sha256(weights).hexdigest()
+    assert res["model_settings"]["base_model"] == "bwbench-tiny"
+    assert res["model_settings"]["weights_sha256"] == hashlib.sha256(weights).hexdigest()
     assert res["metrics"]["overall"]["valid"] > 0.5  # it was trained for this; a broken load would score 0
 
 

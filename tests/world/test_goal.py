@@ -12,7 +12,7 @@ from bwbench.planning.planner import BwbenchPlanner
 from bwbench.world.state import Action, Op, State
 from bwbench.world.simulate import Status, simulate
 
-from .conftest import random_state
+from ..conftest import random_state
 
 INIT = State.of([("a", "c"), ("b",)])  # c on a; b alone
 

@@ -9,7 +9,7 @@ from bwbench.world.domain import recognise
 from bwbench.world.goal import Goal
 from bwbench.world.state import State
 
-from .conftest import need_shared, random_state
+from ..conftest import need_shared, random_state
 
 
 def test_states_round_trip_through_pddl_text(tmp_path):
@@ -48,7 +48,7 @@ def test_unreadable_pddl_is_a_value_error(tmp_path):
         pddl.read_problem(path)
 
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "planbench-reference" / "instances"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "planbench-reference" / "instances"
 
 
 @pytest.mark.parametrize("problems,domain", [

@@ -10,7 +10,7 @@ from bwbench.world.state import Action, Op, State
 from bwbench.world.text import NLStep
 from bwbench.world.simulate import Status, simulate
 
-from .conftest import random_state
+from ..conftest import random_state
 
 BLOCKS = ["red", "blue", "green", "yellow", "white", "black"]
 

@@ -9,7 +9,7 @@ from bwbench.world.state import State
 from bwbench.world.text import check_names, parse_input, parse_plan, render_input, render_plan, stated_problem
 from bwbench.suites.importing import render_input_facts
 
-from .conftest import random_state
+from ..conftest import random_state
 
 
 def test_seed_lines_render_back_byte_for_byte(seed_data):
