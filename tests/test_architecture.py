@@ -197,3 +197,25 @@ def _excused(text: str, node: ast.AST) -> bool:
 
 def test_modules_and_functions_read_in_one_sitting():
     assert not _too_long(), "\n".join(_too_long())
+
+
+def test_the_tests_mirror_the_rooms():
+    """Each folder of tests/ is a room of bwbench/ (tests/runs/ tests bwbench/runs/), and each room with modules
+    of its own has its folder, so that a change's tests are found where its code is."""
+    rooms = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
+    folders = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
+    assert folders <= rooms, f"test folders that are no room of bwbench: {sorted(folders - rooms)}"
+    assert rooms <= folders, f"rooms without a test folder: {sorted(rooms - folders)}"
+    assert not list((ROOT / "tests").glob("*/*/test_*.py")), "test modules sit one level down, in their room's folder"
+
+
+def test_each_command_is_thin():
+    """A command is options in, a library request, output out: under 40 lines, its decorators included."""
+    long = []
+    for path in sorted((PACKAGE / "cli").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and any("command" in ast.unparse(d) for d in node.decorator_list):
+                lines = node.end_lineno - min(d.lineno for d in node.decorator_list) + 1
+                if lines >= 40:
+                    long.append(f"{path.name}:{node.name} ({lines} lines)")
+    assert not long, f"commands of 40 lines or more: {long}"

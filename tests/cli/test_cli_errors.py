@@ -3,13 +3,15 @@ and tests of ``../shared`` that cannot skip silently where CI requires it."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from ..conftest import need_shared
-
 
 
 def test_need_shared_skips_or_fails_as_the_environment_says(monkeypatch, tmp_path):
@@ -23,9 +25,17 @@ def test_need_shared_skips_or_fails_as_the_environment_says(monkeypatch, tmp_pat
     assert need_shared(tmp_path) == tmp_path
 
 
-def test_ci_requires_shared():
-    ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
-    assert "BWBENCH_REQUIRE_SHARED=1" in ci.split("pytest")[-2]
+def test_a_required_shared_file_that_is_missing_fails_a_real_pytest_run(tmp_path):
+    """What CI's ``BWBENCH_REQUIRE_SHARED=1`` does to a run of pytest: a missing reference file is a failure."""
+    test = tmp_path / "test_needs.py"
+    test.write_text("from pathlib import Path\nfrom tests.conftest import need_shared\n\n\n"
+                    "def test_needs():\n    need_shared(Path('/nonexistent/shared/file'))\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for required, outcome in (("1", "1 failed"), ("", "1 skipped")):
+        env["BWBENCH_REQUIRE_SHARED"] = required
+        r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)], cwd=tmp_path,
+                           env=env, capture_output=True, text=True)
+        assert outcome in r.stdout, r.stdout
 
 
 ROOT = Path(__file__).resolve().parents[2]

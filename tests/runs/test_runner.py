@@ -243,7 +243,7 @@ def test_bad_models_are_one_line_errors(tiny, tmp_path):
         (["--model", "hg:foo"], "--model: unknown model scheme 'hg'", "did you mean 'hf'"),
         (["--model", f"hf:{tmp_path / 'nope'}"], f"{tmp_path / 'nope'}: no such model directory", ""),
         (["--model", f"hf:{tiny / 'other'}", "--lora", str(tiny / "lora")], f"{tiny / 'lora'}: the adapter does not fit", ""),
-        (["--model", "planner", "--lora", str(tiny / "lora")], "--lora: planner models take no --lora", ""),
+        (["--model", "planner", "--lora", str(tiny / "lora")], "--lora: planner models take no such option", ""),
         (["--model", "planner", "--level", "L9"], "--level: no L9 problems", ""),
         (["--model", "planner", "--levels", "L9"], "--levels: no L9 problems", ""),
         (["--model", "planner", "--split", "validation"], "--split: suite", "has no validation split"),

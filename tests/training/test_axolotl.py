@@ -101,7 +101,7 @@ def test_missing_axolotl_is_one_line_before_any_work(base, tmp_path, monkeypatch
     monkeypatch.setenv("BWBENCH_AXOLOTL", str(tmp_path / "no-such-axolotl"))
     r = run_cli("train", "--adapter", "lora", "--backend", "axolotl", "--suite", PAPER, "--base-model", base,
                 "--out", tmp_path / "x")
-    assert r.returncode == 2 and r.stderr.startswith("error: --backend axolotl:") and "is not a command" in r.stderr
+    assert r.returncode == 2 and r.stderr.startswith("error: --backend: ") and "is not a command" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
 
 
