@@ -25,11 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import one_core  # noqa: E402
 
-from bwbench.models import load  # noqa: E402
+from bwbench.models import ModelSpec, load  # noqa: E402
 from bwbench.models.base import GenerationConfig  # noqa: E402
 from bwbench.models.tiny import tiny_llama, word_tokenizer  # noqa: E402
-from bwbench.runs.runner import default_max_new_tokens, load_suite  # noqa: E402
-from bwbench.tasks.prompts import PromptConfig, build  # noqa: E402
+from bwbench.suites.view import load_suite  # noqa: E402
+from bwbench.tasks.plan import PLAN  # noqa: E402
+from bwbench.tasks.prompts import PromptConfig  # noqa: E402
 
 
 def seed_loop(model, tokenizer, texts: list[str]) -> float:
@@ -57,7 +58,7 @@ def main() -> None:
 
     torch.set_num_threads(1)
     view = load_suite(ROOT / "data" / "paper", "test", 3, args.problems)
-    queries = [build(t.example, PromptConfig(), []) for t in view.tasks]
+    queries = [PLAN.prompt(t, PromptConfig(), []) for t in view.items]
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
@@ -65,10 +66,11 @@ def main() -> None:
         tok = word_tokenizer()
         tiny_llama(tok, hidden=args.hidden, layers=args.layers).save_pretrained(tmp)
         tok.save_pretrained(tmp)
-        adapter = load(f"hf:{tmp}", device="cpu")
+        adapter = load(ModelSpec.parse(f"hf:{tmp}"), {"device": "cpu"})
         n_params = adapter.settings()["parameters"]
         base = seed_loop(adapter.model, adapter.tokenizer, [q.text for q in queries])
-        gen = GenerationConfig(max_new_tokens=default_max_new_tokens(view.tasks))
+        budget = PLAN.budget("seed", view.all_items)
+        gen = GenerationConfig(max_new_tokens=budget.max_new_tokens, stop=budget.stop)
         start = time.perf_counter()
         order = sorted(range(len(queries)), key=lambda i: -len(queries[i].text))
         for i in range(0, len(order), args.batch_size):

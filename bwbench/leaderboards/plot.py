@@ -134,6 +134,6 @@ def _curves(sub, problems: Problems, runs: list[Run]) -> None:
 
 
 def _panel_title(run: Run, second) -> str:
-    """The model, and how its row tells it apart (``second``: the prompt or the adapter), as plain text."""
+    """The model, and how its row tells it apart (``second``: the prompt or the kind), as plain text."""
     text = model_name(run) if run.model in ("planner", "random") else f"{model_name(run)}, {second(run)}"
     return text.replace("\\|", "|").replace("`", "")

@@ -20,9 +20,8 @@ import yaml
 from bwbench.suites.view import load_suite
 from bwbench.tasks.plan import default_max_new_tokens
 
-from ..conftest import run_cli
+from ..conftest import DATA, ROOT, run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
 LM_EVAL = os.environ.get("BWBENCH_LM_EVAL") or shutil.which("lm_eval")
 needs_lm_eval = pytest.mark.skipif(
     not LM_EVAL and not os.environ.get("BWBENCH_REQUIRE_LM_EVAL"),
@@ -53,16 +52,16 @@ def _plan(steps: list[str]) -> str:
 
 def test_export_writes_a_task_per_level(tmp_path):
     out = tmp_path / "tasks"
-    r = run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", out)
+    r = run_cli("export", "lm-eval", "--suite", DATA / "paper", "--out", out)
     assert r.returncode == 0, r.stderr
-    records = [json.loads(line) for line in (ROOT / "data" / "paper" / "test.jsonl").read_text().splitlines()]
+    records = [json.loads(line) for line in (DATA / "paper" / "test.jsonl").read_text().splitlines()]
     docs = _docs(out)
     assert [d["id"] for d in docs] == [r["id"] for r in sorted(records, key=lambda r: r["level"])]
     for doc, rec in zip(docs, sorted(records, key=lambda r: r["level"])):
         # The prompt is the seed's Llama-2 form of the record's own words, as bwbench eval sends it.
         assert doc["prompt"] == f"[INST] {rec['instruction']}\n\n{rec['input']} [/INST]"
         assert doc["output"] == rec["output"] and doc["optimal_len"] == 2 * rec["level"]
-    view = load_suite(ROOT / "data" / "paper")
+    view = load_suite(DATA / "paper")
     utils_src = (out / "utils.py").read_text()
     levels = sorted({r["level"] for r in records})
     for level in levels:
@@ -78,14 +77,14 @@ def test_export_writes_a_task_per_level(tmp_path):
     group = yaml.load((out / "_bwbench.yaml").read_text(), Loader=TaskLoader)
     assert group["group"] == "bwbench" and group["task"] == [f"bwbench_l{k}" for k in levels]
     meta = json.loads((out / "bwbench_task.json").read_text())
-    assert meta["suite"]["sha256"] == hashlib.sha256((ROOT / "data" / "paper" / "manifest.json").read_bytes()).hexdigest()
+    assert meta["suite"]["sha256"] == hashlib.sha256((DATA / "paper" / "manifest.json").read_bytes()).hexdigest()
     assert {t: i["n"] for t, i in meta["tasks"].items()} == {
         f"bwbench_l{k}": sum(r["level"] == k for r in records) for k in levels}
 
 
 def test_process_results_judges_by_simulation(tmp_path):
     out = tmp_path / "tasks"
-    assert run_cli("export", "lm-eval", "--suite", ROOT / "data" / "standard", "--out", out, "--level", "L3").returncode == 0
+    assert run_cli("export", "lm-eval", "--suite", DATA / "standard", "--out", out, "--level", "L3").returncode == 0
     utils = _utils(out)
     doc = _docs(out)[0]
     gold = [line.split(": ", 1)[1] for line in doc["output"].splitlines()[1:]]
@@ -105,17 +104,17 @@ def test_process_results_judges_by_simulation(tmp_path):
 
 def test_export_replaces_only_its_own_directory(tmp_path):
     out = tmp_path / "tasks"
-    assert run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", out).returncode == 0
+    assert run_cli("export", "lm-eval", "--suite", DATA / "paper", "--out", out).returncode == 0
     assert (out / "bwbench_l1.yaml").is_file()
     # Exporting again over an earlier export replaces all of it: no task of the old one is left behind.
-    r = run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", out, "--levels", "L2", "--name", "bw_paper")
+    r = run_cli("export", "lm-eval", "--suite", DATA / "paper", "--out", out, "--levels", "L2", "--name", "bw_paper")
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.glob("*.yaml")) == ["_bw_paper.yaml", "bw_paper_l2.yaml"]
     assert not list(tmp_path.glob(".tasks*"))  # no temporary directory left beside it
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("keep me")
-    r = run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", other)
+    r = run_cli("export", "lm-eval", "--suite", DATA / "paper", "--out", other)
     assert r.returncode == 2 and "is not a bwbench lm-eval export" in r.stderr and str(other) in r.stderr
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
 
@@ -128,7 +127,7 @@ def test_export_replaces_only_its_own_directory(tmp_path):
     (["--split", "dev"], "--split", "has no dev split"),
 ])
 def test_export_bad_input_is_one_line_and_writes_nothing(tmp_path, args, where, what):
-    r = run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", tmp_path / "t", *args)
+    r = run_cli("export", "lm-eval", "--suite", DATA / "paper", "--out", tmp_path / "t", *args)
     assert r.returncode == 2 and where in r.stderr and what in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
@@ -169,13 +168,13 @@ def test_lm_eval_measures_what_bwbench_eval_measures(tmp_path):
     """lm_eval on the exported tasks with bwbench-tiny: the same prompts, completions and verdicts as bwbench eval."""
     # Two exports under one directory, as lm_eval takes one --include_path; their names keep the tasks apart.
     ood, paper = tmp_path / "tasks" / "ood", tmp_path / "tasks" / "paper"
-    assert run_cli("export", "lm-eval", "--suite", ROOT / "data" / "ood-L3-7b", "--out", ood, "--name", "bw_ood").returncode == 0
-    assert run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", paper).returncode == 0
+    assert run_cli("export", "lm-eval", "--suite", DATA / "ood-L3-7b", "--out", ood, "--name", "bw_ood").returncode == 0
+    assert run_cli("export", "lm-eval", "--suite", DATA / "paper", "--out", paper).returncode == 0
     n = 32
     results, samples = _lm_eval(tmp_path / "tasks", "bw_ood_l3,bwbench", n, tmp_path / "lm")
     assert set(samples) == {"bw_ood_l3", "bwbench_l1", "bwbench_l2", "bwbench_l3"}
 
-    r = run_cli("eval", "--model", "bwbench-tiny", "--suite", ROOT / "data" / "ood-L3-7b", "--level", "L3",
+    r = run_cli("eval", "--model", "bwbench-tiny", "--suite", DATA / "ood-L3-7b", "--level", "L3",
                 "--limit", n, "--out", tmp_path / "ev", "--no-single-step")
     assert r.returncode == 0, r.stderr
     ours = {p["id"]: p for p in map(json.loads, (tmp_path / "ev" / "predictions.jsonl").read_text().splitlines())}
@@ -207,16 +206,16 @@ def test_lm_eval_chat_export_matches_bwbench_chat_template(tmp_path):
     from bwbench.tasks.prompts import PromptConfig
 
     tasks = tmp_path / "tasks"
-    assert run_cli("export", "lm-eval", "--suite", ROOT / "data" / "paper", "--out", tasks, "--levels", "L2",
+    assert run_cli("export", "lm-eval", "--suite", DATA / "paper", "--out", tasks, "--levels", "L2",
                    "--template", "chat").returncode == 0
     n = 8
     _, samples = _lm_eval(tasks, "bwbench_l2", n, tmp_path / "lm", "--apply_chat_template")
-    r = run_cli("eval", "--model", "bwbench-tiny", "--suite", ROOT / "data" / "paper", "--level", "L2", "--limit", n,
+    r = run_cli("eval", "--model", "bwbench-tiny", "--suite", DATA / "paper", "--level", "L2", "--limit", n,
                 "--template", "chat", "--out", tmp_path / "ev", "--no-single-step")
     assert r.returncode == 0, r.stderr
     ours = {p["id"]: p for p in map(json.loads, (tmp_path / "ev" / "predictions.jsonl").read_text().splitlines())}
     tok = AutoTokenizer.from_pretrained(ROOT / "models" / "bwbench-tiny")
-    by_id = {t.id: t for t in load_suite(ROOT / "data" / "paper", levels=2, limit=n).items}
+    by_id = {t.id: t for t in load_suite(DATA / "paper", levels=2, limit=n).items}
     assert sorted(s["doc"]["id"] for s in samples["bwbench_l2"]) == sorted(ours) == sorted(by_id)
     for s in samples["bwbench_l2"]:
         q = get_task("plan").prompt(by_id[s["doc"]["id"]], PromptConfig("chat"), [])

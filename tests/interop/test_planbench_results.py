@@ -7,20 +7,20 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 
-from bwbench.suites.dataset import read_examples
-from bwbench.world.state import Action, Op
-from bwbench.world.vocab import IPC
-from bwbench.world import planbench as pp
 from bwbench.interop.planbench_rescore import BWBENCH, score_files
 from bwbench.interop.planbench_results import parse_extracted
+from bwbench.suites.dataset import read_examples
 from bwbench.tasks.planbench import planbench_prompt
+from bwbench.world import planbench as pp
+from bwbench.world.state import Action, Op
+from bwbench.world.vocab import IPC
 
-from ..conftest import need_shared, run_cli
+from ..conftest import DATA, SHARED, need_shared, run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
-REF = Path(__file__).resolve().parents[3] / "shared" / "planbench-reference"
-SUITES = {"blocksworld": ROOT / "data" / "planbench-bw", "mystery_blocksworld": ROOT / "data" / "planbench-mystery"}
+REF = SHARED / "planbench-reference"
+SUITES = {"blocksworld": DATA / "planbench-bw", "mystery_blocksworld": DATA / "planbench-mystery"}
 THRESHOLD = 0.97  # bwbench's reading of the answers, against PlanBench's verdicts, on every Blocksworld file
 
 # Where simulating PlanBench's own extracted plan does not give PlanBench's verdict: each instance, and why.
@@ -122,9 +122,10 @@ def _gold(ex) -> tuple[Action, ...]:
 
 
 # --------------------------------------------------------------------------- #
-# The 45 published files
+# The 45 published files (rescoring them all takes 12-15 s, whichever test of these runs first: all are slow)
 
 
+@pytest.mark.slow
 def test_every_file_matches_its_suite_and_no_other():
     scores = _all_scores()
     assert len(scores) == 45
@@ -138,6 +139,7 @@ def test_every_file_matches_its_suite_and_no_other():
         assert s.not_in_file == (["instance-1.pddl"] if oneshot else []), key
 
 
+@pytest.mark.slow
 def test_planbench_extracted_plans_give_planbench_verdicts_but_for_the_listed_exceptions():
     from unified_planning.io import PDDLReader
     from unified_planning.shortcuts import PlanValidator, get_environment
@@ -175,6 +177,7 @@ BELOW_THRESHOLD = {
 }
 
 
+@pytest.mark.slow
 def test_bwbench_reads_the_answers_as_planbench_does():
     """On every Blocksworld file, bwbench's verdict on the raw answer equals PlanBench's on at least THRESHOLD of the
     answers, but for the files listed (and why); on those, counting each disagreement for the reading that simulating
@@ -193,6 +196,7 @@ def test_bwbench_reads_the_answers_as_planbench_does():
         assert raw["bwbench_right"] > raw["planbench_right"] + raw["undecided"], (key, raw)
 
 
+@pytest.mark.slow
 def test_disagreements_are_explained_with_both_readings():
     scores = _all_scores()
     # gpt-4o restated its plan in a [PLAN] block; PlanBench's reader read both copies, and the second fails.
@@ -263,7 +267,7 @@ def test_a_file_of_another_suite_is_refused(tmp_path):
     r = run_cli("score", good, path, "--suite", SUITES["blocksworld"], "--results-dir", tmp_path / "res")
     _refused(r, names=str(path), outputs=[tmp_path / "res"])
     # The 3-block suite has instance-1.pddl too, but another problem.
-    r = run_cli("score", good, "--suite", ROOT / "data" / "planbench-bw3", "--json")
+    r = run_cli("score", good, "--suite", DATA / "planbench-bw3", "--json")
     _refused(r, names=f"{good}: instance 1:", outputs=[])
 
 

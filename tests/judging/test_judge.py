@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 from unified_planning.engines.results import FailedValidationReason
 from unified_planning.plans import ActionInstance, SequentialPlan
 
-from bwbench.world import pddl
 from bwbench.judging.judge import judge
 from bwbench.planning.planner import BwbenchPlanner
+from bwbench.world import pddl
+from bwbench.world.simulate import Status
 from bwbench.world.state import Action, Op, State
 from bwbench.world.text import render_plan
-from bwbench.world.simulate import Status
 
 from ..conftest import random_state, reference_optimal
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -24,9 +23,9 @@ from bwbench.world.state import TABLE, Action, Op
 from bwbench.world.text import NLStep
 from bwbench.world.vocab import IPC, Vocabulary
 
-from ..conftest import need_shared
+from ..conftest import SHARED, need_shared
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "planbench-reference"
+REFERENCE = SHARED / "planbench-reference"
 RESULTS = REFERENCE / "results"
 
 
@@ -270,6 +269,7 @@ def test_pddl_written_with_words():
     assert total > 2000 and agree / total >= 0.85, f"{agree} of {total}"
 
 
+@pytest.mark.slow
 def test_never_raises_on_any_answer():
     """Every answer is read with its vocabulary, with the problem's blocks, and with no vocabulary at all."""
     for name in files():

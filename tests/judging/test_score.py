@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bwbench.judging.judge import judge
-from bwbench.planning.planner import BwbenchPlanner
 from bwbench.judging.metrics import METRICS, Metric, aggregate, wilson
+from bwbench.planning.planner import BwbenchPlanner
 from bwbench.world.state import State
 from bwbench.world.text import render_plan
 

@@ -3,17 +3,14 @@
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
 
 from bwbench.world.state import State
 from bwbench.world.text import parse_input
 
-from ..conftest import SEED, need_shared, reference_optimal
-from ..conftest import run_cli
+from ..conftest import DATA, ROOT, SEED, need_shared, reference_optimal, run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED_RUNS = ["lora_2025-11-17-09-14-09-9bf6.json", "full_2025-11-17-12-42-41-3911.json"]
 
 
@@ -151,7 +148,7 @@ def test_options_that_would_be_ignored_are_refused(tmp_path, args, option):
 @pytest.mark.parametrize("option, value", [("--jobs", "2"), ("--by", "blocks")])
 def test_planbench_files_refuse_what_does_not_apply_to_them(option, value):
     path = need_shared(SEED.parent / "planbench-reference/results/blocksworld/gemini-pro/task_1_plan_generation.json")
-    r = run_cli("score", path, "--suite", ROOT / "data" / "planbench-bw", option, value)
+    r = run_cli("score", path, "--suite", DATA / "planbench-bw", option, value)
     assert r.returncode == 2 and r.stderr.startswith(f"error: {option}:"), r.stderr
 
 

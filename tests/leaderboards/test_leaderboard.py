@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import run_cli
+from ..conftest import ROOT, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -102,13 +102,15 @@ def test_no_usable_results_is_one_line(tmp_path):
     assert r.returncode == 2 and "unknown reference set" in r.stderr
 
 
-PUBLISHED = Path(__file__).resolve().parents[2] / "leaderboards"
+PUBLISHED = ROOT / "leaderboards"
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in PUBLISHED.glob("*.md")))
+# PlanBench's pages read two dozen results files each and draw large plots: 7-9 s apiece.
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n.startswith("planbench") else n
+                                  for n in sorted(p.stem for p in PUBLISHED.glob("*.md"))])
 def test_published_leaderboards_regenerate_from_committed_results(name, tmp_path):
     """Each leaderboards/*.md is what its first-line command makes from results/ (run from the repository root)."""
-    root = Path(__file__).resolve().parents[2]
+    root = ROOT
     published = (root / "leaderboards" / f"{name}.md").read_text()
     command = published.splitlines()[0].removeprefix("<!-- regenerate: ").removesuffix(" -->")
     argv = shlex.split(command)[1:]
@@ -172,6 +174,7 @@ def subsets(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_a_table_holds_only_runs_on_the_same_problems(subsets, tmp_path):
     """Runs on the train split, on the first 3 problems or on L3 alone used to share the suite's table and be ranked
     against the whole-split runs (the planner on 3 problems, with no L3 figure, below random)."""
@@ -195,6 +198,7 @@ def test_a_table_holds_only_runs_on_the_same_problems(subsets, tmp_path):
     assert "## Left out" not in text
 
 
+@pytest.mark.slow
 def test_a_limit_above_the_number_of_problems_measured_them_all(subsets, tmp_path):
     out = tmp_path / "lb.md"
     r = run_cli("leaderboard", subsets / "planner" / "results.json", subsets / "random-limit1000" / "results.json",
@@ -214,6 +218,7 @@ SETTINGS = [  # the run directory, and the options given to `bwbench eval --mode
 ]
 
 
+@pytest.mark.slow
 def test_runs_of_one_model_with_different_settings_say_how_they_differ(subsets, tmp_path):
     """Runs of random on the same problems with different settings were all kept, and every row read `random |
     floor (random legal actions)`: nothing told which figures came from which run. Each row now gives its value of
@@ -260,6 +265,7 @@ def _refused(r, *paths: Path) -> None:
     assert not any(p.exists() for p in paths), [p for p in paths if p.exists()]
 
 
+@pytest.mark.slow
 def test_the_page_and_its_plot_are_written_together_or_not_at_all(runs, tmp_path, readonly_dir):
     result = runs / "planner-a" / "results.json"
     (tmp_path / "dir.md").mkdir()

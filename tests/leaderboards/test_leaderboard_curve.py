@@ -6,16 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from bwbench.judging.metrics import wilson
 from bwbench.leaderboards import arrange, rows
 from bwbench.leaderboards.markdown import render
 from bwbench.leaderboards.plot import plot
 from bwbench.runs.results import ResultsError
-from bwbench.judging.metrics import wilson
 
-from ..conftest import run_cli
+from ..conftest import DATA, run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT / "data" / "planbench-bw"
+SUITE = DATA / "planbench-bw"
+# Every test here reads the runs of the fixture below (evals of 500 problems, 8-9 s); the published ladder page
+# (test_leaderboard.py) checks the curve table byte for byte in the quick tests.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

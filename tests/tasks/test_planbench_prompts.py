@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bwbench.world.state import Action, Op, State
-from bwbench.world.pddl import read_problem_fast
-from bwbench.world.vocab import IPC
 from bwbench.tasks import planbench as pbp
 from bwbench.world import planbench as pp
+from bwbench.world.pddl import read_problem_fast
+from bwbench.world.state import Action, Op, State
+from bwbench.world.vocab import IPC
 
-from ..conftest import need_shared
+from ..conftest import SHARED, need_shared
 
-REF = Path(__file__).resolve().parents[3] / "shared" / "planbench-reference"
+REF = SHARED / "planbench-reference"
 RESULTS = sorted(REF.glob("results/*/*/task_1_plan_generation*.json")) if REF.is_dir() else []
 
 # PlanBench's 2023 gpt-4_chat Blocksworld runs in words were made with an older wording of the rules.
