@@ -214,7 +214,7 @@ def test_without_a_vocabulary_names_stay_as_written():
 
 def test_a_vocabulary_is_compiled_once():
     assert reader(MYSTERY) is reader(MYSTERY) and reader(WORDS) is not reader(MYSTERY)
-    assert reader(None) is reader(None)
+    assert reader(None) is not reader(MYSTERY)  # no vocabulary: the seed's words and PDDL's, not Mystery's
 
 
 @pytest.mark.parametrize("text, steps", [
