@@ -22,15 +22,16 @@ import seed_generator  # noqa: E402
 from common import one_core  # noqa: E402
 
 from bwbench.planning.planner import BwbenchPlanner, get_planner  # noqa: E402
-from bwbench.suites import generate as g  # noqa: E402
+from bwbench.suites.cells import GenerateConfig, spread  # noqa: E402
+from bwbench.suites.generate import generate  # noqa: E402
 from bwbench.world.simulate import simulate  # noqa: E402
 from bwbench.world.state import State  # noqa: E402
 
 
 def ours(n: int, seed: int = 0) -> float:
-    cfg = g.GenerateConfig(suite="bench", cells=tuple(g.spread((3,), (4, 5, 6), n, "test")), seed=seed)
+    cfg = GenerateConfig(suite="bench", cells=tuple(spread((3,), (4, 5, 6), n, "test")), seed=seed)
     start = time.perf_counter()
-    suite = g.generate(cfg)
+    suite = generate(cfg)
     secs = time.perf_counter() - start
     assert len(suite.records["test"]) == n
     return n / secs
@@ -46,7 +47,7 @@ def seed_approach(seconds: float) -> float:
 
 
 def planners(problems: int) -> tuple[float, float, int, int]:
-    suite = g.generate(g.GenerateConfig(suite="bench", cells=tuple(g.spread((1, 2, 3), (4, 5, 6), problems, "test")), seed=1))
+    suite = generate(GenerateConfig(suite="bench", cells=tuple(spread((1, 2, 3), (4, 5, 6), problems, "test")), seed=1))
     pairs = [(State.of(r["init"]), State.of(r["goal"])) for r in suite.records["test"]]
     t0 = time.perf_counter()
     mine = [BwbenchPlanner().solve(i, gl) for i, gl in pairs]

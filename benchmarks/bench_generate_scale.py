@@ -26,20 +26,22 @@ from common import one_core  # noqa: E402
 
 from bwbench.errors import BwbenchError  # noqa: E402
 from bwbench.planning import deadlock  # noqa: E402
-from bwbench.suites import generate as g  # noqa: E402
+from bwbench.suites.cells import Cell, GenerateConfig, palette  # noqa: E402
+from bwbench.suites.generate import generate  # noqa: E402
+from bwbench.suites.sampling import WALK_PATIENCE, sample_states  # noqa: E402
 
 CASES = {10: (1, 5, 10, 13), 20: (1, 10, 20), 30: (1, 10, 20), 40: (1, 20, 30)}
 
 
 def walk_rate(level: int, n: int, problems: int, unique: bool) -> str:
     """Problems per second, or why there are none."""
-    cell = g.Cell("test", level, n, problems, sampler="walk", unique=None if unique else False)
-    cfg = g.GenerateConfig(suite="bench", cells=(cell,), colors=g.parse_colors(None, [cell]))
+    cell = Cell("test", level, n, problems, sampler="walk", unique=None if unique else False)
+    cfg = GenerateConfig(suite="bench", cells=(cell,), colors=palette(None, [cell]))
     start = time.perf_counter()
     try:
-        suite = g.generate(cfg)
+        suite = generate(cfg)
     except BwbenchError:
-        return f"none in {g.WALK_PATIENCE:,} walks"
+        return f"none in {WALK_PATIENCE:,} walks"
     secs = time.perf_counter() - start
     assert len(suite.records["test"]) == problems
     return f"{problems / secs:,.1f}"
@@ -51,7 +53,7 @@ def rejection_rate(level: int, n: int, seconds: float) -> tuple[float, int, int]
     found = tried = 0
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
-        a_all, g_all = g.sample_states(rng, n, 256), g.sample_states(rng, n, 256)
+        a_all, g_all = sample_states(rng, n, 256), sample_states(rng, n, 256)
         for a, b in zip(a_all, g_all):
             tried += 1
             if deadlock.distance(tuple(a.tolist()), tuple(b.tolist())) == level:

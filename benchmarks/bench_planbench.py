@@ -47,8 +47,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import one_core  # noqa: E402
 
 from bwbench.interop.planbench_rescore import score_files  # noqa: E402
+from bwbench.planning.engines import solve_with_engine  # noqa: E402
 from bwbench.planning.planner import BwbenchPlanner  # noqa: E402
-from bwbench.suites.importing import ImportConfig, import_suite  # noqa: E402
+from bwbench.suites.importing import ImportRequest, import_suite  # noqa: E402
 from bwbench.world import pddl  # noqa: E402
 from bwbench.world.domain import recognise  # noqa: E402
 
@@ -110,7 +111,7 @@ def main() -> None:
     for up_p, p in zip(up_problems, fast):
         t = time.perf_counter()
         with redirect_stdout(io.StringIO()):
-            result = pddl.solve_with_engine(up_p, "pyperplan-opt", "pyperplan", vocab)
+            result = solve_with_engine(up_p, "pyperplan-opt", "pyperplan", vocab)
         engine_times.append(time.perf_counter() - t)
         same += result.length == planner.solve(p.init, p.goal).length
     theirs = sum(engine_times)
@@ -127,11 +128,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         total, n = 0.0, 0
         for i, (problems, domain, names) in enumerate(SETS):
-            cfg = ImportConfig((base / problems,), Path(tmp) / f"s{i}", f"s{i}", base / domain, base / names)
+            request = ImportRequest((base / problems,), Path(tmp) / f"s{i}", f"s{i}", base / domain, base / names)
             t = time.perf_counter()
-            man = import_suite(cfg)
+            man = import_suite(request)
             total += time.perf_counter() - t
-            n += man["imported"]["problems"]
+            n += man.imported["problems"]
     print(f"\n3. bwbench import of all {n:,} instances: {total:.2f} s, {n / total:,.0f} problems/s "
           f"(unified-planning's reader alone would take about {n * read_up / len(sample):.0f} s)")
 

@@ -47,7 +47,7 @@ from common import one_core  # noqa: E402
 from bwbench.planning import deadlock  # noqa: E402
 from bwbench.planning.moves import decode, encode  # noqa: E402
 from bwbench.planning.planner import get_planner  # noqa: E402
-from bwbench.suites.generate import sample_states  # noqa: E402
+from bwbench.suites.sampling import sample_states  # noqa: E402
 from bwbench.world.simulate import simulate  # noqa: E402
 from bwbench.world.state import Action, State  # noqa: E402
 

@@ -41,10 +41,14 @@ def test_a_fifo_is_written_directly(tmp_path):
     try:
         fileio.write_all({fifo: b"through the pipe\n", tmp_path / "plain.txt": b"plain\n"})
     finally:
-        if reader.is_alive():  # unblock the reader whatever happened
-            with open(fifo, "wb"):
+        # Unblock a reader still waiting for a writer, whatever happened. Never a blocking open: a reader alive
+        # here may be just done with the pipe, and an open for writing would then wait forever for another.
+        while reader.is_alive():
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:  # ENXIO: no reader has the pipe open (not yet, or no longer)
                 pass
-        reader.join()
+            reader.join(0.05)
     assert got == [b"through the pipe\n"]
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and (tmp_path / "plain.txt").read_bytes() == b"plain\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe", "plain.txt"]

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from bwbench.planning import deadlock
-from bwbench.suites.sampling import sample_states
-from bwbench.planning.result import COUNT_CAP
-from bwbench.planning.planner import SEARCH_BLOCKS, BwbenchPlanner, get_planner, optimal
 from bwbench.planning.moves import decode, misplaced, moves_to_actions
+from bwbench.planning.planner import SEARCH_BLOCKS, BwbenchPlanner, get_planner, optimal
+from bwbench.planning.result import COUNT_CAP
 from bwbench.planning.search import distance_and_count, first_optimal_moves
+from bwbench.suites.sampling import sample_states
 from bwbench.world.simulate import simulate
 
 
@@ -112,6 +112,7 @@ def test_planner_uses_it_beyond_the_search_and_caps_the_count():
     assert optimal(init, goal, count_cap=true + 1) == type(best)(best.length, true, False)
 
 
+@pytest.mark.slow
 def test_agrees_with_fast_downward_at_ten_blocks(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # Fast Downward writes its translation (output.sas) to the working directory
     fd = get_planner("fast-downward")

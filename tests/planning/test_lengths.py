@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from bwbench.planning.planner import optimal, optimal_length
 from bwbench.suites.dataset import to_example
 from bwbench.world.goal import Goal
@@ -11,6 +13,7 @@ from bwbench.world.goal import Goal
 from ..conftest import random_state
 
 
+@pytest.mark.slow
 def test_the_length_alone_equals_the_counting_searchs_for_full_and_partial_goals():
     rng = random.Random(3)
     for _ in range(400):

@@ -6,19 +6,24 @@ import io
 import json
 import random
 from contextlib import redirect_stdout
-from pathlib import Path
 
 import pytest
 
 from bwbench.planning import partial
+from bwbench.planning.partial import (
+    MAX_BLOCKS,
+    TooLarge,
+    count_partial,
+    solve_partial,
+    solve_partial_deepening,
+)
+from bwbench.planning.planner import get_planner
+from bwbench.planning.result import COUNT_CAP, Unsolvable
 from bwbench.world import pddl
 from bwbench.world.domain import recognise
 from bwbench.world.goal import Goal
-from bwbench.planning.partial import MAX_BLOCKS, TooLarge, count_partial, solve_partial, solve_partial_deepening
-from bwbench.planning.result import COUNT_CAP, Unsolvable
-from bwbench.planning.planner import get_planner
-from bwbench.world.state import TABLE
 from bwbench.world.simulate import simulate
+from bwbench.world.state import TABLE
 
 from ..conftest import SHARED as SHARED_ROOT
 from ..conftest import need_shared, random_state
@@ -44,6 +49,7 @@ def random_goal(rng: random.Random, blocks: list[str]) -> Goal:
     return Goal.of_facts(facts or [("clear", rng.choice(blocks))])
 
 
+@pytest.mark.slow
 def test_the_search_gives_the_breadth_first_plans_and_counts():
     """Random partial goals over 3-8 blocks: the same gold plan and the same number of optimal plans, exact or capped."""
     rng = random.Random(11)
@@ -115,6 +121,7 @@ def test_small_hard_instances_agree_with_the_breadth_first_search():
         assert (ours.plan, ours.n_optimal) == (bfs.plan, bfs.n_optimal), name
 
 
+@pytest.mark.slow
 def test_fast_downward_finds_the_same_lengths_on_hard_instances():
     pytest.importorskip("up_fast_downward")
     fd = get_planner("fast-downward")

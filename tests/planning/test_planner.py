@@ -4,10 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bwbench.planning.planner import BwbenchPlanner, get_planner
 from bwbench.planning.moves import encode, misplaced
-from bwbench.world.state import State
+from bwbench.planning.planner import BwbenchPlanner, get_planner
 from bwbench.world.simulate import simulate
+from bwbench.world.state import State
 
 from ..conftest import random_state, reference_optimal
 

@@ -3,8 +3,8 @@ import json
 import pytest
 
 from bwbench.suites.audit import audit
-from bwbench.world.text import parse_plan, parse_problem
 from bwbench.world.simulate import simulate
+from bwbench.world.text import parse_plan, parse_problem
 
 from ..conftest import brute_shape, reference_optimal
 

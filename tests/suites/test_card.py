@@ -2,15 +2,13 @@
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from bwbench.suites.card import render
 
-from ..conftest import run_cli
+from ..conftest import DATA, run_cli
 
-DATA = Path(__file__).resolve().parents[2] / "data"
 SUITES = sorted(p.name for p in DATA.iterdir() if (p / "manifest.json").is_file())
 
 

@@ -1,28 +1,22 @@
 """Nothing a file says about its problems is believed: optimal lengths, levels, the input text, names, splits."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from bwbench.world.goal import Goal
+from bwbench.errors import BwbenchError
 from bwbench.suites.dataset import file_split, read_examples
+from bwbench.suites.importing import render_input_facts
+from bwbench.world.goal import Goal
 from bwbench.world.state import State
 from bwbench.world.text import render_input
-from bwbench.errors import BwbenchError
-from bwbench.suites.importing import render_input_facts
 
-from ..conftest import reference_optimal, run_cli
-
-DATA = Path(__file__).resolve().parents[2] / "data"
+from ..conftest import DATA, reference_optimal, run_cli
 
 # red on blue is the goal: two steps (pick-up red, stack it on blue).
 TWO_STEP = {"init": [["red"], ["blue"]], "goal": [["blue", "red"]]}
 TWO_STEP_PLAN = "Plan:\nstep 1: pick-up red\nstep 2: stack red on-top-of blue"
-
-
 
 
 def _write(path: Path, *records: dict) -> Path:
@@ -193,7 +187,8 @@ def test_auditing_an_empty_file_is_an_error(tmp_path, content):
     _one_line_error(run_cli("audit", path), str(path), "no problems")
 
 
-@pytest.mark.parametrize("suite", sorted(p.name for p in DATA.iterdir() if (p / "manifest.json").is_file()))
+@pytest.mark.parametrize("suite", [pytest.param(s, marks=pytest.mark.slow) if s == "planbench-hard" else s
+                                   for s in sorted(p.name for p in DATA.iterdir() if (p / "manifest.json").is_file())])
 def test_every_published_suite_reads_with_its_claims_true(suite):
     man = json.loads((DATA / suite / "manifest.json").read_text())
     for name in man["files"]:

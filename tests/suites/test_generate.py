@@ -6,29 +6,38 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bwbench.suites import generate as g
-from bwbench.world.canon import problem_key, shape_key
+from bwbench.errors import BwbenchError
+from bwbench.suites.cells import (
+    PAPER_TABLE,
+    Cell,
+    GenerateConfig,
+    paper_cells,
+    spread,
+    suite_cells,
+)
 from bwbench.suites.dataset import read_examples
+from bwbench.suites.directory import dump_jsonl, write_suite
+from bwbench.suites.generate import generate
+from bwbench.suites.sampling import sample_states
+from bwbench.world.canon import problem_key, shape_key
+from bwbench.world.simulate import simulate
 from bwbench.world.state import State
 from bwbench.world.text import SEED_PALETTE, parse_input, parse_plan
-from bwbench.world.simulate import simulate
-from bwbench.errors import BwbenchError
 
-from ..conftest import brute_shape, random_state, reference_optimal
-from ..conftest import run_cli
+from ..conftest import DATA, brute_shape, random_state, reference_optimal, run_cli
 
 
 @pytest.fixture(scope="module")
 def paper(tmp_path_factory):
     out = tmp_path_factory.mktemp("paper")
-    cfg = g.GenerateConfig(suite="paper", cells=tuple(g.paper_cells()), seed=0, preset="paper")
-    man = g.write_suite(g.generate(cfg), out)
+    cfg = GenerateConfig(suite="paper", cells=tuple(paper_cells()), seed=0, preset="paper")
+    man = write_suite(generate(cfg), out).to_json()
     return out, man
 
 
 def test_paper_preset_matches_table_1_exactly(paper):
     out, man = paper
-    for split, levels in g.PAPER_TABLE.items():
+    for split, levels in PAPER_TABLE.items():
         for level, counts in levels.items():
             got = Counter(r.record["n_blocks"] for r in read_examples(out / f"{split}.jsonl") if r.record["level"] == level)
             assert tuple(got[nb] for nb in (4, 5, 6)) == counts
@@ -62,19 +71,19 @@ def test_every_problem_is_what_its_record_says(paper):
 
 
 def test_same_arguments_same_bytes_also_in_parallel(tmp_path):
-    cells = tuple(g.spread((1, 2, 3), (4, 5, 6), 30, "test") + g.spread((2, 3), (4, 5), 20, "train"))
-    cfg = g.GenerateConfig(suite="s", cells=cells, seed=7)
-    g.write_suite(g.generate(cfg), tmp_path / "a")
-    g.write_suite(g.generate(cfg, jobs=2), tmp_path / "b")
+    cells = tuple(spread((1, 2, 3), (4, 5, 6), 30, "test") + spread((2, 3), (4, 5), 20, "train"))
+    cfg = GenerateConfig(suite="s", cells=cells, seed=7)
+    write_suite(generate(cfg), tmp_path / "a")
+    write_suite(generate(cfg, jobs=2), tmp_path / "b")
     for name in ("test.jsonl", "train.jsonl", "manifest.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
-    other = g.generate(g.GenerateConfig(suite="s", cells=cells, seed=8))
-    assert g.dump_jsonl(other.records["test"]) != (tmp_path / "a" / "test.jsonl").read_bytes()
+    other = generate(GenerateConfig(suite="s", cells=cells, seed=8))
+    assert dump_jsonl(other.records["test"]) != (tmp_path / "a" / "test.jsonl").read_bytes()
 
 
 def test_disjoint_up_to_renaming():
-    cells = tuple(g.spread((2, 3), (4,), 30, "test") + g.spread((2, 3), (4,), 30, "train"))
-    suite = g.generate(g.GenerateConfig(suite="s", cells=cells, seed=1, disjoint_renaming=True))
+    cells = tuple(spread((2, 3), (4,), 30, "test") + spread((2, 3), (4,), 30, "train"))
+    suite = generate(GenerateConfig(suite="s", cells=cells, seed=1, disjoint_renaming=True))
     test = {brute_shape(State.of(r["init"]), State.of(r["goal"])) for r in suite.records["test"]}
     train = {brute_shape(State.of(r["init"]), State.of(r["goal"])) for r in suite.records["train"]}
     assert not test & train
@@ -97,23 +106,23 @@ def test_shape_key_is_invariant_and_separating():
 def test_states_are_sampled_uniformly():
     # 3 blocks have 13 configurations; each should appear about equally often.
     rng = np.random.default_rng(0)
-    below = g.sample_states(rng, 3, 26000)
+    below = sample_states(rng, 3, 26000)
     counts = Counter(map(tuple, below.tolist()))
     assert len(counts) == 13
     assert max(counts.values()) < 2200 and min(counts.values()) > 1800
-    capped = g.sample_states(rng, 4, 5000, max_towers=2)
+    capped = sample_states(rng, 4, 5000, max_towers=2)
     assert all(sum(1 for x in row if x == -1) <= 2 for row in capped.tolist())
 
 
 def test_colours_are_drawn_not_the_first_n():
-    suite = g.generate(g.GenerateConfig(suite="s", cells=(g.Cell("test", 2, 4, 60),), seed=3))
+    suite = generate(GenerateConfig(suite="s", cells=(Cell("test", 2, 4, 60),), seed=3))
     used = Counter(c for r in suite.records["test"] for t in r["init"] for c in t)
     assert set(used) == set(SEED_PALETTE)
 
 
 def test_out_of_distribution_levels_and_sizes():
-    suite = g.generate(g.GenerateConfig(
-        suite="ood", cells=(g.Cell("test", 4, 7, 3), g.Cell("test", 5, 8, 2)),
+    suite = generate(GenerateConfig(
+        suite="ood", cells=(Cell("test", 4, 7, 3), Cell("test", 5, 8, 2)),
         seed=0, colors=tuple(f"b{i}" for i in range(10)),
     ))
     for r in suite.records["test"]:
@@ -122,16 +131,16 @@ def test_out_of_distribution_levels_and_sizes():
 
 def test_impossible_requests_are_errors():
     with pytest.raises(BwbenchError, match="impossible"):
-        g.generate(g.GenerateConfig(cells=(g.Cell("test", 5, 3, 1),)))
+        generate(GenerateConfig(cells=(Cell("test", 5, 3, 1),)))
     with pytest.raises(BwbenchError, match="colours"):
-        g.generate(g.GenerateConfig(cells=(g.Cell("test", 2, 8, 1),)))
+        generate(GenerateConfig(cells=(Cell("test", 2, 8, 1),)))
 
 
 def test_pddl_export(tmp_path):
     from bwbench.world import pddl
 
-    suite = g.generate(g.GenerateConfig(suite="s", cells=(g.Cell("test", 2, 4, 3),), seed=0))
-    g.write_suite(suite, tmp_path / "s", tmp_path / "pddl")
+    suite = generate(GenerateConfig(suite="s", cells=(Cell("test", 2, 4, 3),), seed=0))
+    write_suite(suite, tmp_path / "s", tmp_path / "pddl")
     for r in suite.records["test"]:
         read = pddl.from_up_problem(pddl.read_problem(tmp_path / "pddl" / f"{r['id']}.pddl"))
         assert (read.init, read.goal.to_state(read.init.blocks)) == (State.of(r["init"]), State.of(r["goal"]))
@@ -147,6 +156,7 @@ def _small(out, *extra):
     return run_cli("generate", "--level", "L2", "--blocks", "4", "--n", "4", "--out", out, *extra)
 
 
+@pytest.mark.slow
 def test_regenerating_replaces_the_suite_whole(tmp_path):
     from bwbench.suites.card import render
 
@@ -171,10 +181,11 @@ def test_regenerating_replaces_the_suite_whole(tmp_path):
     assert not list(tmp_path.glob(".s*"))  # no temporary left beside it
 
 
+@pytest.mark.slow
 def test_generate_writes_only_into_an_empty_directory_or_its_own_suite(tmp_path, readonly_dir):
     import shutil
 
-    data = Path(__file__).resolve().parents[2] / "data"
+    data = DATA
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "todo.txt").write_text("keep me\n")
@@ -186,7 +197,7 @@ def test_generate_writes_only_into_an_empty_directory_or_its_own_suite(tmp_path,
                      (a_file, "not a directory")]:
         before = _tree(tmp_path)
         r = _small(out, "--pddl", tmp_path / "pddl")
-        assert r.returncode == 2 and r.stderr.startswith(f"error: {out}: ") and why in r.stderr, r.stderr
+        assert r.returncode == 2 and r.stderr.startswith(f"error: --out {out}: ") and why in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
         assert _tree(tmp_path) == before and not (tmp_path / "pddl").exists()
     frozen = readonly_dir(tmp_path / "ro")
@@ -199,31 +210,33 @@ def test_generate_writes_only_into_an_empty_directory_or_its_own_suite(tmp_path,
 
 
 @pytest.mark.parametrize("extra, given", [
-    (["--n", "50"], {"n": 50}), (["--train", "10"], {"train": 10}), (["--blocks", "4-6"], {"blocks": "4-6"}),
-    (["--level", "L3"], {"level": "L3"}), (["--levels", "L1,L2"], {"levels": "L1,L2"}),
+    (["--n", "50"], {"n": 50}), (["--train", "10"], {"train": 10}), (["--blocks", "4-6"], {"blocks": (4, 5, 6)}),
+    (["--level", "L3"], {"levels": (3,)}), (["--levels", "L1,L2"], {"levels": (1, 2)}),
     (["--n", "100", "--train", "0"], {"n": 100, "train": 0}),  # even the values the preset itself has
 ])
 def test_a_preset_refuses_the_options_it_fixes(tmp_path, extra, given):
+    # The library names the request's fields; the command line names the option that set the first.
     r = run_cli("generate", "--preset", "paper", *extra, "--out", tmp_path / "p")
-    assert r.returncode == 2 and r.stderr.startswith(f"error: {extra[0]}: --preset paper fixes"), r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "p").exists()
+    drop = "drop " + ", ".join(given)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {extra[0]}: preset paper fixes"), r.stderr
+    assert drop in r.stderr and len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "p").exists()
     with pytest.raises(BwbenchError) as exc:
-        g.suite_cells("standard", **given)
-    assert exc.value.where == extra[0] and "drop " + ", ".join(o for o in extra if o.startswith("--")) in exc.value.message
+        suite_cells("standard", **given)
+    assert exc.value.field == next(iter(given)) and drop in exc.value.message
 
 
 def test_a_preset_takes_the_options_it_uses(tmp_path):
-    assert g.suite_cells("paper") == g.paper_cells()
-    assert g.suite_cells(level="L2", n=4, blocks="4") == [g.Cell("test", 2, 4, 4)]
-    assert g.suite_cells() == g.spread((3,), (4, 5, 6), 100, "test")
+    assert suite_cells("paper") == paper_cells()
+    assert suite_cells(levels=(2,), n=4, blocks=(4,)) == [Cell("test", 2, 4, 4)]
+    assert suite_cells() == spread((3,), (4, 5, 6), 100, "test")
     # Accepted with a preset: these get as far as the --out check (a cheap refusal, not a 30 s generation).
     taken = tmp_path / "taken"
     taken.mkdir()
     (taken / "x").write_text("")
     r = run_cli("generate", "--preset", "paper", "--seed", "3", "--max-towers", "3", "--disjoint-renaming",
-                "--colors", "a,b,c,d,e,f,g", "--planner", "bwbench", "--suite", "p", "--jobs", "2",
+                "--colors", "a,b,c,d,e,f,g", "--planner", "bwbench", "--name", "p", "--jobs", "2",
                 "--pddl", tmp_path / "pddl", "--out", taken)
-    assert r.returncode == 2 and r.stderr.startswith(f"error: {taken}: not empty"), r.stderr
+    assert r.returncode == 2 and r.stderr.startswith(f"error: --out {taken}: not empty"), r.stderr
 
 
 @pytest.mark.slow
@@ -231,9 +244,9 @@ def test_a_published_suite_regenerates_in_place_byte_for_byte(tmp_path):
     """The command README.md records for data/ood-L3-7b, run over a copy of it, gives every file back, its card included."""
     import shutil
 
-    data = Path(__file__).resolve().parents[2] / "data"
+    data = DATA
     shutil.copytree(data / "ood-L3-7b", tmp_path / "data" / "ood-L3-7b")
-    r = run_cli("generate", "--level", "L3", "--blocks", "7", "--n", "200", "--seed", "7", "--suite", "ood-L3-7b",
+    r = run_cli("generate", "--level", "L3", "--blocks", "7", "--n", "200", "--seed", "7", "--name", "ood-L3-7b",
                 "--out", "data/ood-L3-7b", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert _tree(tmp_path / "data") == {f"ood-L3-7b/{k}": v for k, v in _tree(data / "ood-L3-7b").items()}
@@ -248,22 +261,23 @@ def test_an_unwritable_pddl_directory_is_refused_before_the_work_and_leaves_the_
     frozen = readonly_dir(tmp_path / "ro")
     for pddl, why in [(frozen / "p", "cannot write"), (afile / "x", "is a file"), (afile, "not a directory")]:
         r = _small(s, "--seed", "9", "--pddl", pddl)
-        assert r.returncode == 2 and r.stderr.startswith(f"error: {pddl}: ") and why in r.stderr, r.stderr
+        assert r.returncode == 2 and r.stderr.startswith(f"error: --pddl {pddl}: ") and why in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1 and "generating" not in r.stderr  # refused before the work
         assert _tree(s) == before
     # Files that cannot be staged (a directory where one .pddl goes) leave the old suite too: staged before the swap.
     pddl = tmp_path / "pddl"
     (pddl / "custom-test-L2-00001.pddl").mkdir(parents=True)
-    suite = g.generate(g.GenerateConfig(suite="custom", cells=(g.Cell("test", 2, 4, 4),), seed=9))
+    suite = generate(GenerateConfig(suite="custom", cells=(Cell("test", 2, 4, 4),), seed=9))
     with pytest.raises(BwbenchError) as exc:
-        g.write_suite(suite, s, pddl)
+        write_suite(suite, s, pddl)
     assert exc.value.where == str(pddl / "custom-test-L2-00001.pddl")
     assert _tree(s) == before and [p.name for p in pddl.iterdir()] == ["custom-test-L2-00001.pddl"]
     assert not list(tmp_path.glob(".s*"))
-    g.write_suite(suite, s, tmp_path / "elsewhere")
+    write_suite(suite, s, tmp_path / "elsewhere")
     assert _tree(s) != before and len(list((tmp_path / "elsewhere").iterdir())) == 4
 
 
+@pytest.mark.slow
 def test_regenerating_refuses_a_suite_holding_what_generate_did_not_write(tmp_path):
     s = tmp_path / "s"
     assert _small(s, "--pddl", s / "pddl").returncode == 0
@@ -275,7 +289,7 @@ def test_regenerating_refuses_a_suite_holding_what_generate_did_not_write(tmp_pa
         extra.write_text("keep me\n")
         before = _tree(s)
         r = _small(s, "--seed", "3", "--pddl", s / "pddl")
-        assert r.returncode == 2 and r.stderr.startswith(f"error: {named}: not written by bwbench generate"), r.stderr
+        assert r.returncode == 2 and r.stderr.startswith(f"error: --out {named}: not written by bwbench generate"), r.stderr
         assert len(r.stderr.strip().splitlines()) == 1 and _tree(s) == before
         assert _small(s).returncode == 2 and _tree(s) == before  # without --pddl too: the check is on what is there
         extra.unlink()

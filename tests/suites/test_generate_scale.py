@@ -8,12 +8,12 @@ import pytest
 from bwbench.planning import deadlock
 from bwbench.planning.moves import moves
 from bwbench.suites.cells import GenerateConfig, palette, suite_cells
+from bwbench.suites.dataset import read_examples
 from bwbench.suites.directory import write_suite
 from bwbench.suites.generate import generate
 from bwbench.suites.sampling import walk_away
-from bwbench.suites.dataset import read_examples
-from bwbench.world.text import as_actions
 from bwbench.world.simulate import simulate
+from bwbench.world.text import as_actions
 
 from ..conftest import run_cli
 
@@ -86,7 +86,8 @@ def test_published_sizes_keep_the_uniform_sampler():
     (["--level", "L20", "--blocks", "10"], "--level"),
     (["--level", "L2", "--blocks", "12", "--colors", "red,blue,green"], "--colors"),
     (["--level", "L2", "--sampler", "exhaustive"], "--sampler"),
-    (["--level", "L2", "--blocks", "2", "--n", "5", "--colors", "red,blue", "--sampler", "walk"], "--n"),
+    pytest.param(["--level", "L2", "--blocks", "2", "--n", "5", "--colors", "red,blue", "--sampler", "walk"], "--n",
+                 marks=pytest.mark.slow),  # a walk cell gives up only after WALK_PATIENCE walks
 ])
 def test_impossible_requests_are_one_line(tmp_path, args, option):
     r = run_cli("generate", *args, "--out", "s", cwd=tmp_path)

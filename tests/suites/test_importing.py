@@ -5,25 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import sys
 from collections import deque
 from itertools import permutations
 from pathlib import Path
 
 import pytest
 
-from bwbench.world.goal import Goal, parse_fact
 from bwbench.suites.dataset import read_examples
+from bwbench.world.goal import Goal, parse_fact
+from bwbench.world.simulate import simulate
 from bwbench.world.state import State
 from bwbench.world.text import as_actions
 from bwbench.world.vocab import IPC
-from bwbench.world.simulate import simulate
 
-from ..conftest import need_shared, run_cli
+from ..conftest import DATA, SHARED, need_shared, run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "planbench-reference"
-DATA = ROOT / "data"
 PUBLISHED = {  # suite → (problems, domain, names config, plans), as the suites' cards say they were imported
     "planbench-bw": ("instances/blocksworld/generated_basic", "instances/blocksworld/generated_domain.pddl",
                      "configs/blocksworld.yaml", "instances/blocksworld/info.json"),
@@ -38,9 +34,7 @@ PUBLISHED = {  # suite → (problems, domain, names config, plans), as the suite
 
 
 def shared() -> Path:
-    return need_shared(SHARED)
-
-
+    return need_shared(SHARED / "planbench-reference")
 
 
 # An independent oracle: breadth-first search over PDDL states as sets of ground facts, with the
@@ -137,6 +131,7 @@ def test_published_suites_match_an_independent_search(suite):
         assert rec["level"] == (length + 1) // 2
 
 
+@pytest.mark.slow
 def test_planbench_hard_gold_plans_are_valid_and_as_long_as_planbench_plans():
     """PlanBench's blocksworld_hard plans (from an optimal planner) are as long as bwbench's, and both are valid."""
     for ex in read_examples(DATA / "planbench-hard" / "test.jsonl"):
@@ -147,14 +142,15 @@ def test_planbench_hard_gold_plans_are_valid_and_as_long_as_planbench_plans():
         assert simulate(ex.init, ex.goal, ex.gold), rec["id"]
 
 
-@pytest.mark.parametrize("suite", sorted(PUBLISHED))
+@pytest.mark.parametrize("suite", [pytest.param(s, marks=pytest.mark.slow) if s in ("planbench-hard", "planbench-mystery")
+                                   else s for s in sorted(PUBLISHED)])
 def test_published_suites_reimport_byte_identically(suite, tmp_path):
     base = shared()
     man = json.loads((DATA / suite / "manifest.json").read_text())
     problems, domain, names, plans = PUBLISHED[suite]
     r = run_cli("import", str(base / problems), "--domain", str(base / domain),
                 *(["--names", str(base / names)] if names else []),
-                *(["--plans", str(base / plans)] if plans else []), "--out", str(tmp_path / suite), "--suite", suite)
+                *(["--plans", str(base / plans)] if plans else []), "--out", str(tmp_path / suite), "--name", suite)
     assert r.returncode == 0, r.stderr
     again = json.loads((tmp_path / suite / "manifest.json").read_text())
     assert again["files"] == man["files"] and again["counts"] == man["counts"]
@@ -172,6 +168,7 @@ def test_records_keep_source_and_sha256():
         assert simulate(ex.init, ex.goal, IPC.read_plan(rec["source_plan"]))  # PlanBench's own plan, kept
 
 
+@pytest.mark.slow
 def test_gold_plans_pass_unified_planning_validator():
     """A sample of gold plans through unified-planning's own plan validator, on the PDDL files themselves."""
     base = shared()
@@ -215,15 +212,15 @@ def _state_before(ex, done):
 def test_pyperplan_finds_the_same_optimal_lengths_on_every_planbench_instance():
     """pyperplan's optimal configuration (A* with LM-cut), through unified-planning, on all 1,100 small instance files."""
     base = shared()
+    from bwbench.planning.engines import solve_with_engine
     from bwbench.world import pddl
-
     from bwbench.world.domain import recognise
 
     for suite in SMALL:  # pyperplan does not finish blocksworld_hard's larger instances
         problems, domain, _, _ = PUBLISHED[suite]
         for rec in (json.loads(ln) for ln in (DATA / suite / "test.jsonl").read_text().splitlines()):
             problem = pddl.read_problem(base / problems / rec["source"], base / domain)
-            result = pddl.solve_with_engine(problem, "pyperplan-opt", "pyperplan", recognise(problem))
+            result = solve_with_engine(problem, "pyperplan-opt", "pyperplan", recognise(problem))
             assert result.length == rec["optimal_len"], (suite, rec["source"])
 
 
@@ -262,6 +259,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, case, files, extra, message)
     assert not (tmp_path / "suite").exists()
 
 
+@pytest.mark.slow
 def test_a_partial_goal_problem_imports_and_evaluates(tmp_path):
     (tmp_path / "probs").mkdir()
     (tmp_path / "probs" / "p-2.pddl").write_text(_problem("(on a b)"))
@@ -285,6 +283,7 @@ def test_a_partial_goal_problem_imports_and_evaluates(tmp_path):
     assert (tmp_path / "other" / "keep.txt").read_text() == "x"
 
 
+@pytest.mark.slow
 def test_solve_reads_ipc_problems_with_their_own_domain(tmp_path):
     """A standard IPC problem (ontable, clear, handempty) with its own domain file, and a renamed one."""
     ipc_domain = (pddl_domain_text().replace("on-table", "ontable").replace("arm-empty", "handempty")
@@ -356,6 +355,7 @@ TYPED_DOMAIN = """(define (domain blocks) (:requirements :strips :typing) (:type
 """
 
 
+@pytest.mark.slow
 def test_typed_objects_however_spaced_are_read(tmp_path):
     for name, objects in (("tab.pddl", "a\t-\tblock b c - block"), ("newline.pddl", "a b c -\nblock")):
         (tmp_path / name).write_text(_ipc_problem("(on a b)", objects))
@@ -386,6 +386,7 @@ def test_import_does_not_replace_a_generated_suite(tmp_path):
     assert (tmp_path / "ood" / "test.jsonl").read_bytes() == (DATA / "ood-L3-7b" / "test.jsonl").read_bytes()
 
 
+@pytest.mark.slow
 def test_one_shot_needs_another_problem_to_show(tmp_path):
     (tmp_path / "p.pddl").write_text(_ipc_problem("(on a b)"))
     assert run_cli("import", "p.pddl", "--out", "s", cwd=tmp_path).returncode == 0
@@ -418,6 +419,7 @@ def test_names_for_a_domain_of_other_names(tmp_path):
     assert judge(ex.init, ex.goal, "1. grab crate a\n2. place crate a on crate b", vocab=ex.vocab).valid
 
 
+@pytest.mark.slow
 def test_partial_goals_beyond_the_breadth_first_search_are_solved(tmp_path):
     objects = " ".join("abcdefghij")
     init = " ".join(f"(ontable {b}) (clear {b})" for b in "abcdefghij")

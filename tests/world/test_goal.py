@@ -6,11 +6,11 @@ import random
 
 import pytest
 
-from bwbench.world.goal import Goal, level_of, parse_fact
 from bwbench.judging.judge import judge, optimal_length
 from bwbench.planning.planner import BwbenchPlanner
-from bwbench.world.state import Action, Op, State
+from bwbench.world.goal import Goal, level_of, parse_fact
 from bwbench.world.simulate import Status, simulate
+from bwbench.world.state import Action, Op, State
 
 from ..conftest import random_state
 

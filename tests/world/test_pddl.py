@@ -1,14 +1,14 @@
 import random
+from pathlib import Path
 
 import pytest
 
 from bwbench.world import pddl
-from pathlib import Path
-
 from bwbench.world.domain import recognise
 from bwbench.world.goal import Goal
 from bwbench.world.state import State
 
+from ..conftest import SHARED as SHARED_ROOT
 from ..conftest import need_shared, random_state
 
 
@@ -48,7 +48,7 @@ def test_unreadable_pddl_is_a_value_error(tmp_path):
         pddl.read_problem(path)
 
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "planbench-reference" / "instances"
+SHARED = SHARED_ROOT / "planbench-reference" / "instances"
 
 
 @pytest.mark.parametrize("problems,domain", [

@@ -4,11 +4,11 @@ import unified_planning.shortcuts as up
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bwbench.world import pddl
 from bwbench.planning.planner import BwbenchPlanner
+from bwbench.world import pddl
+from bwbench.world.simulate import Status, simulate
 from bwbench.world.state import Action, Op, State
 from bwbench.world.text import NLStep
-from bwbench.world.simulate import Status, simulate
 
 from ..conftest import random_state
 

@@ -4,10 +4,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bwbench.suites.importing import render_input_facts
 from bwbench.world.goal import Goal
 from bwbench.world.state import State
-from bwbench.world.text import check_names, parse_input, parse_plan, render_input, render_plan, stated_problem
-from bwbench.suites.importing import render_input_facts
+from bwbench.world.text import (
+    check_names,
+    parse_input,
+    parse_plan,
+    render_input,
+    render_plan,
+    stated_problem,
+)
 
 from ..conftest import random_state
 
