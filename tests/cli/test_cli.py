@@ -17,6 +17,7 @@ STANDARD = Path(__file__).resolve().parents[2] / "data" / "standard"
 
 
 
+@pytest.mark.slow
 def test_generate_solve_audit(tmp_path):
     r = run_cli("generate", "--levels", "L1,L2", "--n", "12", "--train", "10", "--blocks", "4-5",
                 "--seed", "3", "--out", tmp_path / "s", "--pddl", tmp_path / "pddl")

@@ -44,6 +44,7 @@ def test_the_modal_app_is_defined_as_documented(modal_app):
     ["runs", "list"],
     ["runs", "pull", "bwbench-lora-20261127-101500-3f2a"],
 ])
+@pytest.mark.slow
 def test_modal_commands_need_credentials(args, monkeypatch, tmp_path):
     from ..conftest import run_cli
 

@@ -87,6 +87,7 @@ def _eval(server, out, *args, env_key=KEY):
                           capture_output=True, text=True, env=env)
 
 
+@pytest.mark.slow
 def test_completions_and_chat_through_a_real_server(server, tmp_path):
     first = [json.loads(ln)["input"] for ln in (PAPER / "test.jsonl").read_text().splitlines()]
     server.flaky_once.update(i.split("Init state:")[1][:40] for i in first[:200])  # many fail once, then succeed
@@ -106,6 +107,7 @@ def test_completions_and_chat_through_a_real_server(server, tmp_path):
     assert KEY not in r.stdout + r.stderr
 
 
+@pytest.mark.slow
 def test_a_failing_server_is_recorded_and_retried_on_resume(server, tmp_path):
     tasks = [json.loads(ln) for ln in (PAPER / "test.jsonl").read_text().splitlines() if json.loads(ln)["level"] == 2][:12]
     bad = tasks[3]["input"].split("Init state:")[1]
@@ -127,6 +129,7 @@ def test_a_failing_server_is_recorded_and_retried_on_resume(server, tmp_path):
     assert len(ids) == len(set(ids)) == 12
 
 
+@pytest.mark.slow
 def test_a_server_that_times_out_is_recorded_not_fatal(server, tmp_path):
     server.slow = 1.5
     out = tmp_path / "slow"
@@ -140,6 +143,7 @@ def test_a_server_that_times_out_is_recorded_not_fatal(server, tmp_path):
     assert json.loads((out / "results.json").read_text())["complete"]
 
 
+@pytest.mark.slow
 def test_an_unreachable_server_is_a_one_line_error(tmp_path):
     class Gone:
         url = "http://127.0.0.1:9/v1"

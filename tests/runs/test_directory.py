@@ -121,6 +121,7 @@ def _first_to_exit(procs: list[subprocess.Popen]) -> tuple[subprocess.Popen, sub
 # ------------------------------------------------------------------ one writer at a time
 
 
+@pytest.mark.slow
 def test_two_runs_started_at_once_into_one_directory_one_is_refused(server, tmp_path):
     out = tmp_path / "run"
     args = _command(server, out)
@@ -143,6 +144,7 @@ def test_two_runs_started_at_once_into_one_directory_one_is_refused(server, tmp_
                                                       "results.json"]
 
 
+@pytest.mark.slow
 def test_a_killed_run_lets_go_of_its_directory_and_the_same_command_completes_it(server, tmp_path):
     out = tmp_path / "run"
     args = _command(server, out)
@@ -172,6 +174,7 @@ def _the_same_command_completes_it(server, args, out):
 # ------------------------------------------------------------------ Ctrl-C
 
 
+@pytest.mark.slow
 def test_ctrl_c_says_what_was_saved_and_the_same_command_resumes(server, tmp_path):
     out = tmp_path / "run"
     args = _command(server, out)
@@ -191,6 +194,7 @@ def test_ctrl_c_says_what_was_saved_and_the_same_command_resumes(server, tmp_pat
 # ------------------------------------------------------------------ a few problems first, then the whole run
 
 
+@pytest.mark.slow
 def test_a_run_tried_with_limit_is_extended_by_the_same_command_without_it(tmp_path):
     out = tmp_path / "run"
     common = ["eval", "--model", "planner", "--suite", PAPER, "--out", out]
@@ -258,6 +262,7 @@ def test_the_same_suite_reached_by_another_path_is_the_same_run(tmp_path):
     assert f"resuming {out}: 1 of 1 problem already done" in r.stderr
 
 
+@pytest.mark.slow
 def test_out_is_refused_before_the_model_is_loaded(tmp_path):
     """A model that cannot load stands for one that takes minutes to: --out's error comes first, and a fresh
     --out claimed for a model that then fails to load is left as it was."""
@@ -326,6 +331,7 @@ def test_out_on_a_file_or_in_a_read_only_directory_is_one_line_and_writes_nothin
     assert list(empty.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_run_that_fails_before_writing_a_prediction_leaves_no_claimed_directory(server, tmp_path):
     out = tmp_path / "run"
     server.allow(100)

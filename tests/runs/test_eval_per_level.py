@@ -1,6 +1,8 @@
 """eval --per-level N: N problems of each level, spread through it; its own table on a leaderboard."""
 
 import json
+import pytest
+
 from collections import Counter
 
 from bwbench.leaderboards.rows import read
@@ -33,6 +35,7 @@ def test_limit_and_per_level_together_are_refused(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.slow
 def test_per_level_runs_extend_and_get_their_own_table(tmp_path):
     run = tmp_path / "run"
     r = run_cli("eval", "--model", "random", "--suite", str(LADDER), "--per-level", "2", "--out", str(run))

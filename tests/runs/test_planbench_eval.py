@@ -67,6 +67,7 @@ def _results(rel: str) -> dict:
     ("blocksworld/gpt-4o_chat/task_1_plan_generation_zero_shot.json", "planbench-bw", "planbench"),
     ("mystery_blocksworld/claude-3-opus/task_1_plan_generation.json", "planbench-mystery", "planbench-1shot"),
 ])
+@pytest.mark.slow
 def test_eval_sends_planbench_prompts_byte_for_byte_and_judges_the_answers(tmp_path, monkeypatch, rel, suite, template):
     doc = _results(rel)
     answers = {i["query"]: i["llm_raw_response"] for i in doc["instances"] if i.get("llm_raw_response")}
@@ -103,6 +104,7 @@ OLD_WORDING = {  # 2023 files made with an older wording of the rules; tests/tas
 }
 
 
+@pytest.mark.slow
 def test_templates_render_every_published_query_from_the_suites():
     """Through bwbench's own path (suite record → the plan task's prompt), every natural-language query of every
     shared file."""

@@ -97,6 +97,7 @@ def test_dry_run_validates_and_writes_the_config(base, tmp_path):
     assert not (tmp_path / "dry" / "run.json").exists()
 
 
+@pytest.mark.slow
 def test_missing_axolotl_is_one_line_before_any_work(base, tmp_path, monkeypatch):
     monkeypatch.setenv("BWBENCH_AXOLOTL", str(tmp_path / "no-such-axolotl"))
     r = run_cli("train", "--adapter", "lora", "--backend", "axolotl", "--suite", PAPER, "--base-model", base,

@@ -190,12 +190,14 @@ def test_settings_are_typed_and_checked():
     (["--adapter", "scratch", "--set", "lora_rank=4"], "error: --set: not a training setting: 'lora_rank=4'"),
     (["--adapter", "scratch", "--set", "epochs=many"], "error: --set: epochs takes a float, not 'many'"),
 ])
+@pytest.mark.slow
 def test_bad_training_input_fails_before_work(tmp_path, args, start):
     r = run_cli("train", "--suite", PAPER, "--out", tmp_path / "o", *args)
     assert r.returncode == 2 and r.stderr.startswith(start), r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_a_suite_without_train_split(tmp_path, base):
     suite = tmp_path / "s"
     suite.mkdir()
