@@ -7,7 +7,8 @@ import os
 import random
 import subprocess
 import sys
-from http.server import BaseHTTPRequestHandler
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import permutations
 from pathlib import Path
 
@@ -188,3 +189,30 @@ def plan_prompt(item, template: str = "seed", shots=(), shown=None):
     from bwbench.tasks.prompts import PromptConfig
 
     return PLAN.prompt(item, PromptConfig(template, len(shots)), list(shots), shown)
+
+
+class LocalServer:
+    """An OpenAI-compatible server on 127.0.0.1 and a free port, answering with a handler (a :class:`JSONHandler`)
+    in threads of its own; ``url`` is its ``/v1`` base. A test's server subclasses it and calls :meth:`serve`."""
+
+    def serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def cli_commands(group=None, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], object]:
+    """Every command of the command line by its words (``("export", "lm-eval")``), groups walked through."""
+    import typer.main
+
+    from bwbench.cli import app
+
+    found: dict[tuple[str, ...], object] = {}
+    for name, cmd in sorted((group or typer.main.get_command(app)).commands.items()):
+        found.update(cli_commands(cmd, (*prefix, name)) if hasattr(cmd, "commands") else {(*prefix, name): cmd})
+    return found

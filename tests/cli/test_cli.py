@@ -1,10 +1,7 @@
 """The command line as users run it: real subprocesses, exit codes, one-line errors."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest

@@ -9,25 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer.main
 
-from bwbench.cli import FROM_ROOT, app
+from bwbench.cli import FROM_ROOT
 
-from ..conftest import SHARED, need_shared, run_cli
+from ..conftest import SHARED, cli_commands, need_shared
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _commands(group=None, prefix=()):
-    group = group or typer.main.get_command(app)
-    for name, cmd in sorted(group.commands.items()):
-        if hasattr(cmd, "commands"):
-            yield from _commands(cmd, (*prefix, name))
-        else:
-            yield " ".join((*prefix, name)), cmd
-
-
-COMMANDS = dict(_commands())
+COMMANDS = {" ".join(words): cmd for words, cmd in cli_commands().items()}
 RUNNABLE = [(name, i, example) for name, cmd in COMMANDS.items() if f"({FROM_ROOT}):" in (cmd.epilog or "")
             for i, example in enumerate(cmd.epilog.split("\n\n")[1:])]
 

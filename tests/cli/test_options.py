@@ -4,23 +4,12 @@ option that set it, ``-h``, and help and messages printed as written."""
 from __future__ import annotations
 
 import pytest
-import typer.main
-
-from bwbench.cli import app
-
-from ..conftest import ROOT, run_cli
 
 
-def _commands(group=None, prefix=()):
-    group = group or typer.main.get_command(app)
-    for name, cmd in sorted(group.commands.items()):
-        if hasattr(cmd, "commands"):
-            yield from _commands(cmd, (*prefix, name))
-        else:
-            yield (*prefix, name)
+from ..conftest import ROOT, cli_commands, run_cli
 
 
-COMMANDS = list(_commands())
+COMMANDS = list(cli_commands())
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])

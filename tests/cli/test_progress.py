@@ -8,7 +8,6 @@ from ..conftest import DATA, run_cli
 
 STANDARD = DATA / "standard"
 
-from ..conftest import run_cli
 
 
 def test_plain_progress_lines_without_a_terminal(tmp_path):

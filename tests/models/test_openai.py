@@ -8,7 +8,6 @@ can fail some requests once (the client must retry), fail some every time
 import json
 import threading
 import time
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,14 @@ import pytest
 from bwbench.planning.planner import BwbenchPlanner
 from bwbench.world.text import parse_problem, render_plan
 
-from ..conftest import JSONHandler
+from ..conftest import JSONHandler, LocalServer
 from ..conftest import run_cli
 
 PAPER = Path(__file__).resolve().parents[2] / "data" / "paper"
 KEY = "sk-test-7f3a9c"
 
 
-class Server:
+class Server(LocalServer):
     def __init__(self):
         self.flaky_once: set[str] = set()  # problems whose first request fails with 500
         self.always_fail: set[str] = set()  # problems whose every request fails with 500
@@ -59,13 +58,7 @@ class Server:
                 choices = [{"index": i, "message": {"role": "assistant", "content": plan}, "finish_reason": "stop"} for i in range(n)]
                 self._send(200, {"id": "c", "object": "chat.completion", "created": 0, "model": "oracle", "choices": choices})
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 @pytest.fixture

@@ -18,12 +18,11 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from ..conftest import JSONHandler, load_model, run_cli
+from ..conftest import JSONHandler, LocalServer, load_model, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 PAPER = ROOT / "data" / "paper"
@@ -43,7 +42,7 @@ def _pairs(out: Path) -> list[tuple[str, int]]:
     return [(ln["id"], ln["sample"]) for ln in _lines(out)]
 
 
-class GatedServer:
+class GatedServer(LocalServer):
     """Answers a completion request only when the test has allowed one more (``allow``); the rest wait."""
 
     def __init__(self):
@@ -65,10 +64,7 @@ class GatedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # a client killed while its request waited
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.serve(Handler)
 
     def allow(self, n: int) -> None:
         for _ in range(n):
@@ -76,8 +72,7 @@ class GatedServer:
 
     def close(self):
         self.allow(10_000)
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().close()
 
 
 @pytest.fixture

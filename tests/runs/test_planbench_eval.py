@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,14 @@ from bwbench.judging.judge import judge
 from bwbench.suites.dataset import read_examples
 from bwbench.tasks.plan import PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP
 
-from ..conftest import JSONHandler, need_shared
+from ..conftest import JSONHandler, LocalServer, need_shared
 from ..conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT.parent / "shared" / "planbench-reference" / "results"
 
 
-class Replay:
+class Replay(LocalServer):
     """An OpenAI-compatible chat server answering each known prompt with the response PlanBench recorded for it."""
 
     def __init__(self, answers: dict[str, str]):
@@ -48,13 +47,7 @@ class Replay:
                 self._send(200, {"id": "r", "object": "chat.completion", "created": 0, "model": "replay",
                                  "choices": [{"index": 0, "message": msg, "finish_reason": "stop"}]})
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 def _results(rel: str) -> dict:
