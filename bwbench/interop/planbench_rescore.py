@@ -169,8 +169,8 @@ class FileScore:
                  "agreement": {"extracted": {k: v for k, v in agreement["extracted"].items() if k != "exceptions"},
                                "raw": agreement["raw"]}}
         return results_file.build(
-            identity, suite=self.suite.describe(), model_settings=None, metrics=self.card.to_json(),
-            primary=PLAN.primary, n_examples=len(self.judged), n_predictions=len(self.judged),
+            identity, suite=self.suite.describe(), model_settings=None, metrics=self.card.to_json(correct=PLAN.primary),
+            n_examples=len(self.judged), n_predictions=len(self.judged),
             complete=self.missing == 0, failed={},
             rescored={"from": rf.path, "format": FORMAT, "sha256": rf.sha256, "engine": rf.engine}, extra=extra)
 

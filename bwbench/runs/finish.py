@@ -58,7 +58,7 @@ def finish(out: Path, measured: dict, ids: set[str], task, model, wall: float) -
     seconds = sum(r.get("seconds") or 0.0 for r in raw)
     results = results_file.build(
         measured, suite=measured["suite"], model_settings=model.settings() if model is not None else None,
-        metrics=card.to_json(), primary=task.primary, n_examples=len(by_id), n_predictions=len(raw),
+        metrics=card.to_json(correct=task.primary), n_examples=len(by_id), n_predictions=len(raw),
         complete=len(by_id) == len(ids) and all(len(v) >= samples for v in by_id.values()) and not errors,
         failed=errors, pass_at_k=pass_at_k(by_id, samples) if samples > 1 else None,
         timing={"generation_s": round(seconds, 3), "this_session_wall_s": round(wall, 3),
@@ -132,8 +132,9 @@ def rescored_results(pfile: PredictionFile, judgements: list, suite: str | Path,
     identity = {"task": task.name, "protocol": "single", "model": model, "model_options": None, "prompt": None,
                 "generation": None}
     return results_file.build(
-        identity, suite=view.describe("test", None, None), model_settings=None, metrics=card.to_json(),
-        primary=task.primary, n_examples=len(pfile.predictions), n_predictions=len(pfile.predictions),
+        identity, suite=view.describe("test", None, None), model_settings=None,
+        metrics=card.to_json(correct=task.primary),
+        n_examples=len(pfile.predictions), n_predictions=len(pfile.predictions),
         complete=True, failed={},
         rescored={"from": pfile.path, "format": pfile.format,
                   "sha256": hashlib.sha256(Path(pfile.path).read_bytes()).hexdigest()})

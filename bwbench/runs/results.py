@@ -32,15 +32,14 @@ class ResultsError(Exception):
     """A results file that cannot be read as one; the message is the reason, as a leaderboard lists it."""
 
 
-def build(identity: dict, *, suite: dict, model_settings: dict | None, metrics: dict, primary: str,
-          n_examples: int, n_predictions: int, complete: bool, failed: dict[str, str],
-          rescored: dict | None = None, pass_at_k: dict | None = None, timing: dict | None = None,
-          extra: dict | None = None) -> dict:
+def build(identity: dict, *, suite: dict, model_settings: dict | None, metrics: dict, n_examples: int,
+          n_predictions: int, complete: bool, failed: dict[str, str], rescored: dict | None = None,
+          pass_at_k: dict | None = None, timing: dict | None = None, extra: dict | None = None) -> dict:
     """A version-2 results object: ``identity`` (task, protocol, model, model_options, prompt, generation) and
-    what was measured; the overall block of ``metrics`` also gives the task's ``primary`` figure as ``correct``."""
-    overall = metrics["overall"]
-    overall["correct"] = overall.get(primary)
-    overall.setdefault("ci95", {})["correct"] = overall["ci95"].get(primary)
+    what was measured; ``metrics`` as :meth:`~bwbench.judging.metrics.Scorecard.to_json` gives them with the task's
+    primary figure as ``correct``."""
+    if "correct" not in metrics["overall"]:
+        raise ValueError("metrics.overall needs the task's primary figure as correct")
     return {
         "schema_version": SCHEMA_VERSION, "task": identity["task"], "protocol": identity["protocol"],
         "model": identity["model"], "model_options": identity.get("model_options"),
