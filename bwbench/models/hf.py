@@ -24,13 +24,15 @@ class HFModel:
 
     def __init__(self, target: str, lora: str | None = None, revision: str | None = None, dtype: str = "auto",
                  device: str = "auto", trust_remote_code: bool = False):
+        from .paths import model_location
+
+        base = model_location(target)  # first: a mistyped path or an unreachable hub fails before the heavy imports
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
-        base = model_location(target)
         if lora is None and Path(base).is_dir() and (Path(base) / "adapter_config.json").is_file():
             lora, base = base, _adapter_base(Path(base))
         if lora is not None and not (Path(lora) / "adapter_config.json").is_file():

@@ -220,12 +220,9 @@ def train(cfg: TrainConfig, command: str, dry_run: bool = False) -> dict:
     cfg.check()
     started = time.time()
     axolotl = find_axolotl(cfg)
-    from ..models.hf import model_location
+    from ..models.paths import model_location
 
-    try:
-        model_location(cfg.base_model)
-    except BwbenchError as exc:
-        raise BwbenchError(f"{exc.message}: {cfg.base_model}", field="base_model") from None
+    model_location(cfg.base_model, field="base_model")
     device = "gpu" if cfg.device == "cuda" or (cfg.device == "auto" and _has_cuda()) else "cpu"
     file, n = prepare(cfg, command, device=device)
     version = validate(file, axolotl)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from ..errors import BwbenchError
+from ..models.paths import local_model
 
 ADAPTERS = ("lora", "full", "scratch")
 BACKENDS = ("local", "axolotl", "modal")
@@ -89,6 +90,8 @@ class TrainConfig:
                                field="backend")
         if self.adapter in ("lora", "full") and not self.base_model:
             raise BwbenchError(f"{self.adapter} fine-tuning needs a base model", field="base_model")
+        if self.adapter in ("lora", "full"):
+            local_model(self.base_model, field="base_model")  # a mistyped path, not a hub id to be looked for
         if self.init_from and self.adapter != "scratch":
             raise BwbenchError("continues a scratch model; fine-tunes start from their base model", field="init_from")
         if self.init_from and not (Path(self.init_from) / "config.json").is_file():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import BwbenchError
 from ..fileio import atomic_write
+from ..models.paths import model_location
 from ..provenance import VERSION, utc_now
 from .config import TrainConfig
 from .data import Pair, generated_pairs, held_out_keys, split, suite_pairs
@@ -24,6 +25,8 @@ def train(cfg: TrainConfig) -> dict:
     """Train as ``cfg`` says; returns what ``run.json`` holds."""
     cfg = cfg.resolved()
     cfg.check()
+    if cfg.adapter != "scratch":
+        model_location(cfg.base_model, field="base_model")  # before the heavy imports: an unreachable hub fails at once
     import torch
     from transformers import DataCollatorForSeq2Seq, Trainer
     from transformers.trainer_utils import get_last_checkpoint
@@ -42,7 +45,7 @@ def train(cfg: TrainConfig) -> dict:
     if not train_set:
         raise BwbenchError(f"no training example fits in {cfg.max_seq_len} tokens", field="max_seq_len")
     device_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
-    trainer_cls = _counting(_CurriculumTrainer if cfg.adapter == "scratch" and cfg.curriculum else Trainer)
+    trainer_cls = _counting(_curriculum(Trainer) if cfg.adapter == "scratch" and cfg.curriculum else Trainer)
     tokenizer.padding_side = "right"
     trainer = trainer_cls(
         model=model, args=_arguments(cfg, out, len(train_set), bool(val_set), device_cpu), train_dataset=train_set,
@@ -68,14 +71,8 @@ def train(cfg: TrainConfig) -> dict:
 
 def _pairs(cfg: TrainConfig, suite: Path) -> list[Pair]:
     """The examples: freshly generated problems that leave out every held-out test problem (scratch), or the suite's
-    train split (fine-tunes, whose base model must be there)."""
+    train split (fine-tunes)."""
     if cfg.adapter != "scratch":
-        from ..models.hf import model_location
-
-        try:
-            model_location(cfg.base_model)
-        except BwbenchError as exc:
-            raise BwbenchError(f"{exc.message}: {cfg.base_model}", field="base_model") from None
         return suite_pairs(suite, cfg.template)
     keep_out = held_out_keys(suite)
     for extra in filter(None, (x.strip() for x in cfg.exclude.split(","))):
@@ -251,12 +248,11 @@ def _counting(trainer_cls):
     return Counting
 
 
-def _trainer_base():
-    from transformers import Trainer
+def _curriculum(trainer_cls):
+    """``trainer_cls`` drawing its batches in the curriculum's order (made here, so importing this module stays light)."""
 
-    return Trainer
+    class Curriculum(trainer_cls):
+        def _get_train_sampler(self, *args, **kwargs):
+            return _curriculum_sampler(len(self.train_dataset), self.args.seed)
 
-
-class _CurriculumTrainer(_trainer_base()):
-    def _get_train_sampler(self, *args, **kwargs):
-        return _curriculum_sampler(len(self.train_dataset), self.args.seed)
+    return Curriculum

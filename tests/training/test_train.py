@@ -183,7 +183,7 @@ def test_settings_are_typed_and_checked():
 
 
 @pytest.mark.parametrize("args, start", [
-    (["--adapter", "lora", "--base-model", "/nonexistent/model"], "error: --base-model: no such model directory"),
+    (["--adapter", "lora", "--base-model", "/nonexistent/model"], "error: --base-model /nonexistent/model: no such model directory"),
     (["--adapter", "lora"], "error: --base-model: lora fine-tuning needs a base model"),
     (["--adapter", "dpo"], "error: --adapter: unknown adapter 'dpo'"),
     (["--adapter", "lora", "--backend", "slurm", "--base-model", "x/y"], "error: --backend: unknown backend 'slurm'"),
