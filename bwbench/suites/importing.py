@@ -31,6 +31,7 @@ from ..world.pddl import (
     domain_name,
     domain_path,
     from_up_problem,
+    is_shipped_domain,
     read_domain,
     read_problem,
     read_problem_fast,
@@ -119,6 +120,8 @@ def read_names(path: Path, vocab: Vocabulary | None = None):
         raise BwbenchError(f"cannot read: {exc.strerror}", str(path), field="names") from None
     except ValueError as exc:
         raise BwbenchError(str(exc), str(path), field="names") from None
+    except BwbenchError:
+        raise
     except Exception as exc:  # noqa: BLE001  (yaml's parser errors, whatever yaml is installed: say where)
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -232,7 +235,9 @@ def import_suite(request: ImportRequest, progress: Callable[[int], None] | None 
     """Import ``request.problems`` as the suite ``request.out``; returns the manifest."""
     if request.domain is not None and not request.domain.is_file():
         raise BwbenchError("no such file", str(request.domain), field="domain")
-    vocab = recognise_domain(request.domain) if request.domain is not None else None
+    # A copy of the shipped domain reads as the shipped domain does: under the IPC's names too (ontable, handempty).
+    domain = None if request.domain is not None and is_shipped_domain(request.domain) else request.domain
+    vocab = recognise_domain(domain) if domain is not None else None
     names = read_names(request.names, vocab) if request.names is not None else None
     files = problem_files(request.problems, names.instances if names is not None else None)
     if on_total:
@@ -244,7 +249,7 @@ def import_suite(request: ImportRequest, progress: Callable[[int], None] | None 
     plans = read_plans(request.plans) if request.plans is not None else None
     records = []
     for path in files:
-        records.append(import_record(path, vocab, request.domain, request.suite, plans, request.plans))
+        records.append(import_record(path, vocab, domain, request.suite, plans, request.plans))
         if progress:
             progress(1)
     seen: dict[str, Path] = {}

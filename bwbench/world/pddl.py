@@ -88,8 +88,8 @@ class PddlProblem:
 
 def from_up_problem(problem, vocab: Vocabulary | None = None) -> PddlProblem:
     """The problem in bwbench's terms; ``vocab`` says which predicate plays which role (default: recognised)."""
-    if vocab is None:
-        from .domain import recognise
+    if vocab is None or not {f.name for f in problem.fluents} <= set(vocab.predicates.values()):
+        from .domain import recognise  # the problem's own domain says which predicate is which
 
         vocab = recognise(problem)
     role = {name: r for r, name in vocab.predicates.items()}
@@ -214,26 +214,105 @@ def state_from_facts(facts: set[tuple[str, ...]], blocks: list[str]) -> State:
 
 
 def read_problem(problem_file: str | Path, domain_file: str | Path | None = None):
-    """Parse a PDDL problem with unified-planning; ``ValueError`` if unreadable.
+    """Parse a PDDL problem with unified-planning; ``ValueError`` (naming the cause) if unreadable.
 
-    Without a domain file, the shipped domain is used, under its own predicate
-    names (``on-table``, ``arm-empty``) or, for a problem that uses them, the
-    IPC's (``ontable``, ``handempty``), so any standard IPC problem reads.
+    Without a domain file, or with a copy of the shipped one, the shipped domain
+    is used under the predicate names the problem uses: its own (``on-table``,
+    ``arm-empty``) or the IPC's (``ontable``, ``handempty``), so any standard IPC
+    problem reads. Typed objects (``a b - block``) read against an untyped
+    domain as plain objects; against a typed one, each type must be declared.
     """
     from unified_planning.io import PDDLReader
 
     env()
-    try:
-        return PDDLReader().parse_problem(str(domain_file or domain_path()), str(problem_file))
-    except Exception as exc:  # the reader raises many types; all mean "cannot read this PDDL"
-        first = exc
+    text = Path(problem_file).read_text(encoding="utf-8", errors="replace")
+    if domain_file is not None and is_shipped_domain(domain_file):
+        domain_file = None
     if domain_file is None:
-        try:
-            text = Path(problem_file).read_text(encoding="utf-8", errors="replace")
-            return PDDLReader().parse_problem_string(_ipc_domain(), text)
-        except Exception:  # not the IPC's names either: report the first error
-            pass
-    raise _unreadable(first) from first
+        domain = _ipc_domain() if _IPC_NAMES.search(_COMMENT.sub("", text)) else domain_path().read_text()
+    else:
+        domain = Path(domain_file).read_text(encoding="utf-8", errors="replace")
+    text = _typed_for(domain, text)
+    try:
+        return PDDLReader().parse_problem_string(domain, text)
+    except Exception as exc:  # the reader raises many types; all mean "cannot read this PDDL"
+        raise _diagnosed(text) or _unreadable(exc) from exc
+
+
+_IPC_NAMES = re.compile(r"\(\s*(ontable|handempty)\b", re.I)
+_TYPES = re.compile(r"\(\s*:types\b([^()]*)\)", re.I)
+_OBJECTS = re.compile(r"(\(\s*:objects\b)([^()]*)(\))", re.I)
+
+
+def is_shipped_domain(domain_file: str | Path) -> bool:
+    """Whether a domain file is the shipped domain, comments, case and spacing aside (a copy of it, say)."""
+    def norm(text: str) -> str:
+        return " ".join(_COMMENT.sub("", text).lower().replace("(", " ( ").replace(")", " ) ").split())
+
+    try:
+        return norm(Path(domain_file).read_text(encoding="utf-8", errors="replace")) == norm(domain_path().read_text())
+    except OSError:
+        return False
+
+
+def _typed_objects(section: str) -> list[tuple[str, str | None]]:
+    """``a b - block c`` as ``[(a, block), (b, block), (c, None)]``: each object and its type, if given."""
+    tokens, found, pending = section.split(), [], []
+    i = 0
+    while i < len(tokens):
+        if tokens[i] == "-" and i + 1 < len(tokens):
+            found += [(name, tokens[i + 1]) for name in pending]
+            pending, i = [], i + 2
+        else:
+            pending.append(tokens[i])
+            i += 1
+    return found + [(name, None) for name in pending]
+
+
+def _typed_for(domain: str, problem: str) -> str:
+    """The problem with its objects' types as the domain declares them: dropped for an untyped domain (so that
+    IPC's typed problems read against the untyped domain); ``ValueError`` for a type a typed domain lacks."""
+    objects = _OBJECTS.search(_COMMENT.sub(lambda m: " " * len(m.group()), problem))
+    if objects is None:
+        return problem
+    declared = _TYPES.search(_COMMENT.sub("", domain))
+    if declared is None:  # untyped: every object is a plain object (spacing kept, so line numbers stay)
+        names = re.sub(r"(?<!\S)-\s+[^\s()]+", lambda m: " " * len(m.group()), objects.group(2))
+        return problem[:objects.start(2)] + names + problem[objects.end(2):]
+    types = {t.lower() for t in declared.group(1).split() if t != "-"}
+    listed = _typed_objects(objects.group(2))
+    unknown = sorted({t for _, t in listed if t is not None and t.lower() not in types | {"object"}})
+    if unknown:
+        raise ValueError(f"unknown type {', '.join(unknown)} in :objects; the domain declares "
+                         f"{', '.join(sorted(types)) or 'none'}")
+    untyped = [name for name, t in listed if t is None]
+    if untyped and len(types) == 1:  # one type: what else could an untyped object be (as the fast reader takes it)
+        return problem[:objects.end(2)] + f" - {next(iter(types))} " + problem[objects.end(2):]
+    if untyped and types:
+        raise ValueError(f"{', '.join(untyped)} {'has' if len(untyped) == 1 else 'have'} no type in :objects, and the "
+                         f"domain's predicates take {', '.join(sorted(types))}: write {' '.join(untyped)} - "
+                         f"{sorted(types)[0]}")
+    return problem
+
+
+def _diagnosed(problem: str) -> ValueError | None:
+    """Why a problem did not read, when the file says it plainly: a fact naming an object the problem lacks."""
+    text = _COMMENT.sub("", problem).lower()
+    objects = _OBJECTS.search(text)
+    marks = sorted((m.end(), m.group(1)) for m in _SECTION.finditer(text))
+    if objects is None:
+        return None
+    known = {name for name, _ in _typed_objects(objects.group(2))}
+    for (start, section), (end, _) in zip(marks, [*marks[1:], (len(text), "")]):
+        if section == ":objects":
+            continue
+        for pred, args in _ATOM.findall(text[start:end]):
+            unknown = [a for a in args.split() if not a.startswith("?") and a not in known]
+            if unknown:
+                part = "goal" if section == ":goal" else "initial state"
+                return ValueError(f"the {part}'s ({pred}{args}) names {', '.join(unknown)}, which is not an object "
+                                  f"of the problem ({', '.join(sorted(known)) or 'none'})")
+    return None
 
 
 def read_domain(domain_file: str | Path):
