@@ -28,12 +28,35 @@ class Interrupted(Exception):
 
 
 class MissingExtra(BwbenchError):
-    """An optional dependency is not installed: names the extra that brings it (``hf``, ``openai``, ``plot``)."""
+    """An optional dependency is not installed: names the extra that brings it (``hf``, ``openai``, ``plot``).
 
-    def __init__(self, what: str, extra: str, module: str | None = None):
+    A package no extra brings on its own (torch, whose CPU or CUDA build is the
+    machine's choice) is named as itself: ``extra`` is None, ``module`` the package.
+    """
+
+    def __init__(self, what: str, extra: str | None, module: str | None = None):
         self.extra = extra
         self.module = module
-        super().__init__(f"{what} needs {module or 'a package that is not installed'}: {install_hint(extra)}")
+        hint = install_hint(extra) if extra is not None else f"pip install {PACKAGES.get(module or '', module)}"
+        super().__init__(f"{what} needs {module or 'a package that is not installed'}: {hint}")
+
+    @classmethod
+    def of(cls, exc: ImportError, what: str) -> MissingExtra | None:
+        """The extra whose module ``exc`` failed to import (None when it is not an optional one: a bug to show)."""
+        module = (exc.name or "").partition(".")[0]
+        if module in EXTRAS:
+            return cls(what, EXTRAS[module], module)
+        if module in PACKAGES:
+            return cls(what, None, module)
+        return None
+
+
+EXTRAS = {"openai": "openai", "transformers": "hf", "peft": "hf", "tokenizers": "hf", "vllm": "vllm",
+          "modal": "modal", "matplotlib": "plot", "up_fast_downward": "fast-downward"}
+"""The extra (pyproject.toml's optional dependencies) that installs each optional module."""
+
+PACKAGES = {"torch": "torch", "yaml": "pyyaml"}
+"""Optional modules that no extra brings alone, and the package that does."""
 
 
 def install_hint(extra: str) -> str:

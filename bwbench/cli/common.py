@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.progress import TextColumn
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from ..errors import BwbenchError, Interrupted
+from ..errors import BwbenchError, Interrupted, MissingExtra
 
 out = Console()
 err = Console(stderr=True)
@@ -229,6 +229,12 @@ class Commands(TyperGroup):
         except OSError as exc:
             where = ": ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
             say("error", f"{where}: {exc.strerror}" if where and exc.strerror else str(exc))
+            raise typer.Exit(2) from None
+        except ImportError as exc:  # an optional package missing where no library code said so: still one line
+            missing = MissingExtra.of(exc, f"bwbench {ctx.invoked_subcommand or ctx.command_path}")
+            if missing is None:
+                raise
+            say("error", str(missing))
             raise typer.Exit(2) from None
         except Interrupted as exc:
             say("interrupted", str(exc))

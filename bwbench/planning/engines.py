@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 from contextlib import redirect_stdout
 
+from ..errors import MissingExtra
 from ..world import pddl
 from ..world.goal import Goal
 from ..world.state import Action, Op, State
@@ -30,10 +32,11 @@ def solve_with_engine(problem, engine: str, name: str, vocab: Vocabulary | None 
     """
     ops = {a: op for op, a in vocab.actions.items()} if vocab is not None else {}
     up = pddl.env()
+    _check_installed(engine, name)
     try:
         planner = up.OneshotPlanner(name=engine)
     except Exception as exc:
-        raise RuntimeError(f"planner {name!r} is not available ({engine}): {exc}") from exc
+        raise RuntimeError(f"planner {name!r} is not available ({engine}): {exc or type(exc).__name__}") from exc
     with planner, redirect_stdout(io.StringIO()):
         result = planner.solve(problem)
     if result.plan is None:
@@ -43,3 +46,18 @@ def solve_with_engine(problem, engine: str, name: str, vocab: Vocabulary | None 
         args = [str(p) for p in a.actual_parameters]
         actions.append(Action(ops.get(a.action.name) or Op(a.action.name), args[0], args[1] if len(args) > 1 else None))
     return PlanResult(tuple(actions), None, name)
+
+
+EXTRAS = {"fast-downward-opt": ("up_fast_downward", "fast-downward")}
+"""The engines an extra brings: each one's module, and the extra that installs it."""
+
+
+def _check_installed(engine: str, name: str) -> None:
+    """``MissingExtra`` for an engine whose package is not installed (unified-planning says only that it failed)."""
+    if engine not in EXTRAS:
+        return
+    module, extra = EXTRAS[engine]
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise MissingExtra(f"the {name} planner", extra, module) from None

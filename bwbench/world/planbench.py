@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from ..errors import MissingExtra
 from .goal import Goal, as_goal
 from .state import Action, Op, State
 from .vocab import (
@@ -252,7 +253,10 @@ def read_config(path: str | Path, names: Mapping[str, str] | None = None) -> Pla
     domain's name for it; by default the IPC names or Mystery's are
     recognised from the config's ``actions`` and ``predicates``.
     """
-    import yaml  # an optional dependency: only reading a config needs it
+    try:
+        import yaml  # an optional dependency: only reading a config needs it
+    except ImportError:
+        raise MissingExtra("reading a PlanBench config", None, "yaml") from None
 
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, dict):
