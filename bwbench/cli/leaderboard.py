@@ -13,7 +13,7 @@ from .app import command
 Results = Annotated[List[Path], typer.Argument(metavar="RESULTS", help="results.json files written by bwbench eval or bwbench score.")]
 Out = Annotated[Path, typer.Option("--out", metavar="FILE", help="Markdown file to write (with --plot's picture: both or neither).")]
 Title = Annotated[str, typer.Option("--title", metavar="TEXT", help="The page's heading.")]
-Reference = Annotated[Optional[str], typer.Option("--reference", metavar="NAME", help="paper: add the paper's reported L3 figures in a section of their own.")]
+Reference = Annotated[Optional[str], typer.Option("--reference", metavar="NAME", help="paper: add the paper's reported L3 figures in a section of their own, with the column each compares with.")]
 Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="FILE", help="Also draw valid rate by level per model (for a table over many optimal plan lengths: valid and optimal rate by length, a panel per model) (PNG, needs matplotlib), embedded in the page.")]
 
 
@@ -26,4 +26,4 @@ def leaderboard(results: Results, out: Out, title: Title = "bwbench leaderboard"
     board = publish(results, out, common.command_line(), title, reference, plot)
     for f, why in sorted(board.skipped):
         common.err.print(f"[yellow]left out[/] {common.escape(f)}: {common.escape(why)}", highlight=False, soft_wrap=True)
-    common.show(f"{sum(len(r) for r in board.tables.values())} runs in {len(board.tables)} table(s) → {out}")
+    common.show(f"{len(board.runs())} runs in {len(board.sections())} table(s) → {out}")

@@ -2,31 +2,49 @@
 
 A table holds only runs of one task that measured the same problems: the same
 suite (by its sha256), split, level(s) and limit, which its heading states
-("test split, L3 only, 1,000 problems"). Within a table, only runs of one
-bwbench version are compared (the newest present), and a run repeated with the
-same model, model options, prompt and generation settings counts once (the
-latest). Where runs of a table differ in such a setting, each row names its
-value after the model (``random (samples 20, T 0.7)``). A rescored published
-run cannot be resumed, so an incomplete one is shown, marked; an eval run still
-under way is left out until it is resumed to the end.
+("test split, L3 only, 1,000 problems"); a page's tables follow one another by
+suite name. Within a table, only runs of one bwbench version are compared (the
+newest present), and a run repeated with the same model, label, model options,
+prompt and generation settings counts once (the latest). Where runs of a table
+differ in such a setting, each row names its value after the model (``random
+(samples 20, T 0.7)``). A rescored published run cannot be resumed, so an
+incomplete one is shown, marked; one that answered fewer than half of the
+problems is ranked apart, in the table's "incomplete" table, since its figures
+rest on the few it answered. An eval run still under way is left out until it
+is resumed to the end.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..runs.results import ResultsError
 from ..tasks import get_task
-from .rows import Problems, Run, differences, read
+from .rows import Problems, Run, differences, prompt_kind, read
 
 CURVE_LENGTHS = 4  # a table whose runs measured at least this many optimal plan lengths gets the curve
+FEW = 10  # a figure of fewer problems is shown as a count (1/1), and its length is not drawn in the curve
 
 
 @dataclass
 class Board:
     tables: dict[Problems, list[Run]] = field(default_factory=dict)
+    incomplete: dict[Problems, list[Run]] = field(default_factory=dict)  # runs that answered under half the problems
     skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def sections(self) -> list[tuple[Problems, list[Run], bool]]:
+        """The page's tables in order, each a set of problems, its ranked runs and whether they are the incomplete
+        ones: every set of problems in turn (by suite name), its table first."""
+        order = sorted(dict.fromkeys([*self.tables, *self.incomplete]),
+                       key=lambda p: _page_order(p, self.tables.get(p) or self.incomplete[p]))
+        return [(p, group[p], group is self.incomplete) for p in order for group in (self.tables, self.incomplete)
+                if p in group]
+
+    def runs(self) -> list[Run]:
+        """Every run on the page."""
+        return [r for _, runs, _ in self.sections() for r in runs]
 
 
 def collect(files: list[Path]) -> Board:
@@ -52,16 +70,31 @@ def arrange(runs: list[Run]) -> Board:
             board.skipped.append((run.file, "the run is not complete (resume it with the same bwbench eval command)"))
             continue
         by_problems.setdefault(run.problems, []).append(run)
-    for problems in sorted(by_problems, key=Problems.order):
+    for problems in sorted(by_problems, key=lambda p: _page_order(p, by_problems[p])):
         kept = _latest(by_problems[problems], board)
-        planbench = is_planbench(kept)
-        measured = [lv for lv in levels(kept) if any(lv in r.by_level for r in kept)]
-        ranked_by = "L3" if "L3" in measured or not measured else measured[-1]
-        if planbench:
-            ranked_by = "overall"  # PlanBench's suites mix levels L1-L8 as PlanBench drew them: rank by the whole
-        shown = [replace(r, differs=d) for r, d in zip(kept, differences(kept, planbench))]
-        board.tables[problems] = sorted(shown, key=lambda r: _rank(r, ranked_by))
+        for group, answered_half in ((board.tables, True), (board.incomplete, False)):
+            runs_of = [r for r in kept if (2 * r.n_examples >= problems.n) == answered_half]
+            if runs_of:
+                group[problems] = _ranked(runs_of)
     return board
+
+
+def _page_order(problems: Problems, runs: list[Run]) -> tuple:
+    """Tables follow one another by task, then suite name (then split, levels, limit; the sha256 last)."""
+    return problems.task, min(r.suite_name for r in runs), problems.order()
+
+
+def _ranked(runs: list[Run]) -> list[Run]:
+    """One table's runs, each told apart from the others where its settings differ, best first."""
+    planbench = is_planbench(runs)
+    measured = levels(runs)
+    ranked_by = "L3" if "L3" in measured or not measured else measured[-1]
+    if planbench:
+        ranked_by = "overall"  # PlanBench's suites mix levels L1-L8 as PlanBench drew them: rank by the whole
+    alike = Counter((r.name, prompt_kind(r)) for r in runs)  # rows that would read the same but for their file
+    shown = [replace(r, differs=d, by_file=planbench and alike[r.name, prompt_kind(r)] > 1)
+             for r, d in zip(runs, differences(runs, planbench))]
+    return sorted(shown, key=lambda r: _rank(r, ranked_by))
 
 
 def _latest(group: list[Run], board: Board) -> list[Run]:
@@ -85,9 +118,8 @@ def is_planbench(runs: list[Run]) -> bool:
 
 
 def levels(runs: list[Run]) -> list[str]:
-    """L1-L3 always, and any higher level a run was measured on (L0, already solved problems, is left out)."""
-    seen = {k for r in runs for k in r.by_level}
-    return sorted({"L1", "L2", "L3"} | {k for k in seen if int(k[1:]) > 3}, key=lambda k: int(k[1:]))
+    """The levels some run of ``runs`` was measured on, L0 (problems solved before any step) included, in order."""
+    return sorted({k for r in runs for k in r.by_level}, key=lambda k: int(k[1:]))
 
 
 def heading(problems: Problems, runs: list[Run]) -> str:
@@ -115,7 +147,7 @@ def _rank(run: Run, level: str):
 def model_name(run: Run) -> str:
     """The model's name, with the settings in which its run differs from the others of its table: ``random
     (samples 20)``."""
-    name = run.model + (f" ({run.differs})" if run.differs else "")
+    name = run.name + (f" ({run.differs})" if run.differs else "")
     return name.replace("|", "\\|")
 
 

@@ -2,12 +2,16 @@
 
 A table's columns are its task's (:attr:`bwbench.tasks.base.Task.columns`:
 for plan generation, valid by level with intervals, optimal, exact,
-single-step), then n, the date and bwbench's version. Tables of runs with
-PlanBench's prompts have the task's PlanBench columns, the prompt, and
-PlanBench's own figure beside bwbench's. A table whose runs measured many
-optimal plan lengths also gets the curve. Numbers from the literature are never
-table rows: they sit in their own section, marked as reported, with their
-source. The output depends only on the inputs, so the same results give a
+single-step), with the task's curve figures (optimal) by level too where the
+table has no curve to show them, then n, the date and bwbench's version. A
+figure over fewer than :data:`~bwbench.leaderboards.arrange.FEW` problems is a
+count (``1/1``), not a percentage. Tables of runs with PlanBench's prompts have
+the task's PlanBench columns, the prompt, and PlanBench's own figure beside
+bwbench's. A table whose runs measured many optimal plan lengths also gets the
+curve. Numbers from the literature are never table rows: they sit in their own
+section, marked as reported, with their source and the column they compare
+with. Every page ends with what made it and how to cite it. The output depends
+only on the inputs and the bwbench commit, so the same results give a
 byte-identical file.
 """
 
@@ -21,7 +25,9 @@ from ..fileio import write_all
 from ..runs.results import Block
 from ..tasks import get_task
 from ..tasks.base import Column
+from . import about
 from .arrange import (
+    FEW,
     Board,
     collect,
     curve_lengths,
@@ -33,33 +39,50 @@ from .arrange import (
 )
 from .rows import Run, kind, prompt
 
-# Reported, not measured here: complete-plan success on the paper's L3 test (Men et al., EMNLP 2024).
-REFERENCES = {
-    "paper": [
-        ("Llama-2-7b-chat, full fine-tune", "61%", "Men et al., EMNLP 2024 (L3, complete-plan success)"),
-        ("Vicuna-7B, full fine-tune", "63%", "Men et al., EMNLP 2024 (L3, complete-plan success)"),
-    ],
-}
+PER_STEP = {"single_step"}  # rates over steps, not problems: a block's n does not count them
+INCOMPLETE = ("Runs that answered fewer than half of these problems, ranked apart: each figure rests on the "
+              "problems the run answered (n).")
 
 
 def render(board: Board, command: str, title: str, references: str | None = None, image: str | None = None) -> str:
     lines = [f"<!-- regenerate: {command} -->", f"# {title}", ""]
-    tasks = {p.task for p in board.tables} or {"plan"}
-    planbench = board.tables and all(is_planbench(runs) for runs in board.tables.values())
+    sections = board.sections()
+    tasks = {p.task for p, _, _ in sections} or {"plan"}
+    planbench = sections and all(is_planbench(runs) for _, runs, _ in sections)
     lines += [" ".join(get_task(t).planbench_intro if planbench else get_task(t).page_intro for t in sorted(tasks)), ""]
-    for problems, runs in board.tables.items():
-        lines += [f"## {heading(problems, runs)}", ""]
+    if any(_few(r) for r in board.runs()):
+        lines += [f"A figure over fewer than {FEW} problems is a count (valid plans / problems judged: `1/1`), not a "
+                  "percentage.", ""]
+    for problems, runs, incomplete in sections:
+        lines += [f"## {heading(problems, runs)}" + (": incomplete runs" if incomplete else ""), ""]
+        lines += [INCOMPLETE, ""] if incomplete else []
         lines += _planbench_table(runs) if is_planbench(runs) else _table(runs)
     if image:
         lines += [f"![{_image_alt(board)}]({image})", ""]
     if references:
-        lines += ["## Reported in the literature (not measured here)", "",
-                  "| model | L3 | source |", "|---|---|---|"]
-        lines += [f"| {m} | {v} | {s} |" for m, v, s in REFERENCES[references]]
-        lines.append("")
+        lines += about.literature(references)
     if board.skipped:
         lines += ["## Left out", ""] + [f"- `{f}`: {why}" for f, why in sorted(board.skipped)] + [""]
-    return "\n".join(lines)
+    return "\n".join(lines + about.provenance(board) + about.citation(board))
+
+
+def _few(run: Run) -> bool:
+    """Whether any figure of ``run`` rests on fewer than :data:`FEW` problems."""
+    blocks = [run.overall, *run.by_level.values(), *(run.by_length or {}).values()]
+    return any(b.n < FEW for b in blocks)
+
+
+def _columns(runs: list[Run]) -> tuple[Column, ...]:
+    """The task's columns; with its curve's figures (optimal) by level beside its own per-level ones where the
+    table has no curve to show them, and an overall column that is also shown by level headed as over all levels."""
+    task = get_task(runs[0].task)
+    by_level = [c for c in task.columns if c.per_level]
+    shown = {c.metric for c in by_level}
+    extra = () if has_curve(runs) else tuple(Column(m, m, per_level=True) for m in task.curve if m not in shown)
+    shown |= {c.metric for c in extra}
+    overall = tuple(Column(c.metric, f"{c.heading} (all levels)", False, c.interval) if c.metric in shown else c
+                    for c in task.columns if not c.per_level)
+    return (*by_level, *extra, *overall)
 
 
 def _headings(columns: tuple[Column, ...], lvs: list[str]) -> list[str]:
@@ -73,7 +96,7 @@ def _cells(run: Run, columns: tuple[Column, ...], lvs: list[str]) -> list[str]:
 
 
 def _table(runs: list[Run]) -> list[str]:
-    columns = get_task(runs[0].task).columns
+    columns = _columns(runs)
     lvs = levels(runs)
     heads = _headings(columns, lvs)
     lines = ["| model | kind | " + " | ".join(heads) + " | n | date | bwbench |",
@@ -81,14 +104,31 @@ def _table(runs: list[Run]) -> list[str]:
     for run in runs:
         cells = [model_name(run), kind(run), *_cells(run, columns, lvs), _n(run), run.finished[:10], run.bwbench_version]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += _notes(runs)
     if has_curve(runs):
         lines += [""] + _curve_table(runs, kind, "kind")
     return lines + ["", "Results: " + ", ".join(f"`{r.file}`" for r in runs), ""]
 
 
+def _notes(runs: list[Run]) -> list[str]:
+    """What a reader of the table must know of its problems: those solved before any step (L0), and gold plans
+    that are not all optimal, which the planner's exact rate shows."""
+    notes = []
+    solved = max((r.by_level["L0"].n for r in runs if "L0" in r.by_level), default=0)
+    if solved:
+        notes.append(f"L0: {solved} problems whose goal holds before any step; the empty plan is their optimal plan.")
+    planner = next((r for r in runs if r.model == "planner" and not r.rescored_from), None)
+    exact = planner.overall.get("exact") if planner else None
+    if exact is not None and exact < 1:
+        notes.append(f"Exact is measured against this suite's own gold plans, which are not all optimal: the optimal "
+                     f"planner's plans match {rate(planner.overall, 'exact')} of them. Optimal, not exact, says "
+                     f"whether a plan is as short as it can be.")
+    return [line for note in notes for line in ("", note)]
+
+
 def _planbench_table(runs: list[Run]) -> list[str]:
     columns = get_task(runs[0].task).planbench_columns
-    lvs = [lv for lv in levels(runs) if any(lv in r.by_level for r in runs)]
+    lvs = levels(runs)
     heads = _headings(columns, lvs)
     lines = ["| model | prompt | " + " | ".join(heads) + " | n | PlanBench's figure | date | bwbench |",
              "|---|---|" + "---|" * len(heads) + "---|---|---|---|"]
@@ -105,7 +145,8 @@ def _planbench_table(runs: list[Run]) -> list[str]:
     if has_curve(runs):  # the same breakdown, finer and with intervals
         lines += [""] + _curve_table(runs, prompt, "prompt")
     else:
-        lines += ["", "By optimal plan length (Lk: 2k steps), valid / optimal / executable, in percent:", "",
+        lines += ["", "By optimal plan length (Lk: 2k steps), valid / optimal / executable, in percent (over fewer "
+                  f"than {FEW} problems, counts):", "",
                   "| model | prompt | " + " | ".join(lvs) + " |", "|---|---|" + "---|" * len(lvs)]
         for run in runs:
             lines.append(f"| {model_name(run)} | {prompt(run)} | "
@@ -123,7 +164,8 @@ def _curve_table(runs: list[Run], second, column: str) -> list[str]:
     sizes = {k: max(r.by_length[k].n for r in drawn if k in r.by_length) for k in lengths}
     lines = ["### Valid (and optimal) by optimal plan length", "",
              "At each optimal plan length (steps; n: the problems of that length, and a cell's own n where its run "
-             "judged fewer): valid plans in percent [95% Wilson interval] / valid and optimal plans in percent.", "",
+             "judged fewer): valid plans in percent [95% Wilson interval] / valid and optimal plans in percent; "
+             f"over fewer than {FEW} problems, counts: valid / problems judged, then valid and optimal.", "",
              f"| model | {column} | " + " | ".join(f"{k} (n {sizes[k]})" for k in lengths) + " |",
              "|---|---|" + "---|" * len(lengths)]
     for run in drawn:
@@ -138,9 +180,11 @@ def _curve_table(runs: list[Run], second, column: str) -> list[str]:
 
 def _curve_cell(rates: Block | None, size: int) -> str:
     """``58 [49, 67] / 40``: valid with its interval, and optimal, in whole percents; ``(n 29)`` where fewer than
-    ``size`` problems of the length were judged."""
+    ``size`` problems of the length were judged; ``1/1 / 0/1`` (counts) where fewer than :data:`FEW`."""
     if rates is None or rates.get("valid") is None:
         return "–"
+    if rates.n < FEW:
+        return f"{rate(rates, 'valid')} / {rate(rates, 'optimal')}"
     text = f"{100 * rates.get('valid'):.0f}"
     if rates.interval("valid"):
         text += " [{:.0f}, {:.0f}]".format(*(100 * x for x in rates.interval("valid")))
@@ -158,11 +202,14 @@ def _image_alt(board: Board) -> str:
 
 
 def _three(rates: Block | None) -> str:
-    """``61 / 40 / 63``: valid, optimal and executable rates of one level, in whole percents."""
+    """``61 / 40 / 63``: valid, optimal and executable rates of one level, in whole percents (counts where fewer
+    than :data:`FEW` problems)."""
     if not rates:
         return "–"
-    values = (rates.get("valid"), rates.get("optimal"), rates.get("executable"))
-    return " / ".join("–" if v is None else f"{100 * v:.0f}" for v in values)
+    keys = ("valid", "optimal", "executable")
+    if rates.n < FEW:
+        return " / ".join("–" if rates.get(k) is None else rate(rates, k) for k in keys)
+    return " / ".join("–" if rates.get(k) is None else f"{100 * rates.get(k):.0f}" for k in keys)
 
 
 def _n(run: Run) -> str:
@@ -172,16 +219,21 @@ def _n(run: Run) -> str:
 
 
 def _planbench_figure(run: Run) -> str:
+    """PlanBench's own count, and how it read the answers for it (its extraction, or an LLM's translation)."""
     if run.planbench is None:
         return "—"
     correct, n = run.planbench
-    return f"{100 * correct / n:.1f}% ({correct}/{n})"
+    return f"{100 * correct / n:.1f}% ({correct}/{n})" + (f", {run.planbench_reader}" if run.planbench_reader else "")
 
 
 def rate(rates: Block | None, key: str, ci: bool = False) -> str:
+    """``99.0% [98.2, 99.5]``: a rate in percent, with its interval where ``ci``; over fewer than :data:`FEW`
+    problems, the count instead (``1/1``), except for rates over steps (:data:`PER_STEP`)."""
     value = rates.get(key) if rates else None
     if value is None:
         return "—"
+    if rates.n < FEW and key not in PER_STEP:
+        return f"{round(value * rates.n)}/{rates.n}"
     text = f"{100 * value:.1f}%"
     if ci and rates.interval(key):
         lo, hi = rates.interval(key)
@@ -192,11 +244,11 @@ def rate(rates: Block | None, key: str, ci: bool = False) -> str:
 def publish(results: list[Path], out: Path, command: str, title: str, references: str | None = None,
             plot_file: Path | None = None) -> Board:
     """Read ``results``, arrange them and write the page (and its plot); the board says what was left out."""
-    if references is not None and references not in REFERENCES:
-        raise BwbenchError(f"unknown reference set {references!r}; choose: {', '.join(REFERENCES)}",
+    if references is not None and references not in about.REFERENCES:
+        raise BwbenchError(f"unknown reference set {references!r}; choose: {', '.join(about.REFERENCES)}",
                            field="reference")
     board = collect(results)
-    if not board.tables:
+    if not board.runs():
         raise BwbenchError("no usable results: " + "; ".join(f"{f}: {why}" for f, why in board.skipped),
                            field="results")
     write(board, out, command, title, references, plot_file)

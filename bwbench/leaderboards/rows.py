@@ -38,7 +38,8 @@ class Problems:
     task: str = "plan"
 
     def order(self) -> tuple:
-        return self.task, self.sha256, self.split, self.level or "", self.limit or 0, self.per_level or 0, self.n
+        """Split, levels, limit, then the sha256: the order of a suite's tables (after its name, on a page)."""
+        return self.task, self.split, self.level or "", self.limit or 0, self.per_level or 0, self.n, self.sha256
 
     def describe(self) -> str:
         """``test split, L3 only, the first 3 problems``."""
@@ -62,7 +63,7 @@ class Run:
 
     file: str
     task: str
-    model: str
+    model: str  # the model spec the run was made with
     suite_name: str
     problems: Problems
     n_examples: int
@@ -82,6 +83,12 @@ class Run:
     identity: str  # equal for a repeat of the same run (model, weights, options, prompt, generation, problems)
     settings: tuple[tuple[str, str], ...] = ()  # how the run was made: ("generation.temperature", "T 0.7"), ...
     differs: str = ""  # the settings in which it differs from the other runs of its table, as its row shows them
+    name: str = ""  # the row's label: the results' label, else the served model, else the model spec
+    served: bool = False  # answered by an OpenAI-compatible server (its served model named)
+    git_sha: str | None = None  # the commit of bwbench that scored it
+    answers_file: str | None = None  # the file its answers were read from, where they were made elsewhere
+    planbench_reader: str | None = None  # how PlanBench read the answers for its own figure
+    by_file: bool = False  # its row names its answers file: another row of its table reads the same otherwise
 
 
 def read(path: Path) -> Run:
@@ -116,6 +123,8 @@ def row(file: str, r: Results) -> Run:
                         r.task)
     prompt = r.prompt
     data = r.data
+    name, served = _label(r)
+    planbench = take(data, "", "planbench", dict, absent=True, null=True) or {}
     return Run(
         file=file, task=r.task, model=r.model, suite_name=r.suite.name, problems=problems, n_examples=r.n_examples,
         complete=r.complete, bwbench_version=r.bwbench_version, finished=r.finished, overall=r.overall,
@@ -125,10 +134,32 @@ def row(file: str, r: Results) -> Run:
         prompt_label=take(prompt, "prompt", "label", str, absent=True, null=True),
         pddl=bool(take(prompt, "prompt", "pddl", bool, absent=True, null=True)),
         planbench=r.planbench, no_response=r.no_response,
-        identity=json.dumps([r.task, r.protocol, r.model, lora, data.get("model_options"), data.get("prompt"),
+        identity=json.dumps([r.task, r.protocol, r.model, name, lora, data.get("model_options"), data.get("prompt"),
                              data.get("generation"), problems.split, problems.level, problems.limit], sort_keys=True),
-        settings=_settings(data),
+        settings=_settings(data), name=name, served=served,
+        git_sha=take(data, "", "git_sha", str, absent=True, null=True),
+        answers_file=_answers_file(prompt, r.rescored),
+        planbench_reader=take(planbench, "planbench", "reader", str, absent=True, null=True),
     )
+
+
+def _label(r: Results) -> tuple[str, bool]:
+    """The row's label and whether a server named it: the results' ``label`` (``eval --name``), else the model an
+    OpenAI-compatible server served (never its URL, which two servers share), else the model spec."""
+    label = take(r.data, "", "label", str, absent=True, null=True)
+    served = None
+    for block in (r.model_settings, r.data.get("model_options")):
+        value = block.get("served_model") if isinstance(block, dict) else None
+        served = served or (value if isinstance(value, str) and value.strip() else None)
+    if label and label.strip():
+        return label, served is not None
+    return (served, True) if served else (r.model, False)
+
+
+def _answers_file(prompt: dict, rescored: dict | None) -> str | None:
+    """The name of the file a rescored run's answers came from (PlanBench's, as its prompt block names it)."""
+    named = take(prompt, "prompt", "planbench_file", str, absent=True, null=True)
+    return named or (Path(rescored["from"]).name if rescored else None)
 
 
 SETTINGS = ("prompt", "generation", "model_options")  # the blocks of a results file that say how its run was made
@@ -168,8 +199,8 @@ def _setting(name: str, key: str, value: object) -> str:
 def differences(runs: list[Run], planbench: bool = False) -> list[str]:
     """For each run, the settings whose value is not the same in every run of ``runs`` that has the setting, as
     its row shows them (``samples 20, T 0.7``); "" for a run that differs in none. Settings a table already shows
-    are not repeated: a LoRA whose directory name tells it apart (the kind column), and in a table of
-    PlanBench prompts, the prompt itself (the prompt column)."""
+    are not repeated: a LoRA whose directory name tells it apart (the kind column), a served model its row's label
+    names, and in a table of PlanBench prompts, the prompt itself (the prompt column)."""
     values: dict[str, set[str]] = {}
     for run in runs:
         for name, text in run.settings:
@@ -178,15 +209,27 @@ def differences(runs: list[Run], planbench: bool = False) -> list[str]:
     loras = {r.lora for r in runs if r.lora}
     if len({Path(x).name for x in loras}) == len(loras):
         skip.add("model_options.lora")
+    served = [r for r in runs if any(name == "model_options.served_model" for name, _ in r.settings)]
+    if len({r.name for r in served}) == len(served):
+        skip.add("model_options.served_model")  # each row's label already names its served model
     differ = {name for name, texts in values.items() if len(texts) > 1 and name not in skip}
     return [", ".join(text for name, text in run.settings if name in differ) for run in runs]
 
 
 def prompt(run: Run) -> str:
+    """How the model was asked, as a PlanBench table's prompt column says it; with the answers file where another
+    row of the table would read the same (one file of answers that PlanBench scored several ways)."""
     if run.model in ("planner", "random"):
         return "— (" + ("optimal planner" if run.model == "planner" else "random legal actions") + ")"
+    if run.by_file and run.answers_file:
+        return f"{prompt_kind(run)}, `{run.answers_file}`".replace("|", "\\|")
     if run.prompt_label:
         return run.prompt_label.replace("|", "\\|")
+    return prompt_kind(run)
+
+
+def prompt_kind(run: Run) -> str:
+    """``zero-shot``, ``one-shot (PDDL)``: the prompt, without the file its answers came from."""
     label = "one-shot" if run.template == "planbench-1shot" else "zero-shot"
     return label + (" (PDDL)" if run.pddl else "")
 
@@ -202,4 +245,6 @@ def kind(run: Run) -> str:
         return "ceiling (optimal planner)" if run.model == "planner" else "floor (random legal actions)"
     if run.model == "bwbench-tiny":
         return "trained from scratch (shipped)"
+    if run.served:
+        return "served (OpenAI-compatible)"
     return "as loaded"

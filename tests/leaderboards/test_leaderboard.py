@@ -1,7 +1,9 @@
 """`bwbench leaderboard`: tables from real eval runs, ranking, what is left out and why, byte-identical regeneration."""
 
 import json
+import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,10 +13,11 @@ from ..conftest import ROOT, run_cli
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Two small suites; the planner and random on the first, the planner on the second, and a repeat."""
+    """Two small suites (10 problems a level, so that figures are rates, not counts); the planner and random on
+    the first, the planner on the second, and a repeat."""
     root = tmp_path_factory.mktemp("lb")
     for name, seed in [("a", 1), ("b", 2)]:
-        r = run_cli("generate", "--levels", "L1,L2,L3", "--n", "6", "--train", "0", "--blocks", "4-5", "--seed", seed,
+        r = run_cli("generate", "--levels", "L1,L2,L3", "--n", "10", "--train", "0", "--blocks", "4-5", "--seed", seed,
                     "--out", root / name)
         assert r.returncode == 0, r.stderr
     for model, suite, out in [("planner", "a", "planner-a"), ("random", "a", "random-a"), ("planner", "b", "planner-b"),
@@ -24,15 +27,17 @@ def runs(tmp_path_factory):
     return root
 
 
-def _table_rows(text: str, run: Path, problems: str | None = None) -> list[list[str]]:
+def _table_rows(text: str, run: Path, problems: str | None = None) -> list[dict[str, str]]:
     """The rows of the table of the suite ``run`` was made on (tables are headed by the suite's sha256), and of
-    ``problems`` (e.g. "test split, L3 only, 6 problems") where the page has several tables of that suite."""
+    ``problems`` (e.g. "test split, L3 only, 6 problems") where the page has several tables of that suite: each
+    row's cells by their column's heading."""
     sha = json.loads((run / "results.json").read_text())["suite"]["sha256"][:16]
     parts = [p for p in text.split("\n## ")[1:] if p.splitlines()[0].endswith(f"(suite sha256 `{sha}`)")
              and (problems is None or f", {problems} (suite sha256" in p.splitlines()[0])]
     assert len(parts) == 1, [p.splitlines()[0] for p in parts]
-    rows = [ln for ln in parts[0].splitlines() if ln.startswith("| ") and not ln.startswith("| model")]
-    return [[c.strip() for c in ln.strip("|").split("|")] for ln in rows]
+    lines = [ln for ln in parts[0].split("\n### ")[0].splitlines() if ln.startswith("| ")]
+    heads, *rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines]
+    return [dict(zip(heads, row)) for row in rows]
 
 
 def test_tables_rank_by_l3_and_take_every_figure_from_the_results(runs, tmp_path):
@@ -42,13 +47,18 @@ def test_tables_rank_by_l3_and_take_every_figure_from_the_results(runs, tmp_path
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     rows = _table_rows(text, runs / "planner-a")
-    assert [row[0] for row in rows] == ["planner", "random"]  # ranked by L3 valid
+    assert [row["model"] for row in rows] == ["planner", "random"]  # ranked by L3 valid
     res = json.loads((runs / "random-a" / "results.json").read_text())
-    l3 = res["metrics"]["by_level"]["L3"]
-    lo, hi = l3["ci95"]["valid"]
-    assert rows[1][4] == f"{100 * l3['valid']:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
-    assert rows[1][6] == f"{100 * res['metrics']['overall']['exact']:.1f}%" and rows[1][8] == str(res["n_examples"])
-    assert all(cell.startswith("100.0%") for cell in rows[0][2:7])  # the planner: L1-L3 valid, optimal, exact
+    for level in ("L1", "L2", "L3"):  # valid with its interval, and optimal, at each level
+        block = res["metrics"]["by_level"][level]
+        lo, hi = block["ci95"]["valid"]
+        assert rows[1][f"{level} valid"] == f"{100 * block['valid']:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
+        assert rows[1][f"{level} optimal"] == f"{100 * block['optimal']:.1f}%"
+    assert rows[1]["exact"] == f"{100 * res['metrics']['overall']['exact']:.1f}%"
+    assert rows[1]["optimal (all levels)"] == f"{100 * res['metrics']['overall']['optimal']:.1f}%"
+    assert rows[1]["n"] == str(res["n_examples"])
+    assert all(rows[0][h].startswith("100.0%") for h in ("L1 valid", "L2 valid", "L3 valid", "L1 optimal", "L2 optimal",
+                                                          "L3 optimal", "optimal (all levels)", "exact"))
     # Different suites never share a table; the paper's figures are a section of their own, not rows.
     assert len(_table_rows(text, runs / "planner-b")) == 1 and text.count("suite sha256") == 2
     assert "61%" in text.split("## Reported in the literature")[1] and "61%" not in text.split("## Reported")[0]
@@ -83,7 +93,7 @@ def test_what_is_left_out_is_said(runs, tmp_path):
     r = run_cli("leaderboard", *files, "--out", out)
     assert r.returncode == 0, r.stderr
     text = out.read_text()
-    assert [row[0] for row in _table_rows(text, runs / "planner-a")] == ["planner"]  # the repeat counts once
+    assert [row["model"] for row in _table_rows(text, runs / "planner-a")] == ["planner"]  # the repeat counts once
     left = text.split("## Left out")[1]
     assert f"`{runs / 'planner-a' / 'results.json'}`: a duplicate of the later run {runs / 'planner-a-again' / 'results.json'}" in left
     assert "old.json`: bwbench 0.0.9; this table compares bwbench 0.1.0 runs only" in left
@@ -103,6 +113,28 @@ def test_no_usable_results_is_one_line(tmp_path):
 
 
 PUBLISHED = ROOT / "leaderboards"
+PAGE_COMMIT = re.compile(r"This page: bwbench [^,]+, git commit `([0-9a-f]{40})`")
+
+
+def _page_commit(page: str) -> str | None:
+    """The commit of bwbench that made a page, as its provenance says."""
+    found = PAGE_COMMIT.search(page)
+    return found.group(1) if found else None
+
+
+def _without_commit(page: str) -> str:
+    """A page with the commit that made it blanked out: a page made again at a later commit is otherwise the same."""
+    commit = _page_commit(page)
+    return page.replace(commit, "<commit>") if commit else page
+
+
+def _is_a_commit(sha: str) -> bool:
+    """Whether ``sha`` is a commit of this repository (true where there is no full history to look it up in)."""
+    shallow = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--is-shallow-repository"], capture_output=True,
+                             text=True)
+    if shallow.returncode != 0 or shallow.stdout.strip() != "false":
+        return True
+    return subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{sha}^{{commit}}"]).returncode == 0
 
 
 # PlanBench's pages read two dozen results files each and draw large plots: 7-9 s apiece.
@@ -121,7 +153,8 @@ def test_published_leaderboards_regenerate_from_committed_results(name, tmp_path
     r = run_cli(*argv, cwd=root)
     assert r.returncode == 0, r.stderr
     again = (tmp_path / "x.md").read_text()
-    assert again.split("\n", 1)[1] == published.split("\n", 1)[1]
+    assert _page_commit(published) is not None and _is_a_commit(_page_commit(published))
+    assert _without_commit(again).split("\n", 1)[1] == _without_commit(published).split("\n", 1)[1]
     if "--plot" in argv:  # pixels depend on the matplotlib and FreeType builds; same-machine identity is tested above
         assert (tmp_path / png.name).read_bytes()[:8] == png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -183,17 +216,17 @@ def test_a_table_holds_only_runs_on_the_same_problems(subsets, tmp_path):
     r = run_cli("leaderboard", *(subsets / n / "results.json" for n in names), "--out", out)
     assert r.returncode == 0, r.stderr
     text = out.read_text()
-    headings = [ln for ln in text.splitlines() if ln.startswith("## ")]
+    headings = [ln for ln in text.splitlines() if ln.startswith("## ") and "suite sha256" in ln]
     sha = json.loads((subsets / "planner" / "results.json").read_text())["suite"]["sha256"][:16]
     assert headings == [f"## s, {p} (suite sha256 `{sha}`)" for p in (
         "test split, all levels, 18 problems", "test split, all levels, the first 3 problems",
         "test split, L3 only, 6 problems", "train split, all levels, 18 problems")]
     whole = _table_rows(text, subsets / "planner", "test split, all levels, 18 problems")
-    assert [row[0] for row in whole] == ["planner", "random"] and [row[8] for row in whole] == ["18", "18"]
-    assert [row[0] for row in _table_rows(text, subsets / "planner", "the first 3 problems")] == ["planner"]
-    assert [row[0] for row in _table_rows(text, subsets / "planner", "L3 only, 6 problems")] == ["random"]
+    assert [row["model"] for row in whole] == ["planner", "random"] and [row["n"] for row in whole] == ["18", "18"]
+    assert [row["model"] for row in _table_rows(text, subsets / "planner", "the first 3 problems")] == ["planner"]
+    assert [row["model"] for row in _table_rows(text, subsets / "planner", "L3 only, 6 problems")] == ["random"]
     train = _table_rows(text, subsets / "planner", "train split, all levels, 18 problems")
-    assert [row[0] for row in train] == ["planner", "random"]
+    assert [row["model"] for row in train] == ["planner", "random"]
     assert "Results: `" + str(subsets / "planner-train" / "results.json") in text.split("train split")[1]
     assert "## Left out" not in text
 
@@ -205,7 +238,7 @@ def test_a_limit_above_the_number_of_problems_measured_them_all(subsets, tmp_pat
                 "--out", out)
     assert r.returncode == 0, r.stderr
     rows = _table_rows(out.read_text(), subsets / "planner", "test split, all levels, 18 problems")
-    assert [row[0] for row in rows] == ["planner (seed 0)", "random (seed 1)"]  # run with different --seed
+    assert [row["model"] for row in rows] == ["planner (seed 0)", "random (seed 1)"]  # run with different --seed
 
 
 SETTINGS = [  # the run directory, and the options given to `bwbench eval --model random`
@@ -233,7 +266,7 @@ def test_runs_of_one_model_with_different_settings_say_how_they_differ(subsets, 
     text = page.read_text()
     rows = _table_rows(text, subsets / "planner")
     files = text.split("Results: ")[1].split("\n")[0].split(", ")
-    shown = {f: row[0] for f, row in zip(files, rows)}
+    shown = {f: row["model"] for f, row in zip(files, rows)}
     budget = json.loads((tmp_path / "default" / "results.json").read_text())["generation"]["max_new_tokens"]
     usual = {"shots": "0-shot", "template": "template seed", "tokens": f"max new tokens {budget}", "samples": "samples 1",
              "T": "T 0"}
@@ -248,15 +281,21 @@ def test_runs_of_one_model_with_different_settings_say_how_they_differ(subsets, 
                 subsets / "planner" / "results.json", "--out", page)
     assert r.returncode == 0, r.stderr
     rows = _table_rows(page.read_text(), subsets / "planner")
-    assert [row[0] for row in rows] == ["planner (T 0)", "random (T 0)", "random (T 0.7)"]
+    assert [row["model"] for row in rows] == ["planner (T 0)", "random (T 0)", "random (T 0.7)"]
 
 
 def test_runs_missing_answers_share_the_table_of_their_problems():
     """A rescored run that PlanBench left incomplete measured the suite's problems: it stays in their table, marked."""
     page = (PUBLISHED / "planbench-mystery.md").read_text()
-    assert page.count("\n## ") == 1 and "## planbench-mystery, test split, all levels, 500 problems" in page
-    row = next(ln for ln in page.splitlines() if ln.startswith("| o1-preview_chat | zero-shot · run2 |"))
-    assert "| 300 of 500 |" in row and "| 499 of 500 |" in page
+    tables = [ln for ln in page.splitlines() if ln.startswith("## ") and "suite sha256" in ln]
+    assert len(tables) == 2 and all(t.startswith("## planbench-mystery, test split, all levels, 500 problems")
+                                    for t in tables)
+    assert tables[1].endswith(": incomplete runs")  # those that answered under half of them: gemini-1.5-flash's
+    main = page.split(tables[0])[1].split(tables[1])[0]
+    row = next(ln for ln in main.splitlines()
+               if ln.startswith("| o1-preview_chat | zero-shot, `task_1_plan_generation_zero_shot_run2.json` |"))
+    assert "| 300 of 500 |" in row and "| 499 of 500 |" in main and "gemini-1.5-flash" not in main
+    assert "| gemini-1.5-flash | one-shot |" in page.split(tables[1])[1]
 
 
 def _refused(r, *paths: Path) -> None:

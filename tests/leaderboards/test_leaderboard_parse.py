@@ -62,7 +62,7 @@ def _mutated(data, path, value):
 def _page(file: Path) -> tuple[arrange.Board, str | None]:
     """What the command does with one results file: the board, and the page when anything is on it."""
     board = arrange.collect([file])
-    return board, (render(board, "bwbench leaderboard x", "t") if board.tables else None)
+    return board, (render(board, "bwbench leaderboard x", "t") if board.runs() else None)
 
 
 def _page_of(file: Path, content) -> tuple[arrange.Board, str | None]:
@@ -71,12 +71,12 @@ def _page_of(file: Path, content) -> tuple[arrange.Board, str | None]:
         board = arrange.arrange([rows.parse(str(file), content)])
     except ResultsError as exc:
         return arrange.Board(skipped=[(str(file), str(exc))]), None
-    return board, (render(board, "bwbench leaderboard x", "t") if board.tables else None)
+    return board, (render(board, "bwbench leaderboard x", "t") if board.runs() else None)
 
 
 def _shown_or_left_out(file: Path, board: arrange.Board, page: str | None) -> str | None:
     """The reason ``file`` is left out, or None when it is a row of the page; exactly one of the two."""
-    shown = [r for runs in board.tables.values() for r in runs if r.file == str(file)]
+    shown = [r for r in board.runs() if r.file == str(file)]
     reasons = [why for f, why in board.skipped if f == str(file)]
     assert len(shown) + len(reasons) == 1, (shown, reasons)
     if shown:
