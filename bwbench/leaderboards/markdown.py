@@ -162,10 +162,12 @@ def _curve_table(runs: list[Run], second, column: str) -> list[str]:
     lengths = curve_lengths(runs)
     drawn = [r for r in runs if r.by_length is not None]
     sizes = {k: max(r.by_length[k].n for r in drawn if k in r.by_length) for k in lengths}
+    few = any(b.n < FEW for r in drawn for b in r.by_length.values())
     lines = ["### Valid (and optimal) by optimal plan length", "",
              "At each optimal plan length (steps; n: the problems of that length, and a cell's own n where its run "
-             "judged fewer): valid plans in percent [95% Wilson interval] / valid and optimal plans in percent; "
-             f"over fewer than {FEW} problems, counts: valid / problems judged, then valid and optimal.", "",
+             "judged fewer): valid plans in percent [95% Wilson interval] / valid and optimal plans in percent"
+             + (f"; over fewer than {FEW} problems, counts: valid / problems judged, then valid and optimal."
+                if few else "."), "",
              f"| model | {column} | " + " | ".join(f"{k} (n {sizes[k]})" for k in lengths) + " |",
              "|---|---|" + "---|" * len(lengths)]
     for run in drawn:
