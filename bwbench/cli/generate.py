@@ -22,7 +22,7 @@ Colors = Annotated[Optional[str], typer.Option("--colors", metavar="NAME,...", h
 Preset = Annotated[Optional[str], typer.Option("--preset", metavar="NAME", help="A predefined suite: paper (Table 1 exactly), standard, or ladder (plans of 2 to 40 steps). It fixes the levels, block counts, problem counts and sampling, so --level(s), --n, --train, --blocks, --sampler and --allow-ties are refused with it; the other options apply.")]
 Planner = Annotated[str, typer.Option("--planner", metavar="NAME", help="Planner for gold plans: bwbench, pyperplan or fast-downward.")]
 Disjoint = Annotated[bool, typer.Option("--disjoint-renaming", help="Also keep train and test apart up to renaming of colours.")]
-Name = Annotated[Optional[str], typer.Option("--name", help="The suite's name, used in ids (default: the preset, or 'custom').")]
+Name = Annotated[Optional[str], typer.Option("--name", help="The suite's name, used in ids and in eval's default run directories (default: the --out directory's name; without --out, the preset's or 'custom').")]
 Out = Annotated[Optional[Path], typer.Option("--out", metavar="DIR", help="Suite directory (default: ./<name>); an earlier generated suite there is replaced whole (its dataset card rewritten), any other non-empty directory refused.")]
 Pddl = Annotated[Optional[Path], typer.Option("--pddl", metavar="DIR", help="Also write every problem as DIR/<id>.pddl (DIR may be inside --out).")]
 Sampler = Annotated[str, typer.Option("--sampler", metavar="NAME", help="How problems are drawn: uniform (random pairs kept at the level: uniform over it, but finds nothing far from the typical level), walk (a random goal, then k moves each one further from it: any level, not uniform), or auto (uniform up to 7 blocks, walk beyond).")]

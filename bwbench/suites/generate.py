@@ -40,7 +40,7 @@ class GenerateRequest:
     """What ``bwbench generate`` asks for, in the library's terms: values parsed, None where not given."""
 
     out: Path | None = None
-    name: str | None = None  # the suite's name, in its ids (default: the preset's, or "custom")
+    name: str | None = None  # the suite's name, in its ids (default: its directory's; see suite_name)
     preset: str | None = None
     levels: tuple[int, ...] | None = None
     n: int | None = None
@@ -58,7 +58,12 @@ class GenerateRequest:
 
     @property
     def suite_name(self) -> str:
-        return self.name or self.preset or "custom"
+        """The name given, else the name of the directory it goes to (so suites in different places are told apart
+        in ids and in the runs evaluated on them), else the preset's, else "custom"."""
+        if self.name:
+            return self.name
+        where = self.out.resolve().name if self.out is not None else ""
+        return where or self.preset or "custom"
 
     @property
     def target(self) -> Path:

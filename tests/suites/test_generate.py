@@ -168,7 +168,7 @@ def test_regenerating_replaces_the_suite_whole(tmp_path):
     r = _small(s, "--n", "2", "--pddl", s / "pddl")
     assert r.returncode == 0, r.stderr
     files = _tree(s)
-    assert set(files) == {"test.jsonl", "manifest.json", "pddl/custom-test-L2-00000.pddl", "pddl/custom-test-L2-00001.pddl"}
+    assert set(files) == {"test.jsonl", "manifest.json", "pddl/s-test-L2-00000.pddl", "pddl/s-test-L2-00001.pddl"}
     man = json.loads(files["manifest.json"])
     assert set(man["files"]) == {"test.jsonl"} and files["test.jsonl"].count(b"\n") == 2
     # A dataset card is rewritten for the new suite, as `bwbench card` would write it; without --pddl the .pddl files go.
@@ -298,6 +298,6 @@ def test_regenerating_refuses_a_suite_holding_what_generate_did_not_write(tmp_pa
     # Without the extras it regenerates, the card and the pddl directory included (and without --pddl that goes).
     r = _small(s, "--seed", "3", "--pddl", s / "pddl")
     assert r.returncode == 0, r.stderr
-    assert set(_tree(s)) == {"test.jsonl", "manifest.json", "README.md", *(f"pddl/custom-test-L2-0000{i}.pddl" for i in range(4))}
+    assert set(_tree(s)) == {"test.jsonl", "manifest.json", "README.md", *(f"pddl/s-test-L2-0000{i}.pddl" for i in range(4))}
     assert _small(s).returncode == 0 and set(_tree(s)) == {"test.jsonl", "manifest.json", "README.md"}
     assert "pddl" not in json.loads((s / "manifest.json").read_text())
