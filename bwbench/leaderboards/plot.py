@@ -102,10 +102,12 @@ ZERO = 2.0  # the height, in points of percent, of the stub that draws a 0% bar
 
 
 def _figure(value: float, n: int) -> str:
-    """A bar's figure as the table gives it, shorter: ``99``, ``0.1`` (under 1%, not 0), ``1/1`` (few problems)."""
+    """A bar's figure as the table gives it, shorter: ``99``; ``0.1`` and ``99.5``, never 0 or 100 where it is not;
+    ``1/1`` (few problems)."""
     if n < FEW:
         return f"{round(value * n)}/{n}"
-    return f"{100 * value:.1f}" if 0 < value < 0.01 else f"{100 * value:.0f}"
+    whole = f"{100 * value:.0f}"
+    return f"{100 * value:.1f}" if whole in ("0", "100") and 0 < value < 1 else whole
 
 
 CURVE_COLUMNS = 4  # small panels per row of the curve
