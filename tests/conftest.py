@@ -195,8 +195,9 @@ class LocalServer:
     """An OpenAI-compatible server on 127.0.0.1 and a free port, answering with a handler (a :class:`JSONHandler`)
     in threads of its own; ``url`` is its ``/v1`` base. A test's server subclasses it and calls :meth:`serve`."""
 
-    def serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    def serve(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
+        """Serve on ``port`` (0: a free one; a port a closed server used: that server restarted)."""
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

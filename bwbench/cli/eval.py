@@ -30,14 +30,16 @@ Seed = Annotated[int, typer.Option("--seed", help="Seed for sampling and for cho
 Batch = Annotated[int, typer.Option("--batch-size", min=1, metavar="N", help="Problems per batch (a kill loses at most one batch).")]
 Lora = Annotated[Optional[Path], typer.Option("--lora", metavar="DIR", help="hf/vllm: a peft LoRA adapter directory.")]
 Revision = Annotated[Optional[str], typer.Option("--revision", metavar="REV", help="hf/vllm: model revision on the hub.")]
-Dtype = Annotated[str, typer.Option("--dtype", metavar="NAME", help="hf/vllm: auto, float32, bfloat16 or float16.")]
-Device = Annotated[str, typer.Option("--device", metavar="NAME", help="hf: auto, cpu, cuda, cuda:1, ...")]
+Dtype = Annotated[Optional[str], typer.Option("--dtype", metavar="NAME", help="hf/vllm: auto (default), float32, bfloat16 or float16.")]
+Device = Annotated[Optional[str], typer.Option("--device", metavar="NAME", help="hf: auto (default), cpu, cuda, cuda:1, ...")]
 Trust = Annotated[bool, typer.Option("--trust-remote-code", help="hf/vllm: run code shipped with the model (off unless given; recorded).")]
-Api = Annotated[str, typer.Option("--api", metavar="NAME", help="openai: completions or chat.")]
-Served = Annotated[Optional[str], typer.Option("--served-model", metavar="NAME", help="openai: the model name the server knows (default: the first it lists).")]
-Concurrency = Annotated[int, typer.Option("--concurrency", min=1, metavar="N", help="openai: requests in flight at once.")]
-Timeout = Annotated[float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="openai: seconds per request.")]
-Retries = Annotated[int, typer.Option("--retries", min=0, metavar="N", help="openai: retries per request, with exponential backoff.")]
+Api = Annotated[Optional[str], typer.Option("--api", metavar="NAME", help="openai: completions (default) or chat.")]
+Served = Annotated[Optional[str], typer.Option("--served-model", metavar="NAME", help="openai: the model the server serves, part of the run's identity and name (default: the one model the server lists; a server listing several needs it).")]
+Concurrency = Annotated[Optional[int], typer.Option("--concurrency", min=1, metavar="N", help="openai: requests in flight at once (default 8).")]
+Timeout = Annotated[Optional[float], typer.Option("--timeout", min=0.1, metavar="SECONDS", help="openai: seconds per request (default 60).")]
+Retries = Annotated[Optional[int], typer.Option("--retries", min=0, metavar="N", help="openai: retries per request, with exponential backoff (default 4).")]
+Stop = Annotated[Optional[list[str]], typer.Option("--stop", metavar="STRING", help="Stop generating at this string (repeatable; \\n is a line break); --stop none for no stop string. Default: the template's (a blank line for bare plans; none for chat).")]
+Name = Annotated[Optional[str], typer.Option("--name", metavar="LABEL", help="What leaderboards call this run (default: the model, or the model a server serves).")]
 SingleStep = Annotated[bool, typer.Option("--single-step/--no-single-step", help="hf: also measure teacher-forced single-step success.")]
 Backend = Annotated[str, typer.Option("--backend", metavar="NAME", help="local, or modal (the vllm model on a Modal GPU).")]
 Gpu = Annotated[Optional[str], typer.Option("--gpu", metavar="TYPE", help="modal: GPU type, e.g. A100 (default), H100, L40S, A100-80GB:2.")]
@@ -48,24 +50,35 @@ def eval_(model: Model, suite: Suite, split: Split = "test", level: Level = None
           limit: Limit = None, per_level: PerLevel = None, out: Out = None, template: Template = "seed",
           shots: Shots = 0, shots_from: ShotsFrom = None, samples: Samples = 1, temperature: Temperature = 0.0,
           max_new_tokens: MaxNew = None, seed: Seed = 0, batch_size: Batch = 8, lora: Lora = None,
-          revision: Revision = None, dtype: Dtype = "auto", device: Device = "auto", trust_remote_code: Trust = False,
-          api: Api = "completions", served_model: Served = None, concurrency: Concurrency = 8,
-          timeout: Timeout = 60.0, retries: Retries = 4, single_step: SingleStep = True, backend: Backend = "local",
-          gpu: Gpu = None) -> None:
+          revision: Revision = None, dtype: Dtype = None, device: Device = None, trust_remote_code: Trust = False,
+          api: Api = None, served_model: Served = None, concurrency: Concurrency = None,
+          timeout: Timeout = None, retries: Retries = None, single_step: SingleStep = True, backend: Backend = "local",
+          gpu: Gpu = None, stop: Stop = None, name: Name = None) -> None:
     """Run a model on a suite and judge every answer; resumable, with results.json, predictions.jsonl and report.txt."""
     from ..runs.runner import EvalRequest, held_run, prepare
 
     prepared = prepare(EvalRequest(
         model, suite, split, common.levels(level, levels), limit, per_level, out, template, shots, shots_from, samples,
         temperature, max_new_tokens, seed, batch_size, lora, revision, dtype, device, trust_remote_code, api,
-        served_model, concurrency, timeout, retries, single_step, backend, gpu))
+        served_model, concurrency, timeout, retries, single_step, backend, gpu, _stops(stop), name))
     with held_run(prepared) as held:  # the run directory is checked, locked and claimed before the model loads
-        with common.err.status(f"loading {model}"):
-            loaded = held.load_model()
+        loaded = None
+        if held.todo():  # a finished run is scored again at once, with no model to load
+            with common.err.status(f"loading {model}"):
+                loaded = held.load_model()
         start = time.perf_counter()
         with common.progress(TextColumn("{task.fields[rate]}")) as bar:
             results = held.run(loaded, on_progress=_shown(bar, prepared, f"{model} on {prepared.view.name}"))
     report(results, prepared, time.perf_counter() - start)
+
+
+def _stops(given: list[str] | None) -> tuple[str, ...] | None:
+    """``--stop`` strings, ``\\n`` and ``\\t`` read as a line break and a tab; ``--stop none``: none at all."""
+    if not given:
+        return None
+    if given == ["none"]:
+        return ()
+    return tuple(s.replace("\\n", "\n").replace("\\t", "\t") for s in given)
 
 
 def _shown(bar, prepared, description: str):
@@ -85,19 +98,29 @@ def _shown(bar, prepared, description: str):
 
 
 def report(results: dict, prepared, seconds: float) -> None:
-    """The run's figures, and a warning for problems a server failed on."""
+    """The run's figures (every answer in its directory), this invocation's where it asked for fewer, answers the
+    token budget cut off, and a warning for problems a server failed on."""
+    from ..runs.finish import budget_line
     from ..suites.view import level_name
 
     config, view = prepared.config, prepared.view
-    overall = results["metrics"]["overall"]
     common.show(f"{config.model} on {view.name} ({config.split}{', ' + level_name(config.levels) if config.levels else ''}): "
                 f"{common.count(results['n_examples'], 'problem')} in {seconds:.1f}s → {config.out}")
     shown = [c.metric for c in prepared.task.columns]
-    common.show("  ".join(f"{k} {100 * overall[k]:.1f}%" for k in dict.fromkeys(shown) if overall.get(k) is not None))
+
+    def figures(overall: dict) -> str:
+        return "  ".join(f"{k} {100 * overall[k]:.1f}%" for k in dict.fromkeys(shown) if overall.get(k) is not None)
+
+    common.show(figures(results["metrics"]["overall"]))
+    if results.get("invocation"):
+        asked = results["invocation"]
+        common.show(f"of which this command's {common.count(asked['n_examples'], 'problem')}: {figures(asked['overall'])}")
     if results["pass_at_k"]:
         pk = results["pass_at_k"]
         k = pk["k"]
         common.show(f"pass@1 {100 * pk['pass@1']:.1f}%  pass@{k} {100 * pk[f'pass@{k}']:.1f}%")
+    if budget_line(results):
+        common.warn(budget_line(results).strip() + "; raise --max-new-tokens to give answers more room")
     if results["failed_examples"]:
         failed = len(results["failed_examples"])
         common.warn(f"{common.count(failed, 'problem')} failed after retries (see {config.out / 'errors.jsonl'}); "

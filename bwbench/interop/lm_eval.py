@@ -26,6 +26,9 @@ from ..tasks import get_task
 from ..tasks.prompts import PromptConfig
 
 MARKER = "bwbench_task.json"  # what marks a directory as an export this command may replace
+MAX_GEN_TOKS = 1024
+"""The most new tokens an exported task allows: lm_eval refuses a budget that does not fit, with its prompt, in
+the model's context, so a chat turn's room to talk is capped here (bare plans need far less)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,8 @@ def export_lm_eval(request: ExportRequest) -> dict:
         docs += [task.export_doc(t, prompt) for t in by_level[level]]
         budget = task.budget(template, by_level[level])
         stop = budget.stop
-        lm_tasks[f"{name}_l{level}"] = {"level": level, "n": len(by_level[level]), "max_gen_toks": budget.max_new_tokens}
+        lm_tasks[f"{name}_l{level}"] = {"level": level, "n": len(by_level[level]),
+                                        "max_gen_toks": min(budget.max_new_tokens, MAX_GEN_TOKS)}
     meta = {"bwbench_version": VERSION, "suite": view.describe(split, None, None),
             "template": template, "group": name, "tasks": lm_tasks}
     files = {

@@ -58,7 +58,7 @@ class Prediction:
     vocab: Vocabulary | None = None  # the domain's words, for a problem imported with them
 
 
-LINE_FIELDS = ("sample", "prompt_hash", "completion", "verdict", "seconds", "single_step")
+LINE_FIELDS = ("sample", "prompt_hash", "completion", "verdict", "seconds", "single_step", "finish_reason", "tokens")
 """What a prediction line holds beside its problem's fields, in the order ``bwbench eval`` writes them."""
 
 
@@ -70,7 +70,8 @@ class PredictionLine:
     ``goal``, ... for plan generation), so that the line can be judged again on
     its own; then which sample of the problem it is, a hash of the prompt, the
     model's raw ``completion``, the verdict it got, the seconds its batch took
-    per problem, and (hf models) teacher-forced single-step success. ``bwbench
+    per problem, (hf models) teacher-forced single-step success, why generation
+    ended (``finish_reason``: eos, stop or length) and the tokens it cost. ``bwbench
     eval`` writes every field; a file made elsewhere needs only the problem and
     the completion. Schema version 1 is every line written so far, written as no
     field; a later version will write ``schema_version``.
@@ -83,6 +84,8 @@ class PredictionLine:
     verdict: dict | None = None
     seconds: float | None = None
     single_step: tuple[int, int] | None = None
+    finish_reason: str | None = None  # why generation ended: eos, stop or length (the token budget)
+    tokens: int | None = None  # the new tokens the answer cost, where the model counts them
 
     @property
     def id(self) -> str | None:
@@ -93,6 +96,10 @@ class PredictionLine:
                "verdict": self.verdict, "seconds": self.seconds}
         if self.single_step is not None:
             out["single_step"] = list(self.single_step)
+        if self.finish_reason is not None:
+            out["finish_reason"] = self.finish_reason
+        if self.tokens is not None:
+            out["tokens"] = self.tokens
         return out
 
     def to_bytes(self) -> bytes:
@@ -110,9 +117,12 @@ class PredictionLine:
         step = record.get("single_step")
         single = tuple(step) if isinstance(step, list) and len(step) == 2 else None
         seconds = record.get("seconds")
+        reason, tokens = record.get("finish_reason"), record.get("tokens")
         return cls({k: v for k, v in record.items() if k not in LINE_FIELDS}, completion, sample,
                    record.get("prompt_hash"), record.get("verdict"),
-                   float(seconds) if isinstance(seconds, (int, float)) else None, single)
+                   float(seconds) if isinstance(seconds, (int, float)) else None, single,
+                   reason if isinstance(reason, str) else None,
+                   tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None)
 
 
 @dataclass

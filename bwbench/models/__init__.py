@@ -39,6 +39,7 @@ class Kind:
     single_step: bool = False  # measures teacher-forced single-step success
     backends: tuple[str, ...] = ("local",)
     extra: str | None = None  # the extra that installs what it needs
+    resolve: str | None = None  # a function of its module that fills in options only the model can say (a server's model)
 
 
 KINDS: dict[str, Kind] = {
@@ -52,8 +53,11 @@ KINDS: dict[str, Kind] = {
     "vllm": Kind("bwbench.models.vllm", "VLLMModel", True, ("lora", "revision", "dtype", "trust_remote_code"),
                  backends=("local", "modal"), extra="vllm"),
     "openai": Kind("bwbench.models.openai", "OpenAIModel", True,
-                   ("api", "served_model", "concurrency", "timeout", "retries"), extra="openai"),
+                   ("api", "served_model", "concurrency", "timeout", "retries"), extra="openai", resolve="resolve"),
 }
+DEFAULTS = {"dtype": "auto", "device": "auto", "trust_remote_code": False, "api": "completions", "concurrency": 8,
+            "timeout": 60.0, "retries": 4}
+"""The options' values where not given, recorded in a run's identity for the models that take them."""
 BACKENDS = ("local", "modal")
 
 
@@ -86,28 +90,46 @@ class ModelSpec:
     def kind(self) -> Kind:
         return KINDS[self.scheme]
 
-    @property
-    def short_name(self) -> str:
-        """A name for run directories: ``planner``, ``hf-lora-tiny`` (the scheme and the model's last part)."""
-        name = re.sub(r"[^\w.-]+", "_", self.target.rstrip("/").split("/")[-1] or self.scheme)
+    def short_name(self, options: dict | None = None) -> str:
+        """A name for run directories: ``planner``, ``hf-lora-tiny`` (the scheme and the model's last part); for a
+        server, the model it serves (``openai-tiny-local``), so that two servers' runs never share a directory."""
+        target = (options or {}).get("served_model") or self.target
+        name = re.sub(r"[^\w.-]+", "_", target.rstrip("/").split("/")[-1] or self.scheme)
         return self.scheme if name == self.scheme else f"{self.scheme}-{name}"
 
+    def label(self, options: dict | None = None) -> str | None:
+        """What a leaderboard calls the model where the spec does not say it: a server's served model."""
+        return (options or {}).get("served_model")
+
     def options(self, given: dict, backend: str = "local") -> dict:
-        """The options this model takes, of ``given`` (None: not given); ``BwbenchError`` naming one it does not
-        take, or a backend that does not run it."""
+        """The options this model takes, of ``given`` (None: not given), with :data:`DEFAULTS` for the others it
+        takes; ``BwbenchError`` naming an option given that it does not take, or a backend that does not run it."""
         if backend not in BACKENDS:
             raise BwbenchError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}", field="backend")
         if backend not in self.kind.backends:
             runs = [s for s, k in KINDS.items() if backend in k.backends]
             raise BwbenchError(f"the {backend} backend runs {', '.join(runs)} models, not {self.scheme}", field="backend")
         for key, value in given.items():
-            if value not in (None, False) and key not in self.kind.options and key in _OPTIONAL:
-                raise BwbenchError(f"{self.scheme} models take no such option", field=key)
-        return {k: v for k, v in given.items() if k in self.kind.options and v is not None}
+            if value not in (None, False) and key not in self.kind.options:
+                takes = f"takes {', '.join(self.kind.options)}" if self.kind.options else "takes no options"
+                raise BwbenchError(f"{self.scheme} models do not use it ({self.scheme} {takes})", field=key)
+        merged = {k: given[k] if given.get(k) is not None else DEFAULTS.get(k) for k in self.kind.options}
+        return {k: v for k, v in merged.items() if v is not None}
+
+    def resolve(self, options: dict) -> dict:
+        """``options`` with what only the model can say filled in (the model an OpenAI-compatible server
+        serves): asked before a run is claimed, because it is part of what identifies the run."""
+        if self.kind.resolve is None:
+            return options
+        module = _module(self)
+        return getattr(module, self.kind.resolve)(self.target, options)
 
 
-_OPTIONAL = ("lora", "revision", "trust_remote_code", "served_model")
-"""Options that are off unless given: given to a model that does not take them, they are refused, not ignored."""
+def _module(spec: ModelSpec):
+    try:
+        return importlib.import_module(spec.kind.module)
+    except ImportError as exc:
+        raise MissingExtra(f"the {spec.scheme} model", spec.kind.extra or spec.scheme, exc.name) from None
 
 
 def check_generation(spec: ModelSpec, gen: GenerationConfig) -> None:
@@ -128,8 +150,8 @@ def load(spec: ModelSpec, options: dict, backend: str = "local", gpu: str | None
             raise MissingExtra("the modal backend", "modal", exc.name) from None
         return RemoteVLLM(spec.spec, gpu=gpu, **options)
     kind = spec.kind
+    factory = getattr(_module(spec), kind.factory)
     try:
-        factory = getattr(importlib.import_module(kind.module), kind.factory)
         return factory(spec.target, **options) if kind.needs_target else factory(spec.spec, **options)
     except ImportError as exc:
         raise MissingExtra(f"the {spec.scheme} model", kind.extra or spec.scheme, exc.name) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
@@ -23,6 +24,37 @@ class GenerationConfig:
         return self.temperature <= 0.0
 
 
+ENDS = ("eos", "stop", "length")
+"""Why generation ended: the model ended its answer (its end-of-sequence token or end of turn), a stop string
+ended it, or it ran into the token budget (``max_new_tokens``) and was cut off."""
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One answer as a model gave it: the text (cut at the first stop string), why it ended (one of
+    :data:`ENDS`, None where the model does not say), and the tokens it cost where the model counts them."""
+
+    text: str
+    finish_reason: str | None = None
+    tokens: int | None = None  # new tokens generated
+    prompt_tokens: int | None = None
+
+
+def ended(text: str, stop: Sequence[str], *, cut_off: bool, tokens: int | None = None,
+          prompt_tokens: int | None = None) -> Completion:
+    """A completion from raw generated ``text``: cut at the first stop string (``stop`` when it held one),
+    else ``length`` when the budget ``cut_off`` generation, else ``eos``."""
+    cut = cut_at_stop(text, stop)
+    reason = "stop" if len(cut) < len(text) else "length" if cut_off else "eos"
+    return Completion(cut.strip(), reason, tokens, prompt_tokens)
+
+
+def sample_seed(seed: int, key: str, sample: int) -> int:
+    """The seed of one problem's one sample: from the run's seed, the problem (its id) and the sample's number,
+    so that a sample is the same whatever else is asked with it and in whatever order."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{sample}:{key}".encode("utf-8")).digest()[:8], "big") >> 1
+
+
 class Model(Protocol):
     """A model behind one interface. ``settings()`` is recorded with every run."""
 
@@ -30,7 +62,7 @@ class Model(Protocol):
 
     def settings(self) -> dict: ...
 
-    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[str]]:
+    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[Completion]]:
         """``gen.samples`` completions for each query, in order. A query's samples depend on the query and
         ``gen`` only (its id and the seed), not on the other queries of the batch or on the order of batches."""
         ...
@@ -41,7 +73,7 @@ class BatchFailed(Exception):
 
     A model raises it so the run can keep the rest and record the failures."""
 
-    def __init__(self, completions: list[list[str] | None], errors: list[str | None]):
+    def __init__(self, completions: list[list[Completion] | None], errors: list[str | None]):
         super().__init__(f"{sum(e is not None for e in errors)} queries failed")
         self.completions = completions
         self.errors = errors

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import BwbenchError
-from .base import GenerationConfig, Query, cut_at_stop
+from .base import Completion, GenerationConfig, Query, ended, sample_seed
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 _HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
@@ -91,7 +91,7 @@ class HFModel:
         return self.tokenizer(list(texts), return_tensors="pt", padding=True,
                               **({"add_special_tokens": False} if own_bos else {}), **kwargs)
 
-    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[str]]:
+    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[Completion]]:
         """One batch, left-padded, with the KV cache. Greedy at temperature 0 (several samples are then copies of
         the one greedy completion); otherwise plain temperature sampling (no top-k, no top-p) in which each problem
         and sample draws from its own random stream, seeded by ``gen.seed``, the problem's id and the sample's
@@ -111,18 +111,36 @@ class HFModel:
         if gen.stop not in self._triggers:
             self._triggers[gen.stop] = _StopStrings.triggers_for(self.tokenizer, gen.stop)
         stop = _StopStrings(self.tokenizer, gen.stop, enc["input_ids"].shape[1], self._triggers[gen.stop])
+        room = self._room(enc["input_ids"].shape[1], gen.max_new_tokens)
         with torch.inference_mode():
             out = self.model.generate(
-                **rows, max_new_tokens=gen.max_new_tokens, do_sample=False, use_cache=True,
+                **rows, max_new_tokens=room, do_sample=False, use_cache=True,
                 pad_token_id=self.tokenizer.pad_token_id, eos_token_id=self.tokenizer.eos_token_id,
                 stopping_criteria=[stop] if gen.stop else None, logits_processor=sampler,
             )
         new = out[:, enc["input_ids"].shape[1]:]
         decoded = self.tokenizer.batch_decode(new, skip_special_tokens=True)
-        texts_out = [cut_at_stop(t, gen.stop).strip() for t in decoded]
+        done = [self._ended(text, row, gen.stop, room) for text, row in zip(decoded, new.tolist())]
         if gen.greedy:
-            return [[t] * gen.samples for t in texts_out]
-        return [texts_out[i * k:(i + 1) * k] for i in range(len(queries))]
+            return [[c] * gen.samples for c in done]
+        return [done[i * k:(i + 1) * k] for i in range(len(queries))]
+
+    def _room(self, prompt_len: int, budget: int) -> int:
+        """New tokens allowed: the budget, within what the model's positions leave after the prompt (a chat
+        turn's budget of 16,384 tokens on a model of 2,048 positions stops at the model's end)."""
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        return max(1, min(budget, positions - prompt_len)) if isinstance(positions, int) else budget
+
+    def _ended(self, text: str, row: list[int], stop: Sequence[str], room: int) -> Completion:
+        """One generated row as a completion: its tokens up to the end-of-sequence token (the padding after it
+        excluded), and whether the budget (``room``) cut it off."""
+        eos = self.tokenizer.eos_token_id
+        ends = {eos} if isinstance(eos, int) else set(eos or ())
+        tokens = next((i + 1 for i, t in enumerate(row) if t in ends), None)
+        if tokens is None and self.tokenizer.pad_token_id is not None:
+            tokens = next((i for i, t in enumerate(row) if t == self.tokenizer.pad_token_id), None)
+        cut_off = tokens is None and len(row) >= room
+        return ended(text, stop, cut_off=cut_off, tokens=len(row) if tokens is None else tokens)
 
     def single_step(self, queries: Sequence[Query], golds: Sequence[str]) -> list[tuple[int, int]]:
         """Teacher-forced single-step success: with the gold plan's earlier steps given, is each next action
@@ -191,11 +209,6 @@ class _StopStrings:
                 if any(s in tail for s in self.stop):
                     self.done[row] = True
         return self.done.clone()
-
-
-def sample_seed(seed: int, key: str, sample: int) -> int:
-    """The seed of one problem's one sample: from the run's seed, the problem (its id) and the sample's number."""
-    return int.from_bytes(hashlib.sha256(f"{seed}:{sample}:{key}".encode("utf-8")).digest()[:8], "big") >> 1
 
 
 class _RowSampler:

@@ -23,7 +23,7 @@ from typing import Sequence
 import modal
 
 from ..errors import BwbenchError
-from .base import GenerationConfig, Query
+from .base import Completion, GenerationConfig, Query
 
 APP_NAME = "bwbench"
 DEFAULT_GPU = "A100"
@@ -58,8 +58,8 @@ _LOADED: dict = {}  # inside a container: the adapter built by the first call, r
 
 @app.function(gpu=DEFAULT_GPU, image=image, volumes={MODELS_PATH: models_volume, RUNS_PATH: runs_volume},
               secrets=[modal.Secret.from_name(name) for name in SECRETS], timeout=3600, scaledown_window=300)
-def vllm_generate(target: str, options: dict, queries: list[dict], gen: dict) -> list[list[str]]:
-    """Completions for one batch, on the GPU."""
+def vllm_generate(target: str, options: dict, queries: list[dict], gen: dict) -> list[list[dict]]:
+    """Completions for one batch, on the GPU, as plain dicts (the fields of :class:`~.base.Completion`)."""
     from .vllm import VLLMModel
 
     key = (target, tuple(sorted(options.items())))
@@ -67,8 +67,9 @@ def vllm_generate(target: str, options: dict, queries: list[dict], gen: dict) ->
         _LOADED.clear()
         _LOADED[key] = VLLMModel(target, **options)
         models_volume.commit()  # keep downloaded weights for the next container
-    qs = [Query(q["text"], tuple(q["messages"]), q["chat"]) for q in queries]
-    return _LOADED[key].generate(qs, GenerationConfig(**{**gen, "stop": tuple(gen["stop"])}))
+    qs = [Query(q["text"], tuple(q["messages"]), q["chat"], id=q.get("id")) for q in queries]
+    done = _LOADED[key].generate(qs, GenerationConfig(**{**gen, "stop": tuple(gen["stop"])}))
+    return [[asdict(c) for c in samples] for samples in done]
 
 
 def has_token() -> bool:
@@ -97,13 +98,14 @@ class RemoteVLLM:
         return {"backend": "modal", "app": APP_NAME, "gpu": self.gpu, "model": self.target, **self.options,
                 "vllm": VLLM_VERSION}
 
-    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[str]]:
+    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[Completion]]:
         if self._fn is None:
             self._run = app.run()
             self._run.__enter__()
             self._fn = vllm_generate.with_options(gpu=self.gpu)
-        payload = [{"text": q.text, "messages": list(q.messages), "chat": q.chat} for q in queries]
-        return self._fn.remote(self.target, self.options, payload, asdict(gen))
+        payload = [{"text": q.text, "messages": list(q.messages), "chat": q.chat, "id": q.id} for q in queries]
+        done = self._fn.remote(self.target, self.options, payload, asdict(gen))
+        return [[Completion(**c) for c in samples] for samples in done]
 
     def close(self) -> None:
         """Stop the ephemeral Modal app, if one was started."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from typing import Sequence
 
-from .base import GenerationConfig, Query
+from .base import Completion, GenerationConfig, Query, sample_seed
 
 
 class PlannerModel:
@@ -23,8 +23,8 @@ class PlannerModel:
     def settings(self) -> dict:
         return {"planner": "bwbench (optimal, bidirectional search)"}
 
-    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[str]]:
-        return [[q.task.reference(q.item)] * gen.samples for q in queries]
+    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[Completion]]:
+        return [[Completion(q.task.reference(q.item), "eos")] * gen.samples for q in queries]
 
 
 class RandomModel:
@@ -39,10 +39,12 @@ class RandomModel:
     def settings(self) -> dict:
         return {"policy": "uniform over applicable actions; as many steps as the optimal plan"}
 
-    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[str]]:
-        out = []
-        for q in queries:
-            # One stream per query and sample, so results do not depend on batching or resuming.
-            key = f"{gen.seed}:{q.text}"
-            out.append([q.task.random_answer(q.item, random.Random(f"{key}:{k}")) for k in range(gen.samples)])
-        return out
+    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[Completion]]:
+        # One stream per problem and sample, keyed on the problem's id (its prompt where it has none), so that
+        # an answer does not depend on batching, resuming, or the template it was asked in.
+        return [[Completion(q.task.random_answer(q.item, random.Random(sample_seed(gen.seed, _key(q), k))), "eos")
+                 for k in range(gen.samples)] for q in queries]
+
+
+def _key(q: Query) -> str:
+    return q.id if q.id is not None else q.text or repr(q.messages)

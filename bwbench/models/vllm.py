@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..errors import BwbenchError, install_hint
-from .base import GenerationConfig, Query, cut_at_stop
+from .base import Completion, GenerationConfig, Query, ended, sample_seed
 
 
 class VLLMModel:
@@ -36,15 +36,32 @@ class VLLMModel:
         return {"model": self.target, "lora": self.lora_path, "revision": self.revision, "dtype": self.dtype,
                 "trust_remote_code": self.trust_remote_code, "vllm": vllm.__version__}
 
-    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[str]]:
+    def generate(self, queries: Sequence[Query], gen: GenerationConfig) -> list[list[Completion]]:
+        """Each problem's sample is a request of its own with its own seed (from the run's seed, the problem's id
+        and the sample's number, as hf seeds it), so that a sample does not depend on what else is in the batch."""
         from vllm import SamplingParams
 
         tokenizer = self.llm.get_tokenizer()
         prompts = [_chat_prompt(tokenizer, q) if q.chat else q.text for q in queries]
-        params = SamplingParams(n=gen.samples, temperature=gen.temperature, max_tokens=gen.max_new_tokens,
-                                stop=list(gen.stop), seed=gen.seed)
-        outs = self.llm.generate(prompts, params, lora_request=self.lora, use_tqdm=False)
-        return [[cut_at_stop(o.text, gen.stop).strip() for o in out.outputs] for out in outs]
+        k = 1 if gen.greedy else gen.samples
+        asked = [(p, SamplingParams(n=1, temperature=gen.temperature, max_tokens=gen.max_new_tokens,
+                                    stop=list(gen.stop), seed=sample_seed(gen.seed, q.id or q.text, j)))
+                 for q, p in zip(queries, prompts) for j in range(k)]
+        outs = self.llm.generate([p for p, _ in asked], [s for _, s in asked], lora_request=self.lora, use_tqdm=False)
+        done = [_completion(out.outputs[0], gen, len(out.prompt_token_ids or ())) for out in outs]
+        if gen.greedy:
+            return [[c] * gen.samples for c in done]
+        return [done[i * k:(i + 1) * k] for i in range(len(queries))]
+
+
+def _completion(output, gen: GenerationConfig, prompt_tokens: int) -> Completion:
+    """A vLLM output as a completion: vLLM names the stop string that ended it (``stop_reason``), says
+    ``length`` at the budget, and ``stop`` with no reason at the end-of-sequence token."""
+    c = ended(output.text, gen.stop, cut_off=output.finish_reason == "length", tokens=len(output.token_ids),
+              prompt_tokens=prompt_tokens)
+    if output.finish_reason == "stop" and isinstance(output.stop_reason, str):
+        return Completion(c.text, "stop", c.tokens, c.prompt_tokens)
+    return c
 
 
 def _chat_prompt(tokenizer, q: Query):

@@ -12,6 +12,7 @@ one answer a problem.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -49,6 +50,7 @@ class RunConfig:
     model_options: dict = field(default_factory=dict)
     backend: str = "local"
     gpu: str | None = None
+    label: str | None = None  # what a leaderboard calls the run (recorded; not what identifies it)
 
 
 @dataclass(frozen=True)
@@ -63,18 +65,23 @@ class Identity:
     generation: Any
     suite: dict
     schema_version: int = SCHEMA_VERSION
+    label: str | None = None  # the leaderboard's name for the run: recorded, not compared
 
     @classmethod
-    def of(cls, config: RunConfig, described: dict, shots_from: str | None) -> "Identity":
-        """The identity of ``config``'s run on the suite ``described`` (as the suite's view describes it)."""
+    def of(cls, config: RunConfig, described: dict, shots_from: Path | None) -> "Identity":
+        """The identity of ``config``'s run on the suite ``described`` (as the suite's view describes it), its
+        few-shot examples taken from the file ``shots_from`` (None: none shown)."""
+        digest = hashlib.sha256(shots_from.read_bytes()).hexdigest() if shots_from else None
         return cls(config.task, config.protocol, config.model, config.model_options,
-                   config.prompt.describe(shots_from), _plain(asdict(config.generation)),
-                   {k: described[k] for k in SUITE_RECORD})
+                   config.prompt.describe(str(shots_from) if shots_from else None, digest),
+                   _plain(asdict(config.generation)),
+                   {k: described[k] for k in SUITE_RECORD}, label=config.label)
 
     def to_json(self) -> dict:
-        return {"schema_version": self.schema_version, "task": self.task, "protocol": self.protocol,
-                "model": self.model, "model_options": self.model_options, "prompt": self.prompt,
-                "generation": self.generation, "suite": self.suite}
+        out = {"schema_version": self.schema_version, "task": self.task, "protocol": self.protocol,
+               "model": self.model, "model_options": self.model_options, "prompt": self.prompt,
+               "generation": self.generation, "suite": self.suite}
+        return {**out, "label": self.label} if self.label is not None else out
 
     def to_bytes(self) -> bytes:
         """``config.json``'s bytes: the identity and the bwbench version that wrote it."""
@@ -84,6 +91,8 @@ class Identity:
         """The part that identifies the run: everything but the suite's path and name."""
         out = {k: getattr(self, k) for k in COMPARED}
         out["suite"] = {k: v for k, v in self.suite.items() if k in SUITE_IDENTITY}
+        if isinstance(self.prompt, dict) and self.prompt.get("shots_sha256"):  # the file by its bytes, not its path
+            out["prompt"] = {k: v for k, v in self.prompt.items() if k != "shots_from"}
         return _plain(out)
 
     def differences(self, other: "Identity") -> list[str]:
@@ -104,10 +113,11 @@ def read_identity(path: Path) -> Identity:
         raise BwbenchError(f"schema_version is {version!r}; this bwbench reads versions 1 and {SCHEMA_VERSION}",
                            str(path))
     suite = data.get("suite")
+    label = data.get("label")
     return Identity(data.get("task", "plan"), data.get("protocol", "single"), data.get("model", _ABSENT),
                     data.get("model_options", _ABSENT), data.get("prompt", _ABSENT),
                     data.get("generation", _ABSENT), suite if isinstance(suite, dict) else {"": suite},
-                    version)
+                    version, label if isinstance(label, str) else None)
 
 
 class _Absent:

@@ -18,6 +18,7 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -101,6 +102,16 @@ def claim(out: Path, identity: Identity) -> bool:
         raise BwbenchError("exists and is not a bwbench run; choose another directory", str(out), field="out")
     atomic_write(path, identity.to_bytes())
     return True
+
+
+def relabel(out: Path, identity: Identity) -> Identity:
+    """The run's identity as ``config.json`` holds it, its label replaced by ``identity``'s where that names
+    one (a label is recorded, not compared: a later invocation may rename the run, or leave its name)."""
+    stored = read_identity(out / CONFIG)
+    if identity.label is None or identity.label == stored.label:
+        return replace(identity, label=stored.label)
+    atomic_write(out / CONFIG, identity.to_bytes())
+    return identity
 
 
 def same_run(out: Path, identity: Identity) -> None:

@@ -41,32 +41,76 @@ class _Row:
 SINGLE_STEP = Metric("single_step", "single-step success (teacher-forced)", "rate", lambda r: r.single_step)
 
 
-def finish(out: Path, measured: dict, ids: set[str], task, model, wall: float) -> dict:
-    """Score the predictions for ``ids`` in ``predictions.jsonl`` (it may hold more: an earlier invocation's
-    problems beyond this one's limit) and write ``results.json`` and ``report.txt``; ``measured`` is the run's
-    identity with the suite described as this invocation sees it."""
-    pfile, raw = _predictions_of(out / PREDICTIONS, ids)
+@dataclass(frozen=True)
+class Selection:
+    """The problems a results file may describe: this invocation's (``limit``, ``per_level``) and the run's whole
+    split at its levels, each as the suite's view describes it and by id."""
+
+    described: dict
+    ids: set[str]
+    whole: dict
+    whole_ids: set[str]
+
+    def of(self, answered: set[str]) -> tuple[dict, set[str]]:
+        """This invocation's problems when they hold every answer in the directory; else the whole split (a
+        full run asked again with a limit is still described whole)."""
+        return (self.described, self.ids) if answered <= self.ids else (self.whole, self.whole_ids)
+
+
+def finish(out: Path, identity: dict, selection: Selection, task, model_settings: dict | None, wall: float) -> dict:
+    """Score every prediction in ``predictions.jsonl`` of the run's problems and write ``results.json`` and
+    ``report.txt``: the file describes the directory, whatever this invocation asked. ``model_settings`` None (no
+    model was loaded: nothing was left to generate) keeps those of the results file already there. What is
+    returned is the file's object, and, where this invocation asked for fewer problems than the file describes
+    (a limit after a full run), the figures of those it asked, as ``invocation``."""
+    pfile, raw = _predictions_of(out / PREDICTIONS, selection.whole_ids)
     judgements = [task.judge(p, p.completion) for p in pfile.predictions] if pfile else []
     rows = [_Row(j, tuple(r["single_step"]) if "single_step" in r else None) for j, r in zip(judgements, raw)]
     metrics = (*task.metrics, SINGLE_STEP) if any(r.single_step for r in rows) else task.metrics
     card = aggregate(rows, BY, metrics)
-    samples = measured["generation"]["samples"]
+    samples = identity["generation"]["samples"]
     by_id: dict[str, list[bool]] = {}
     for r, j in zip(raw, judgements):
         by_id.setdefault(r["id"], []).append(bool(task.correct(j)))
+    suite, ids = selection.of(set(by_id))
     errors = _read_errors(out / ERRORS, set(by_id), ids)
     seconds = sum(r.get("seconds") or 0.0 for r in raw)
+    ends = Counter(r["finish_reason"] for r in raw if isinstance(r.get("finish_reason"), str))
     results = results_file.build(
-        measured, suite=measured["suite"], model_settings=model.settings() if model is not None else None,
+        identity, suite=suite, model_settings=model_settings or _settings_before(out),
         metrics=card.to_json(correct=task.primary), n_examples=len(by_id), n_predictions=len(raw),
         complete=len(by_id) == len(ids) and all(len(v) >= samples for v in by_id.values()) and not errors,
         failed=errors, pass_at_k=pass_at_k(by_id, samples) if samples > 1 else None,
         timing={"generation_s": round(seconds, 3), "this_session_wall_s": round(wall, 3),
-                "problems_per_s": round(len(by_id) / seconds, 3) if seconds else None})
+                "problems_per_s": round(len(by_id) / seconds, 3) if seconds else None},
+        extra={"label": identity.get("label"), "finish_reasons": dict(sorted(ends.items())) if ends else None})
     atomic_write(out / results_file.NAME, results_file.to_bytes(results))
     if pfile is not None:
-        atomic_write(out / "report.txt", render_report(pfile, judgements, card).encode("utf-8"))
-    return results
+        report = budget_line(results) + render_report(pfile, judgements, card)
+        atomic_write(out / "report.txt", report.encode("utf-8"))
+    if ids is selection.ids or not selection.ids < ids:
+        return results
+    mine = [row for row, r in zip(rows, raw) if r["id"] in selection.ids]
+    asked = aggregate(mine, BY, metrics).to_json(correct=task.primary)["overall"]
+    return {**results, "invocation": {"n_examples": len({r["id"] for r in raw} & selection.ids), "overall": asked}}
+
+
+def budget_line(results: dict) -> str:
+    """``3 answers hit the token budget of 256 tokens`` (and were cut off), or nothing when none did."""
+    hits = (results.get("finish_reasons") or {}).get("length", 0)
+    if not hits:
+        return ""
+    budget = (results.get("generation") or {}).get("max_new_tokens")
+    return f"{hits:,} answer{'' if hits == 1 else 's'} hit the token budget of {budget:,} tokens (cut off there)\n"
+
+
+def _settings_before(out: Path) -> dict | None:
+    """The model's settings as the run's results file records them (a run scored again without its model)."""
+    try:
+        data = json.loads((out / results_file.NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("model_settings") if isinstance(data, dict) else None
 
 
 def _predictions_of(path: Path, ids: set[str]) -> tuple[PredictionFile | None, list[dict]]:

@@ -50,13 +50,14 @@ class SingleAnswer:
         for t, samples, ss in zip(batch, completions, steps):
             if samples is None:
                 continue
-            for k, text in enumerate(samples):
+            for k, c in enumerate(samples):
                 if (t.id, k) in done:
                     continue
-                j = task.judge(t, text)
+                j = task.judge(t, c.text)
                 out.judgements.append(j)
-                out.lines.append(PredictionLine(task.problem(t), text, k, prompt_hash(queries[t.id]), j.to_json(),
-                                                round(per, 6), tuple(ss) if ss is not None else None))
+                out.lines.append(PredictionLine(task.problem(t), c.text, k, prompt_hash(queries[t.id]), j.to_json(),
+                                                round(per, 6), tuple(ss) if ss is not None else None,
+                                                c.finish_reason, c.tokens))
             out.finished.append(t.id)
         return out
 

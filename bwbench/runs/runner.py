@@ -26,8 +26,9 @@ from ..suites.view import SuiteView, level_set, load_suite
 from ..tasks import get_task
 from ..tasks.prompts import PromptConfig, choose_shots
 from .config import Identity, RunConfig
-from .directory import ERRORS, PREDICTIONS, append, check_out, claim, complete_lines, hold, resume, uninterrupted, unclaim
-from .finish import finish
+from .directory import (ERRORS, PREDICTIONS, append, check_out, claim, complete_lines, hold, relabel, resume,
+                        uninterrupted, unclaim)
+from .finish import Selection, finish
 from .protocols import get_protocol
 
 
@@ -52,17 +53,19 @@ class EvalRequest:
     batch_size: int = 8
     lora: Path | None = None
     revision: str | None = None
-    dtype: str = "auto"
-    device: str = "auto"
+    dtype: str | None = None  # None: not given (the model's default, where it takes the option)
+    device: str | None = None
     trust_remote_code: bool = False
-    api: str = "completions"
+    api: str | None = None
     served_model: str | None = None
-    concurrency: int = 8
-    timeout: float = 60.0
-    retries: int = 4
+    concurrency: int | None = None
+    timeout: float | None = None
+    retries: int | None = None
     single_step: bool = True
     backend: str = "local"
     gpu: str | None = None
+    stop: tuple[str, ...] | None = None  # None: the task's stop strings for the template; (): none
+    name: str | None = None  # the leaderboard's label for the run
 
     def model_options(self) -> dict:
         return {"lora": str(self.lora) if self.lora else None, "revision": self.revision, "dtype": self.dtype,
@@ -86,32 +89,36 @@ class Prepared:
 
 def prepare(request: EvalRequest) -> Prepared:
     """The run ``request`` asks for; ``BwbenchError`` naming the field for anything that cannot be, before any
-    model is loaded or anything is written."""
+    model is loaded or anything is written (a server is asked which model it serves: that is part of the run)."""
     spec = ModelSpec.parse(request.model)
     options = spec.options(request.model_options(), request.backend)
     levels = level_set(request.levels)  # sorted, once each: L2,L1 is the run L1,L2
     view = load_suite(request.suite, request.split, levels, request.limit, request.per_level)
     task = get_task(_task_of(view))
     task.check_template(request.template)
-    budget = task.budget(request.template, view.all_items)
+    budget = task.budget(request.template, view.all_items, chat=options.get("api") == "chat")
     gen = GenerationConfig(max_new_tokens=request.max_new_tokens or budget.max_new_tokens,
                            temperature=request.temperature, samples=request.samples, seed=request.seed,
-                           stop=budget.stop)
+                           stop=budget.stop if request.stop is None else request.stop)
     check_generation(spec, gen)
-    out = request.out or default_out(spec, view.name, request.split, levels)
+    if any(not s for s in gen.stop):
+        raise BwbenchError("a stop string cannot be empty (it would end every answer before it began)", field="stop")
+    options = spec.resolve(options)
+    out = request.out or default_out(spec, options, view.name, request.split, levels)
     config = RunConfig(
         model=request.model, suite=str(request.suite), out=out, task=task.name, split=request.split,
         levels=levels, limit=request.limit, per_level=request.per_level,
         prompt=PromptConfig(request.template, request.shots, request.seed), generation=gen,
         batch_size=request.batch_size, single_step=request.single_step and spec.kind.single_step,
         shots_from=str(request.shots_from) if request.shots_from else None, model_options=options,
-        backend=request.backend, gpu=request.gpu)
+        backend=request.backend, gpu=request.gpu, label=request.name)
     return Prepared(config, view, spec)
 
 
-def default_out(spec: ModelSpec, suite: str, split: str, levels: tuple[int, ...] | None) -> Path:
-    """``results/<scheme>[-<model>]-<suite>-<split>[-L<k>...]``."""
-    return Path("results") / f"{spec.short_name}-{suite}-{split}{''.join(f'-L{k}' for k in levels or ())}"
+def default_out(spec: ModelSpec, options: dict, suite: str, split: str, levels: tuple[int, ...] | None) -> Path:
+    """``results/<scheme>[-<model>]-<suite>-<split>[-L<k>...]`` (a server's model: the one it serves)."""
+    levels_part = "".join(f"-L{k}" for k in levels or ())
+    return Path("results") / f"{spec.short_name(options)}-{suite}-{split}{levels_part}"
 
 
 def _task_of(view: SuiteView) -> str:
@@ -144,19 +151,27 @@ class HeldRun:
 
     prepared: Prepared
     shots: list[Example]
-    identity: Identity
+    identity: Identity  # as config.json holds it (its label included)
     described: dict  # the suite as this invocation sees it (limit and n included)
 
     @property
     def config(self) -> RunConfig:
         return self.prepared.config
 
+    def todo(self) -> list:
+        """The problems of this invocation with samples still to write; none: nothing to generate, and no model
+        to load (the run is scored again as it stands)."""
+        done = resume(self.config.out / PREDICTIONS)
+        samples = self.config.generation.samples
+        return [t for t in self.prepared.view.items if any((t.id, k) not in done for k in range(samples))]
+
     def load_model(self) -> Model:
         """The model, on the config's backend."""
         return load(self.prepared.spec, self.config.model_options, self.config.backend, self.config.gpu)
 
-    def run(self, model: Model, on_progress: Callable[[Progress], None] | None = None) -> dict:
-        """Generate what is missing, judge it, write the results; the model is closed at the end."""
+    def run(self, model: Model | None, on_progress: Callable[[Progress], None] | None = None) -> dict:
+        """Generate what is missing, judge it, write the results; the model is closed at the end. ``model`` may
+        be None when nothing is left to generate (:meth:`todo`)."""
         try:
             return _run_held(self, model, on_progress)
         finally:
@@ -175,47 +190,65 @@ def held_run(prepared: Prepared) -> Iterator[HeldRun]:
     task.check_shots(config.prompt)
     shots = choose_shots(_shots_pool(config, view), config.prompt.shots, config.prompt.shots_seed)
     described = view.describe(config.split, config.levels, config.limit, config.per_level)
-    identity = Identity.of(config, described, str(config.shots_from or view.train) if shots else None)
+    identity = Identity.of(config, described, _shots_source(config, view) if shots else None)
     out = config.out
     made = check_out(out, identity)
     with hold(out):
         claimed = claim(out, identity)
         try:
-            yield HeldRun(prepared, shots, identity, described)
+            yield HeldRun(prepared, shots, relabel(out, identity), described)
         except BaseException:  # Ctrl-C while a model loads included
             if claimed:
                 unclaim(out, made)  # a run that failed before writing anything leaves nothing behind
             raise
 
 
-def run(prepared: Prepared, model: Model, on_progress: Callable[[Progress], None] | None = None) -> dict:
+def run(prepared: Prepared, model: Model | None, on_progress: Callable[[Progress], None] | None = None) -> dict:
     """Run (or resume) an evaluation with ``model``; returns the results that ``results.json`` holds."""
     with held_run(prepared) as held:
         return held.run(model, on_progress)
 
 
-def _run_held(held: HeldRun, model: Model, on_progress: Callable[[Progress], None] | None) -> dict:
+def _run_held(held: HeldRun, model: Model | None, on_progress: Callable[[Progress], None] | None) -> dict:
     config, view, task = held.config, held.prepared.view, held.prepared.task
     out = config.out
     preds_path = out / PREDICTIONS
-    done = resume(preds_path)
-    gen = config.generation
-    todo = [t for t in view.items if any((t.id, k) not in done for k in range(gen.samples))]
-    progress = Progress(len(view.items), len(view.items) - len(todo), resumed=bool(done))
+    todo = held.todo()
+    progress = Progress(len(view.items), len(view.items) - len(todo), resumed=preds_path.is_file()
+                        and preds_path.stat().st_size > 0)
     if on_progress:
         on_progress(progress)
     started = time.time()
     try:
-        shown = task.shown_items(config.prompt, todo, _split_items(config, view))
-        queries = {t.id: replace(task.prompt(t, config.prompt, held.shots, shown.get(t.id)), id=t.id) for t in todo}
-        # Longest prompts first and together: batches pad less, and memory trouble shows at once.
-        todo.sort(key=lambda t: -len(queries[t.id].text or json.dumps(queries[t.id].messages)))
-        _ask_all(held, model, todo, queries, done, progress, on_progress)
-        measured = {**held.identity.to_json(), "suite": held.described}
-        return finish(out, measured, {t.id for t in view.items}, task, model, time.time() - started)
+        if todo:
+            if model is None:
+                raise ValueError("a run with problems left to answer needs its model")
+            _ask_todo(held, model, todo, progress, on_progress)
+        label = held.identity.label or held.prepared.spec.label(config.model_options)
+        return finish(out, {**held.identity.to_json(), "label": label}, _selection(held), task,
+                      model.settings() if model is not None else None, time.time() - started)
     except KeyboardInterrupt:
         saved = complete_lines(preds_path)
         raise Interrupted(f"{saved:,} predictions saved in {out}; run the same command again to resume") from None
+
+
+def _ask_todo(held: HeldRun, model: Model, todo: list, progress: Progress,
+              on_progress: Callable[[Progress], None] | None) -> None:
+    config, view, task = held.config, held.prepared.view, held.prepared.task
+    done = resume(config.out / PREDICTIONS)
+    shown = task.shown_items(config.prompt, todo, _split_items(config, view))
+    queries = {t.id: replace(task.prompt(t, config.prompt, held.shots, shown.get(t.id)), id=t.id) for t in todo}
+    # Longest prompts first and together: batches pad less, and memory trouble shows at once.
+    todo = sorted(todo, key=lambda t: -len(queries[t.id].text or json.dumps(queries[t.id].messages)))
+    _ask_all(held, model, todo, queries, done, progress, on_progress)
+
+
+def _selection(held: HeldRun) -> Selection:
+    """What ``results.json`` may describe: this invocation's problems, and every problem of the run's split at
+    its levels (a directory may hold more than this invocation asked: an earlier, fuller run)."""
+    view = held.prepared.view
+    whole = {k: v for k, v in held.described.items() if k != "per_level"} | {"limit": None, "n": len(view.all_items)}
+    return Selection(held.described, {t.id for t in view.items}, whole, {t.id for t in view.all_items})
 
 
 def _ask_all(held: HeldRun, model: Model, todo: list, queries: dict, done: set, progress: Progress,
@@ -246,10 +279,15 @@ def _split_items(config: RunConfig, view: SuiteView) -> list:
             if ex.split in (None, config.split)]
 
 
+def _shots_source(config: RunConfig, view: SuiteView) -> Path | None:
+    """The file few-shot examples come from: the one named, or the suite's train split."""
+    return Path(config.shots_from) if config.shots_from else view.train
+
+
 def _shots_pool(config: RunConfig, view: SuiteView) -> list[Example]:
     if config.prompt.shots <= 0:
         return []
-    source = Path(config.shots_from) if config.shots_from else view.train
+    source = _shots_source(config, view)
     if source is None:
         raise BwbenchError("few-shot examples need a train split: the suite has none; name a file of them", field="shots")
     pool = [ex for ex in read_examples(source) if ex.split != "test"]

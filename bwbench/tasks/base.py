@@ -83,9 +83,11 @@ class Task(ABC):
         """``BwbenchError`` (field ``shots``) when ``config``'s template does not take few-shot examples."""
 
     @abstractmethod
-    def budget(self, template: str, items: Sequence) -> Budget:
+    def budget(self, template: str, items: Sequence, chat: bool = False) -> Budget:
         """The token budget and stop strings for answers in ``template``, sized for every one of ``items``
-        (a view's ``all_items``, so that a run tried on a few problems and then run whole has one budget)."""
+        (a view's ``all_items``, so that a run tried on a few problems and then run whole has one budget).
+        ``chat``: the answer comes as a chat turn (the chat template, or a chat API), which ends itself and may
+        talk before its answer: no stop string a bare answer ends at, and room to talk."""
 
     @abstractmethod
     def prompt(self, item: Any, config: PromptConfig, shots: Sequence = (), shown: Any = None) -> Query:

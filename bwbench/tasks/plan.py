@@ -124,10 +124,13 @@ class PlanTask(Task):
             raise BwbenchError("PlanBench's prompts are zero-shot (planbench) or show one problem chosen as PlanBench "
                                "chooses it (planbench-1shot); ask for no few-shot examples", field="shots")
 
-    def budget(self, template: str, items: Sequence) -> Budget:
-        """Bare plans for the shared templates; room to talk for PlanBench's (:data:`PLANBENCH_MAX_NEW_TOKENS`)."""
+    def budget(self, template: str, items: Sequence, chat: bool = False) -> Budget:
+        """Bare plans for the shared templates; room to talk for PlanBench's (:data:`PLANBENCH_MAX_NEW_TOKENS`)
+        and for chat turns, which end themselves and often begin "Sure! ..." and a blank line: no blank-line stop."""
         if template in PLANBENCH:
             return Budget(PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP)
+        if chat or template == "chat":
+            return Budget(PLANBENCH_MAX_NEW_TOKENS, ())
         return Budget(default_max_new_tokens(items), STOP)
 
     def prompt(self, item: Any, config: PromptConfig, shots: Sequence = (), shown: Any = None) -> Query:

@@ -42,8 +42,11 @@ class PromptConfig:
     shots: int = 0
     shots_seed: int = 0
 
-    def describe(self, shots_from: str | None) -> dict:
-        return {"template": self.template, "shots": self.shots, "shots_seed": self.shots_seed, "shots_from": shots_from}
+    def describe(self, shots_from: str | None, shots_sha256: str | None = None) -> dict:
+        """The prompt as a run records it: the file its few-shot examples came from, and that file's sha256
+        (which is what identifies it: the same file reached by another path is the same prompt)."""
+        out = {"template": self.template, "shots": self.shots, "shots_seed": self.shots_seed, "shots_from": shots_from}
+        return out | ({"shots_sha256": shots_sha256} if shots_sha256 else {})
 
 
 def compose(template: str, question: str, turns: Sequence[tuple[str, str]] = (), item: Any = None,

@@ -208,12 +208,14 @@ def test_a_run_tried_with_limit_is_extended_by_the_same_command_without_it(tmp_p
     res = _results(out)
     assert res["suite"]["limit"] is None and res["suite"]["n"] == 1579 and res["complete"]
     assert res["generation"]["max_new_tokens"] == budget  # sized from the whole split both times
-    # A view smaller than what the directory holds is measured on its own problems only.
+    # Asked again for fewer problems, the run's results still describe every answer in its directory (what
+    # leaderboards read); the command prints its own problems' figures beside them.
     r = run_cli(*common, "--limit", "5")
     assert r.returncode == 0, r.stderr
     res = _results(out)
-    assert res["suite"]["limit"] == 5 and res["suite"]["n"] == 5 and res["n_examples"] == res["n_predictions"] == 5
-    assert res["metrics"]["overall"]["n"] == 5 and res["complete"]
+    assert res["suite"]["limit"] is None and res["suite"]["n"] == 1579 and res["n_examples"] == 1579
+    assert res["metrics"]["overall"]["n"] == 1579 and res["complete"]
+    assert "of which this command's 5 problems" in r.stdout
     assert len(_lines(out)) == 1579
 
 

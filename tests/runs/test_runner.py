@@ -1,5 +1,6 @@
 """`bwbench eval` end to end: oracle models, tiny local models (base, LoRA, merged), resuming, bad input."""
 
+import hashlib
 import json
 import os
 import signal
@@ -179,7 +180,8 @@ def test_tiny_model_with_chat_template_shots_and_samples(tiny, tmp_path):
     assert r.returncode == 0, r.stderr
     res, lines = _results(tmp_path / "c"), _lines(tmp_path / "c")
     assert len(lines) == 12 and res["pass_at_k"]["k"] == 3
-    assert res["prompt"] == {"template": "chat", "shots": 2, "shots_seed": 0, "shots_from": str(PAPER / "train.jsonl")}
+    assert res["prompt"] == {"template": "chat", "shots": 2, "shots_seed": 0, "shots_from": str(PAPER / "train.jsonl"),
+                             "shots_sha256": hashlib.sha256((PAPER / "train.jsonl").read_bytes()).hexdigest()}
     assert len({ln["prompt_hash"] for ln in lines}) == 4  # one prompt per problem, three samples each
 
 
@@ -243,7 +245,7 @@ def test_bad_models_are_one_line_errors(tiny, tmp_path):
         (["--model", "hg:foo"], "--model: unknown model scheme 'hg'", "did you mean 'hf'"),
         (["--model", f"hf:{tmp_path / 'nope'}"], f"{tmp_path / 'nope'}: no such model directory", ""),
         (["--model", f"hf:{tiny / 'other'}", "--lora", str(tiny / "lora")], f"{tiny / 'lora'}: the adapter does not fit", ""),
-        (["--model", "planner", "--lora", str(tiny / "lora")], "--lora: planner models take no such option", ""),
+        (["--model", "planner", "--lora", str(tiny / "lora")], "--lora: planner models do not use it", ""),
         (["--model", "planner", "--level", "L9"], "--level: no L9 problems", ""),
         (["--model", "planner", "--levels", "L9"], "--levels: no L9 problems", ""),
         (["--model", "planner", "--split", "validation"], "--split: suite", "has no validation split"),
@@ -267,8 +269,10 @@ def test_a_run_directory_belongs_to_one_run(tmp_path):
 
 def test_spec_parsing():
     hf, planner = ModelSpec.parse("hf:org/model"), ModelSpec.parse("planner")
-    assert (hf.scheme, hf.target, hf.short_name) == ("hf", "org/model", "hf-model")
-    assert (planner.scheme, planner.target, planner.short_name) == ("planner", "", "planner")
+    assert (hf.scheme, hf.target, hf.short_name()) == ("hf", "org/model", "hf-model")
+    assert (planner.scheme, planner.target, planner.short_name()) == ("planner", "", "planner")
+    server = ModelSpec.parse("openai:http://127.0.0.1:8000/v1")
+    assert server.short_name() == "openai-v1" and server.short_name({"served_model": "org/tiny-local"}) == "openai-tiny-local"
     for bad in ("hf", "planner:x", "openai:", "gpt:x"):
         with pytest.raises(BwbenchError) as caught:
             ModelSpec.parse(bad)
