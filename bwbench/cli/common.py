@@ -8,6 +8,8 @@ turns back into the option that set it.
 
 from __future__ import annotations
 
+import copy
+import os
 import shlex
 import sys
 from typing import Any
@@ -16,12 +18,44 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import TextColumn
+from rich.table import Table
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from ..errors import BwbenchError, Interrupted, MissingExtra
 
-out = Console()
-err = Console(stderr=True)
+class _Console(Console):
+    """rich's console, reading no markup in what it is given to show: table cells and titles (paths, run names,
+    anyone's words, ``bwbench[plot]``) are shown as they are. A string printed directly is markup as rich reads
+    it, so the few that style a label (:func:`say`) escape the text they show.
+
+    Off a terminal (a pipe, a log), nothing wraps or is cut short to fit 80 columns: lines are as long as their
+    text, and tables as wide as their cells, unless ``COLUMNS`` sets a width. A table's title and caption
+    (a path, a long note) are lines of their own, folded by nothing but a terminal, not by the table's width.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, **kwargs)
+        if not self.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
+            self.width = UNWRAPPED
+
+    def print(self, *objects: Any, markup: bool | None = None, **kwargs: Any) -> None:
+        if len(objects) == 1 and isinstance(objects[0], Table) and (objects[0].title or objects[0].caption):
+            table = copy.copy(objects[0])
+            table.title = table.caption = None
+            for line, style in ((objects[0].title, "table.title"), (table, None), (objects[0].caption, "table.caption")):
+                if line:
+                    super().print(line, style=style, markup=False, highlight=False, soft_wrap=line is not table)
+            return
+        if markup is None and all(isinstance(o, str) for o in objects):
+            markup = True  # a string printed directly: rich's markup, as ever (its caller escapes what it shows)
+        super().print(*objects, markup=markup, **kwargs)
+
+
+UNWRAPPED = 100_000
+"""The width of a console that is not a terminal: wider than any line it is given, so none is folded."""
+
+out = _Console()
+err = _Console(stderr=True)
 
 FROM_ROOT = "from the repository root"
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -181,14 +215,15 @@ class Command(TyperCommand):
                 exc.option = self.option_for(exc.field, ctx)
             raise
 
-    def option_for(self, field: str, ctx: typer.Context) -> str:
+    def option_for(self, field: str, ctx: typer.Context) -> str | None:
         """The option (or argument) that set a request's field: ``levels`` → ``--level`` or ``--levels``, whichever
-        was given; a setting (train's ``val_split``) → ``--set val_split``."""
+        was given; a setting (train's ``val_split``) → ``--set val_split``; None where no option of this command
+        sets it (``runs list`` has no ``--backend``: its error names no option)."""
         found = [p for p in self.params if p.name in (field, field.rstrip("s"))]
         given = [p for p in found if ctx.params.get(p.name) not in (None, False, ())]
         param = (given or found or [None])[0]
         if param is None:
-            return f"{self.settings_option} {field}" if self.settings_option else field
+            return f"{self.settings_option} {field}" if self.settings_option else None
         if isinstance(param, TyperArgument):
             return param.metavar or param.name.upper()
         return max(param.opts, key=len)

@@ -26,8 +26,8 @@ INTERVAL_ENV = "BWBENCH_PROGRESS_SECONDS"
 def progress(console: Console, *extra: TextColumn) -> Progress | PlainProgress:
     """A bar where ``console`` is a terminal, plain lines otherwise; ``extra`` columns show task fields."""
     if console.is_terminal:
-        return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        *extra, console=console, transient=True)
+        return Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), *extra, console=console, transient=True)
     return PlainProgress(console, fields=[c.text_format for c in extra])
 
 

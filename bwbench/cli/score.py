@@ -9,6 +9,7 @@ from typing import Annotated, List, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from . import common
 from .app import command
@@ -84,7 +85,8 @@ def scored_table(scored, by: str) -> Table:
         for s in summaries:
             t = s.tallies[m.name]
             lo, hi = t.ci(m.kind) or (0.0, 1.0)
-            cells.append("–" if t.value is None else f"{100 * t.value:.1f}%\n[dim]{100 * lo:.1f}–{100 * hi:.1f}[/]")
+            cells.append(Text("–") if t.value is None else
+                         Text.assemble(f"{100 * t.value:.1f}%\n", (f"{100 * lo:.1f}–{100 * hi:.1f}", "dim")))
         table.add_row(m.label, *cells)
     claimed = scored.meta.get("metrics")
     if isinstance(claimed, dict):
