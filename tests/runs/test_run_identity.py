@@ -83,6 +83,7 @@ def _lines(out: Path) -> list[dict]:
     return [json.loads(x) for x in (out / "predictions.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_the_served_model_names_the_run_and_a_server_now_serving_another_is_refused(serve, tmp_path):
     first = serve(models=["tiny-local"])
     assert _eval(first.url, "--limit", "4", cwd=tmp_path).returncode == 0
@@ -104,6 +105,7 @@ def test_the_served_model_names_the_run_and_a_server_now_serving_another_is_refu
     assert len(_lines(out)) == 4
 
 
+@pytest.mark.slow
 def test_a_server_listing_several_models_needs_one_named(serve, tmp_path):
     server = serve(models=["alpha", "beta"])
     r = _eval(server.url, "--out", tmp_path / "x")
@@ -117,6 +119,7 @@ def test_a_server_listing_several_models_needs_one_named(serve, tmp_path):
     assert {q["model"] for q in server.requests} == {"beta"}
 
 
+@pytest.mark.slow
 def test_name_sets_the_label_and_a_later_command_without_it_keeps_it(serve, tmp_path):
     server = serve()
     out = tmp_path / "run"
@@ -129,6 +132,7 @@ def test_name_sets_the_label_and_a_later_command_without_it_keeps_it(serve, tmp_
     assert _results(out)["label"] == "renamed"
 
 
+@pytest.mark.slow
 def test_chat_answers_arrive_whole_with_room_to_talk(serve, tmp_path):
     """A chat model that talks first ("Sure! ...", a blank line, then the plan) is not cut at the blank line."""
     server = serve(preamble="Sure! Let me think about this carefully.\n\nHere is the plan:\n")
@@ -144,6 +148,7 @@ def test_chat_answers_arrive_whole_with_room_to_talk(serve, tmp_path):
     assert _results(tmp_path / "seed-chat")["generation"]["stop"] == []
 
 
+@pytest.mark.slow
 def test_stop_strings_are_chosen_and_recorded(serve, tmp_path):
     server = serve()
     r = _eval(server.url, "--stop", "[PLAN END]", "--stop", "\\n\\n", "--out", tmp_path / "a")
@@ -161,6 +166,7 @@ def test_stop_strings_are_chosen_and_recorded(serve, tmp_path):
     assert r.returncode == 2 and "generation.stop differs" in r.stderr, r.stderr
 
 
+@pytest.mark.slow
 def test_every_answer_says_why_it_ended_and_the_budget_hits_are_counted(serve, tmp_path):
     server = serve(finish="length")
     out = tmp_path / "cut"
@@ -202,6 +208,7 @@ def test_a_limit_after_a_full_run_leaves_the_results_whole(tmp_path):
     assert (_results(small)["suite"]["limit"], _results(small)["suite"]["n"], _results(small)["complete"]) == (5, 5, True)
 
 
+@pytest.mark.slow
 def test_a_finished_run_asks_for_no_model(tiny_base, tmp_path):
     """Run again when every answer is written, a run is scored again at once: its model is not even loaded (here
     its weights are gone by then, and the command still succeeds, with the model's settings kept)."""
@@ -244,6 +251,7 @@ def test_random_answers_depend_on_the_problem_not_on_how_it_is_asked(tmp_path):
     assert got["seed"] == got["plain"] and len(set(got["seed"].values())) > 1
 
 
+@pytest.mark.slow
 def test_few_shot_examples_are_identified_by_their_bytes_not_their_path(tmp_path):
     a, b, changed = tmp_path / "a.jsonl", tmp_path / "copy" / "b.jsonl", tmp_path / "c.jsonl"
     b.parent.mkdir()
@@ -262,6 +270,7 @@ def test_few_shot_examples_are_identified_by_their_bytes_not_their_path(tmp_path
     assert r.returncode == 2 and "prompt.shots_sha256 differs" in r.stderr, r.stderr
 
 
+@pytest.mark.slow
 def test_a_server_gets_a_seed_per_problem_and_sample(serve, tmp_path):
     server = serve()
     common = ("--samples", "3", "--temperature", "0.7")
