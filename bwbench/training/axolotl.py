@@ -88,6 +88,8 @@ def render(cfg: TrainConfig, *, data: str, out: str, device: str) -> dict:
     )
     if cfg.max_steps > 0:
         d["max_steps"] = cfg.max_steps
+    if cfg.save_steps > 0:
+        d.update(save_steps=cfg.save_steps, saves_per_epoch=None)  # Axolotl takes one or the other
     if cfg.adapter == "lora":
         linear = cfg.lora_target == "all-linear"
         d.update(adapter="lora", lora_r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,

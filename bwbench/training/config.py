@@ -37,6 +37,8 @@ class TrainConfig:
     learning_rate: float | None = _f(None, "default: 2e-4 (lora), 5e-5 (full), 1e-3 (scratch)")
     epochs: float = _f(3.0, "passes over the training examples")
     max_steps: int = _f(-1, "stop after this many optimiser steps (-1: run the epochs)")
+    save_steps: int = _f(0, "a checkpoint every this many optimiser steps (0: every tenth of the run; axolotl, modal: "
+                            "once an epoch)")
     micro_batch_size: int | None = _f(None, "default: 8 (lora), 2 (full), 32 (scratch)")
     gradient_accumulation: int | None = _f(None, "default: 1 (lora, scratch), 10 (full)")
     warmup_ratio: float = _f(0.05, "share of steps with a linear warmup before the cosine schedule")
@@ -100,6 +102,8 @@ class TrainConfig:
             raise BwbenchError("scratch trains from random weights; it takes no base model", field="base_model")
         if not self.suite:
             raise BwbenchError("name a suite directory", field="suite")
+        if self.save_steps < 0:
+            raise BwbenchError("must be 0 (the default) or more", field="save_steps")
         if not 0 <= self.val_split < 1:
             raise BwbenchError("must be at least 0 and below 1", field="val_split")
         if self.template not in ("seed", "plain"):

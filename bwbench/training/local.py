@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
+import warnings
 from pathlib import Path
 
-from ..errors import BwbenchError
+from ..errors import BwbenchError, Interrupted
 from ..fileio import atomic_write
 from ..models.paths import model_location
 from ..provenance import VERSION, utc_now
@@ -22,18 +24,37 @@ from .data import Pair, generated_pairs, held_out_keys, split, suite_pairs
 
 
 def train(cfg: TrainConfig) -> dict:
-    """Train as ``cfg`` says; returns what ``run.json`` holds."""
+    """Train as ``cfg`` says; returns what ``run.json`` holds. Ctrl-C stops it with what it kept said
+    (:class:`~bwbench.errors.Interrupted`), and leaves no empty checkpoint folder behind."""
     cfg = cfg.resolved()
     cfg.check()
     if cfg.adapter != "scratch":
         model_location(cfg.base_model, field="base_model")  # before the heavy imports: an unreachable hub fails at once
-    import torch
-    from transformers import DataCollatorForSeq2Seq, Trainer
-    from transformers.trainer_utils import get_last_checkpoint
-
     suite, out = Path(cfg.suite), Path(cfg.out)
     if not suite.is_dir():
         raise BwbenchError("no such suite directory", str(suite), field="suite")
+    existed = out.exists()
+    try:
+        with warnings.catch_warnings():
+            # Deprecations inside transformers and peft, repeated every run: nothing a user of bwbench can act on.
+            warnings.simplefilter("ignore", FutureWarning)
+            return _train(cfg, suite, out)
+    except KeyboardInterrupt:
+        last = _last_checkpoint(out / "checkpoints")
+        raise Interrupted(f"stopped; {last} kept: run the same command again to resume from it" if last else
+                          "stopped before the first checkpoint: nothing was kept") from None
+    finally:
+        _tidy(out, existed)
+
+
+def _train(cfg: TrainConfig, suite: Path, out: Path) -> dict:
+    """The run itself: examples, model, Trainer (resuming from the last checkpoint), the model saved, ``run.json``."""
+    import torch
+    from transformers import DataCollatorForSeq2Seq, Trainer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # download and save bars; the Trainer's own bar is the one progress shown
     started = time.time()
     pairs = _pairs(cfg, suite)
     tokenizer, model = _model(cfg)
@@ -47,11 +68,14 @@ def train(cfg: TrainConfig) -> dict:
     device_cpu = cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available())
     trainer_cls = _counting(_curriculum(Trainer) if cfg.adapter == "scratch" and cfg.curriculum else Trainer)
     tokenizer.padding_side = "right"
+    terminal = sys.stderr.isatty()
     trainer = trainer_cls(
-        model=model, args=_arguments(cfg, out, len(train_set), bool(val_set), device_cpu), train_dataset=train_set,
-        eval_dataset=val_set or None, data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
+        model=model, args=_arguments(cfg, out, len(train_set), bool(val_set), device_cpu, terminal),
+        train_dataset=train_set, eval_dataset=val_set or None,
+        data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
     )
-    last = get_last_checkpoint(str(out / "checkpoints")) if (out / "checkpoints").is_dir() else None
+    _log_as_numbers(trainer, terminal)
+    last = _last_checkpoint(out / "checkpoints")
     first_step = _checkpoint_step(last)
     result = trainer.train(resume_from_checkpoint=last)
     metrics = dict(result.metrics)
@@ -67,6 +91,48 @@ def train(cfg: TrainConfig) -> dict:
     record = _record(cfg, model, metrics, session, started, device_cpu, last, examples)
     atomic_write(out / "run.json", (json.dumps(record, indent=2) + "\n").encode())
     return record
+
+
+def _last_checkpoint(checkpoints: Path) -> str | None:
+    """The checkpoint a run started again resumes from: the one of the latest step, if there is one."""
+    if not checkpoints.is_dir():
+        return None
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(checkpoints))
+
+
+def _tidy(out: Path, existed: bool) -> None:
+    """No empty ``checkpoints/`` after a run that stopped before its first one (nor an empty run directory that this
+    run made): an empty folder would pass for a run that can be resumed."""
+    for folder, ours in ((out / "checkpoints", True), (out, not existed)):
+        if ours and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def _log_as_numbers(trainer, terminal: bool) -> None:
+    """The Trainer's log lines as JSON of numbers (the Trainer's own are strings), one a line: above the progress bar
+    on a terminal, and with no bar, plain lines, in a log."""
+    from transformers import PrinterCallback, ProgressCallback, TrainerCallback
+
+    def line(state, logs: dict) -> str:
+        numbers = {k: float(f"{v:.4g}") if isinstance(v, float) else v for k, v in logs.items()
+                   if isinstance(v, (int, float)) and k != "total_flos"}
+        return json.dumps({"step": state.global_step, **numbers})
+
+    class Bar(ProgressCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if state.is_local_process_zero and logs:
+                (self.training_bar.write if self.training_bar is not None else print)(line(state, logs))
+
+    class Lines(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if state.is_local_process_zero and logs:
+                print(line(state, logs), flush=True)
+
+    trainer.remove_callback(ProgressCallback)
+    trainer.remove_callback(PrinterCallback)
+    trainer.add_callback(Bar() if terminal else Lines())
 
 
 def _pairs(cfg: TrainConfig, suite: Path) -> list[Pair]:
@@ -87,8 +153,9 @@ def _pairs(cfg: TrainConfig, suite: Path) -> list[Pair]:
                                on_problem=lambda: bar.advance(task))
 
 
-def _arguments(cfg: TrainConfig, out: Path, examples: int, validate: bool, device_cpu: bool):
-    """The Trainer's arguments: the config's schedule, checkpoints to ``<out>/checkpoints`` (every tenth of the run)."""
+def _arguments(cfg: TrainConfig, out: Path, examples: int, validate: bool, device_cpu: bool, terminal: bool):
+    """The Trainer's arguments: the config's schedule, checkpoints to ``<out>/checkpoints`` (every ``save_steps``, or
+    every tenth of the run), and a progress bar only on a terminal."""
     from transformers import TrainingArguments
 
     steps_per_epoch = max(1, examples // (cfg.micro_batch_size * cfg.gradient_accumulation))
@@ -99,9 +166,9 @@ def _arguments(cfg: TrainConfig, out: Path, examples: int, validate: bool, devic
         learning_rate=cfg.learning_rate, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
         lr_scheduler_type="cosine", warmup_steps=int(total * cfg.warmup_ratio), weight_decay=cfg.weight_decay,
         logging_steps=max(1, min(50, total // 20)), eval_strategy="epoch" if validate and cfg.max_steps <= 0 else "no",
-        save_strategy="steps", save_steps=max(1, total // 10), save_total_limit=2,
+        save_strategy="steps", save_steps=cfg.save_steps or max(1, total // 10), save_total_limit=2,
         report_to=["wandb"] if cfg.wandb else "none", seed=cfg.seed, use_cpu=device_cpu,
-        remove_unused_columns=False, dataloader_num_workers=0, disable_tqdm=False,
+        remove_unused_columns=False, dataloader_num_workers=0, disable_tqdm=not terminal,
     )
 
 
@@ -144,10 +211,7 @@ def _model(cfg: TrainConfig):
             return tokenizer, model
         return tokenizer, tiny_llama(tokenizer, hidden=cfg.hidden, layers=cfg.layers, heads=cfg.heads, seed=cfg.seed)
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
     base = cfg.base_model
     try:
         tokenizer = AutoTokenizer.from_pretrained(base)

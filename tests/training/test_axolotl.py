@@ -119,6 +119,11 @@ def test_rendering_follows_the_settings():
     assert full["bf16"] is False and full["deepspeed"] == "z3.json"  # CPU: no half precision; extra keys pass through
     # Every key bwbench renders comes from the one template (or from the settings' extra Axolotl keys).
     assert set(lora) <= set(template()) and set(full) - {"deepspeed"} <= set(template())
+    # Checkpoints once an epoch, or every save_steps optimiser steps (Axolotl takes one or the other).
+    assert lora["saves_per_epoch"] == 1 and "save_steps" not in lora
+    every = render(TrainConfig(adapter="lora", suite="s", base_model="m", out="o", save_steps=25), data="d.jsonl",
+                   out="o", device="gpu")
+    assert every["save_steps"] == 25 and "saves_per_epoch" not in every and set(every) <= set(template())
 
 
 @pytest.mark.parametrize("name", ["llama2-7b-chat-lora", "llama2-7b-chat-full", "llama2-7b-chat-lora-quick",
