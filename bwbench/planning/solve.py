@@ -1,4 +1,4 @@
-"""``bwbench solve``: one Blocksworld PDDL problem file read, recognised and solved optimally, the plan checked.
+"""``bwbench solve``: Blocksworld PDDL problem files read, recognised and solved optimally, the plans checked.
 
 The domain is recognised by the structure of its actions
 (:mod:`bwbench.world.domain`), so a renamed one such as Mystery Blocksworld is
@@ -9,13 +9,24 @@ planner's plan is simulated before it is returned.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BwbenchError
+from ..errors import BwbenchError, MissingExtra
 from ..world.domain import NotBlocksworld, recognise
-from ..world.pddl import PddlProblem, from_up_problem, read_problem
+from ..world.pddl import (
+    PddlProblem,
+    domain_path,
+    from_up_problem,
+    is_shipped_domain,
+    problem_files_in,
+    read_domain,
+    read_problem,
+    read_problem_fast,
+)
 from ..world.simulate import simulate
+from ..world.vocab import IPC, Vocabulary
 from .engines import solve_with_engine
 from .planner import PLANNERS, get_planner
 from .result import PlanResult
@@ -30,29 +41,69 @@ class Solved:
     seconds: float
     plan_pddl: tuple[str, ...]
 
+    def to_json(self) -> dict:
+        return {"problem": self.problem.name, "blocks": len(self.problem.init.blocks), "steps": self.result.length,
+                "n_optimal_plans": self.result.n_optimal_plans, "optimal_plans": self.result.describe_count(),
+                "planner": self.result.planner, "seconds": round(self.seconds, 6), "plan": list(self.plan_pddl)}
 
-def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str = "bwbench") -> Solved:
-    """Read, recognise and solve a Blocksworld PDDL problem; ``BwbenchError`` naming the file for bad input.
 
-    Every plan is checked by bwbench's simulator before it is returned.
-    """
+@dataclass(frozen=True)
+class Attempt:
+    """One problem file of a directory: solved, or the reason it was not (it is unreadable, say, or unsolvable)."""
+
+    file: Path
+    solved: Solved | None
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        return {"file": str(self.file), **(self.solved.to_json() if self.solved else {"error": self.error})}
+
+
+def solve_directory(directory: Path, domain_file: Path | None = None, planner: str = "bwbench",
+                    progress: Callable[[int], None] | None = None) -> list[Attempt]:
+    """Every PDDL problem file in ``directory`` (natural order, domain files aside), each solved as :func:`solve_file`
+    solves it; a file's bad input is its attempt's error, and the others are still solved."""
+    _check(planner, domain_file)
+    files = problem_files_in(directory)
+    if not files:
+        raise BwbenchError("no PDDL problem files (*.pddl) in this directory", str(directory), field="problem")
+    attempts, vocabs = [], _vocabularies(domain_file)
+    for file in files:
+        try:
+            attempts.append(Attempt(file, solve_file(file, domain_file, planner, vocabs)))
+        except MissingExtra:
+            raise
+        except BwbenchError as exc:
+            attempts.append(Attempt(file, None, exc.message))
+        if progress:
+            progress(1)
+    return attempts
+
+
+def _check(planner: str, domain_file: Path | None) -> None:
+    """What every file of a request shares: a planner that exists, and a domain file that does."""
     if planner not in PLANNERS:
         raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", field="planner")
-    for f, field in ((problem_file, "problem"), (domain_file, "domain")):
-        if f is not None and not Path(f).is_file():
-            raise BwbenchError("no such file", str(f), field=field)
-    try:
-        up_problem = read_problem(problem_file, domain_file)
-    except ValueError as exc:
-        raise BwbenchError(str(exc), str(problem_file)) from None
-    try:
-        vocab = recognise(up_problem)
-    except NotBlocksworld as exc:
-        raise BwbenchError(f"not a Blocksworld domain: {exc}", str(domain_file or problem_file)) from None
-    try:
-        read = from_up_problem(up_problem, vocab)
-    except ValueError as exc:
-        raise BwbenchError(str(exc), str(problem_file)) from None
+    if domain_file is not None and not Path(domain_file).is_file():
+        raise BwbenchError("no such file", str(domain_file), field="domain")
+
+
+def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str = "bwbench",
+               vocabs: Sequence[Vocabulary] = ()) -> Solved:
+    """Read, recognise and solve a Blocksworld PDDL problem; ``BwbenchError`` naming the file for bad input.
+
+    ``vocabs``: the domain's words where already known (a directory's files
+    share them), so that a plain STRIPS problem is read straight from its text
+    when bwbench's planner, which needs no unified-planning problem, solves it.
+    Every plan is checked by bwbench's simulator before it is returned.
+    """
+    _check(planner, domain_file)
+    if not Path(problem_file).is_file():
+        raise BwbenchError("no such file or directory", str(problem_file), field="problem")
+    read, vocab = _read_fast(problem_file, vocabs if planner == "bwbench" else ())
+    up_problem = None
+    if read is None:
+        up_problem, vocab, read = _read(problem_file, domain_file)
     start = time.perf_counter()
     try:
         if planner == "bwbench":
@@ -65,3 +116,45 @@ def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str
     if not simulate(read.init, read.goal, result.plan):
         raise AssertionError(f"{planner} returned a plan that does not reach the goal of {problem_file}")
     return Solved(read, result, seconds, tuple(vocab.write_action(a) for a in result.plan))
+
+
+def _read(problem_file: Path, domain_file: Path | None) -> tuple:
+    """The problem read by unified-planning: its problem, the domain's words, and the problem in bwbench's terms."""
+    try:
+        up_problem = read_problem(problem_file, domain_file)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(problem_file)) from None
+    try:
+        vocab = recognise(up_problem)
+    except NotBlocksworld as exc:
+        raise BwbenchError(f"not a Blocksworld domain: {exc}", str(domain_file or problem_file)) from None
+    try:
+        return up_problem, vocab, from_up_problem(up_problem, vocab)
+    except ValueError as exc:
+        raise BwbenchError(str(exc), str(problem_file)) from None
+
+
+def _read_fast(problem_file: Path, vocabs: Sequence[Vocabulary]) -> tuple[PddlProblem | None, Vocabulary | None]:
+    """The problem read straight from its text in the first of ``vocabs`` it speaks, or (None, None)."""
+    if not vocabs:
+        return None, None
+    text = Path(problem_file).read_text(encoding="utf-8", errors="replace")
+    for vocab in vocabs:
+        try:
+            read = read_problem_fast(text, vocab)
+        except ValueError as exc:
+            raise BwbenchError(str(exc), str(problem_file)) from None
+        if read is not None:
+            return read, vocab
+    return None, None
+
+
+def _vocabularies(domain_file: Path | None) -> tuple[Vocabulary, ...]:
+    """The words a directory's problems may use: the domain's, or the shipped domain's and the IPC's (none where the
+    domain does not read: each file's own reading then says why)."""
+    try:
+        if domain_file is not None and not is_shipped_domain(domain_file):
+            return (recognise(read_domain(domain_file)),)
+        return recognise(read_domain(domain_path())), IPC
+    except ValueError:
+        return ()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,6 +31,7 @@ from ..world.pddl import (
     domain_path,
     from_up_problem,
     is_shipped_domain,
+    problem_files_in,
     read_domain,
     read_problem,
     read_problem_fast,
@@ -85,7 +85,7 @@ def problem_files(paths: Sequence[Path], instances: Sequence[str] | None = None)
                                        field="problems")
                 out += [path / name for name in instances]
                 continue
-            files = sorted((p for p in path.glob("*.pddl") if not _is_domain(p)), key=_natural)
+            files = problem_files_in(path)
             if not files:
                 raise BwbenchError("no PDDL problem files (*.pddl) in this directory", str(path), field="problems")
             out += files
@@ -94,15 +94,6 @@ def problem_files(paths: Sequence[Path], instances: Sequence[str] | None = None)
         else:
             raise BwbenchError("no such file or directory", str(path), field="problems")
     return out
-
-
-def _natural(path: Path) -> list:
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name)]
-
-
-def _is_domain(path: Path) -> bool:
-    head = path.read_text(encoding="utf-8", errors="replace")[:2000].lower()
-    return re.search(r"\(\s*define\s*\(\s*domain\b", head) is not None
 
 
 def read_names(path: Path, vocab: Vocabulary | None = None):

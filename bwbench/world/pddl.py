@@ -139,6 +139,22 @@ def domain_name(domain_file: str | Path | None) -> str:
     return m.group(1) if m else path.stem
 
 
+def problem_files_in(directory: Path) -> list[Path]:
+    """A directory's PDDL problem files (``*.pddl`` but its domain files), in natural order: ``instance-2``
+    before ``instance-10``."""
+    return sorted((p for p in Path(directory).glob("*.pddl") if not is_domain_file(p)), key=_natural)
+
+
+def _natural(path: Path) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name)]
+
+
+def is_domain_file(path: Path) -> bool:
+    """Whether a PDDL file defines a domain (rather than a problem), from its opening."""
+    head = _COMMENT.sub("", path.read_text(encoding="utf-8", errors="replace")[:2000]).lower()
+    return re.search(r"\(\s*define\s*\(\s*domain\b", head) is not None
+
+
 def read_problem_fast(text: str, vocab: Vocabulary) -> PddlProblem | None:
     """A STRIPS Blocksworld problem read straight from its text, or None when it is anything more.
 
