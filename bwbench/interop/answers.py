@@ -10,6 +10,7 @@ refused rather than ignored.
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,12 +97,39 @@ def _predictions(request: ScoreRequest, progress) -> Scored:
             tick = _ticker(bar, f"judging {path.name}", None)
             scored.append(score_file(path, task, (by,), pool, spool, keep, tick))
     if keep:
+        _one_each(scored[0].prediction_file(), request.suite)
         record = rescored_results(scored[0].prediction_file(), scored[0].judgements, request.suite, request.model, task)
         atomic_write(request.results, to_bytes(record))
     if spool is not None:
         spool.write(request.report)
         spool.close()
     return Scored(by, files=scored)
+
+
+def _one_each(pfile, suite: Path) -> None:
+    """``BwbenchError`` unless the file answers each of the suite's problems once: a problem answered again is a
+    duplicate (its line named), told apart from a problem the suite does not have and one left unanswered."""
+    from ..suites.view import load_suite
+    from ..world.canon import problem_key
+
+    view = load_suite(suite)
+    want = Counter(problem_key(t.example.init, t.example.goal) for t in view.items)
+    seen: Counter = Counter()
+    again, outside = [], []
+    for p in pfile.predictions:
+        key = problem_key(p.init, p.goal)
+        seen[key] += 1
+        if not want[key]:
+            outside.append(p.where)
+        elif seen[key] > want[key]:
+            again.append(p.where)
+    missing = sum((want - seen).values())
+    if again or outside or missing:
+        parts = [f"{len(again)} duplicate{'' if len(again) == 1 else 's'}" +
+                 (f": {again[0]} answers a problem already answered" if again else ""),
+                 f"{len(outside)} not in the suite" + (f": {outside[0]} first" if outside else ""), f"{missing} missing"]
+        raise BwbenchError(f"{pfile.path} is not one prediction for each of this suite's {len(view.items)} problems "
+                           f"({'; '.join(parts)})", field="suite")
 
 
 def _planbench(request: ScoreRequest, progress) -> list[FileScore]:

@@ -140,9 +140,11 @@ def _source(path: Path, split: str) -> tuple[Path, str, str, Path | None]:
     """Where a split's problems are (the file), the suite's sha256 and name, and its train split if another."""
     if path.is_dir():
         file = path / f"{split}.jsonl"
+        splits = sorted(p.stem for p in path.glob("*.jsonl"))
+        if not splits and not (path / NAME).is_file():
+            raise BwbenchError(_not_a_suite(path), str(path), field="suite")
         if not file.is_file():
-            have = ", ".join(sorted(p.stem for p in path.glob("*.jsonl"))) or "none"
-            raise BwbenchError(f"suite {path} has no {split} split (splits: {have})", field="split")
+            raise BwbenchError(f"suite {path} has no {split} split (splits: {', '.join(splits) or 'none'})", field="split")
         manifest = path / NAME
         sha = hashlib.sha256(manifest.read_bytes() if manifest.is_file() else file.read_bytes()).hexdigest()
         man = find_manifest(path) if manifest.is_file() else None
@@ -152,6 +154,13 @@ def _source(path: Path, split: str) -> tuple[Path, str, str, Path | None]:
     if path.is_file():
         return path, hashlib.sha256(path.read_bytes()).hexdigest(), path.stem, None
     raise BwbenchError("no such suite directory or file", str(path), field="suite")
+
+
+def _not_a_suite(path: Path) -> str:
+    """Why a directory is not a suite, and the suites inside it, if any (``data`` holds them; ``results`` holds runs)."""
+    inside = sorted(str(p.parent) for p in path.glob(f"*/{NAME}"))
+    found = f"; the suites in it: {', '.join(inside[:6])}{', ...' if len(inside) > 6 else ''}" if inside else ""
+    return f"not a suite: a directory with no {NAME} and no split (test.jsonl, train.jsonl){found}"
 
 
 def spread_over_levels(items: list[Item], n: int) -> list[Item]:
