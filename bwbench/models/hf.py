@@ -13,7 +13,6 @@ from ..errors import BwbenchError
 from .base import Completion, GenerationConfig, Query, ended, sample_seed
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
-_HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
 _STEP_LINE = re.compile(r"^step \d+: (.+)$", re.M)
 
 
@@ -34,7 +33,7 @@ class HFModel:
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
         if lora is None and Path(base).is_dir() and (Path(base) / "adapter_config.json").is_file():
-            lora, base = base, _adapter_base(Path(base))
+            lora, base = base, model_location(_adapter_base(Path(base)))  # the adapter's base: as quick to refuse
         if lora is not None and not (Path(lora) / "adapter_config.json").is_file():
             raise BwbenchError("not a peft adapter directory (no adapter_config.json)", lora)
         if dtype not in DTYPES:
@@ -245,16 +244,6 @@ def shipped(spec: str = "bwbench-tiny", **options) -> HFModel:
     model.label = {"base_model": "bwbench-tiny",
                    "weights_sha256": hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()}
     return model
-
-
-def model_location(target: str) -> str:
-    """A local model directory, or a hub id; ``BwbenchError`` for a path that does not exist."""
-    path = Path(target).expanduser()
-    if path.exists():
-        return str(path)
-    if _HUB_ID.fullmatch(target):
-        return target  # a hub id; loading says whether it can be had
-    raise BwbenchError("no such model directory", target)
 
 
 def _adapter_base(path: Path) -> str:

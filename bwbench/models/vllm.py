@@ -18,6 +18,9 @@ class VLLMModel:
 
     def __init__(self, target: str, lora: str | None = None, revision: str | None = None, dtype: str = "auto",
                  trust_remote_code: bool = False, max_lora_rank: int = 64):
+        from .paths import local_model
+
+        local_model(target)  # a mistyped directory is refused here, not after vLLM has started
         try:
             from vllm import LLM
             from vllm.lora.request import LoRARequest

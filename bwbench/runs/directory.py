@@ -32,18 +32,20 @@ ERRORS = "errors.jsonl"
 LOCK = ".lock"  # the process writing the run holds an flock on it
 
 
-def check_out(out: Path, identity: Identity) -> bool:
-    """Refuse a directory that cannot be this run's before touching it (its lock file included); whether it is
-    still to be made. :func:`claim` checks again once the directory is held."""
+def check_out(out: Path, identity: Identity) -> Path | None:
+    """Refuse a directory that cannot be this run's before touching it (its lock file included); the outermost
+    directory still to be made for it (``results/`` on a first run), or None. :func:`claim` checks again once
+    the directory is held."""
     if out.exists() and not out.is_dir():
         raise BwbenchError("is a file, not a run directory; choose another directory", str(out), field="out")
     if not out.is_dir():
-        return True
+        missing = [d for d in (out, *out.parents) if not d.exists()]
+        return missing[-1]
     if (out / CONFIG).is_file():
         same_run(out, identity)
     elif any(p.name != LOCK for p in out.iterdir()):
         raise BwbenchError("exists and is not a bwbench run; choose another directory", str(out), field="out")
-    return False
+    return None
 
 
 @contextmanager
@@ -122,14 +124,22 @@ def same_run(out: Path, identity: Identity) -> None:
                            field="out")
 
 
-def unclaim(out: Path, made: bool) -> None:
-    """Undo a claim that wrote nothing else: config.json, and the directory if this invocation made it."""
+def unclaim(out: Path, made: Path | None) -> None:
+    """Undo a claim that wrote nothing else: config.json, and the directories this invocation made (``made``
+    and those within it down to ``out``) where nothing else has come into them."""
     if any(p.name not in (LOCK, CONFIG) for p in out.iterdir()):
         return
     (out / CONFIG).unlink(missing_ok=True)
-    if made:
-        (out / LOCK).unlink(missing_ok=True)
-        out.rmdir()
+    if made is None:
+        return
+    (out / LOCK).unlink(missing_ok=True)
+    for d in (out, *out.parents):
+        try:
+            d.rmdir()
+        except OSError:  # something else is in it now
+            return
+        if d == made:
+            return
 
 
 def resume(path: Path) -> set[tuple[str, int]]:

@@ -282,3 +282,14 @@ def test_a_server_gets_a_seed_per_problem_and_sample(serve, tmp_path):
     assert _eval(server.url, *common, "--batch-size", "1", "--concurrency", "1", "--out", tmp_path / "b").returncode == 0
     assert sorted((q["prompt"], q["seed"]) for q in server.requests) == first  # whatever the batching
     assert len(_lines(tmp_path / "a")) == 18
+
+
+def test_a_model_that_does_not_load_leaves_no_folder_behind(tmp_path):
+    r = run_cli("eval", "--model", "hf:./nope", "--suite", PAPER, "--level", "L1", "--limit", "1", cwd=tmp_path)
+    assert r.returncode == 2 and "no such model directory" in r.stderr, r.stderr
+    assert list(tmp_path.iterdir()) == []  # neither the run's directory nor results/ around it
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "keep.txt").write_text("mine")
+    assert run_cli("eval", "--model", "hf:./nope", "--suite", PAPER, "--level", "L1", "--limit", "1",
+                   cwd=tmp_path).returncode == 2
+    assert [p.name for p in (tmp_path / "results").iterdir()] == ["keep.txt"]
