@@ -129,7 +129,13 @@ def _module(spec: ModelSpec):
     try:
         return importlib.import_module(spec.kind.module)
     except ImportError as exc:
-        raise MissingExtra(f"the {spec.scheme} model", spec.kind.extra or spec.scheme, exc.name) from None
+        raise _missing(exc, spec) from None
+
+
+def _missing(exc: ImportError, spec: ModelSpec) -> MissingExtra:
+    """The install that brings what ``exc`` lacks: the package itself (torch) or else the model's extra."""
+    return MissingExtra.of(exc, f"the {spec.scheme} model") or MissingExtra(
+        f"the {spec.scheme} model", spec.kind.extra or spec.scheme, exc.name)
 
 
 def check_generation(spec: ModelSpec, gen: GenerationConfig) -> None:
@@ -154,4 +160,4 @@ def load(spec: ModelSpec, options: dict, backend: str = "local", gpu: str | None
     try:
         return factory(spec.target, **options) if kind.needs_target else factory(spec.spec, **options)
     except ImportError as exc:
-        raise MissingExtra(f"the {spec.scheme} model", kind.extra or spec.scheme, exc.name) from None
+        raise _missing(exc, spec) from None
