@@ -49,6 +49,40 @@ def random_goal(rng: random.Random, blocks: list[str]) -> Goal:
     return Goal.of_facts(facts or [("clear", rng.choice(blocks))])
 
 
+def breadth_first(init, goal, max_len=None):
+    """The breadth-first search's answer at any size (solve_partial uses it only up to BREADTH_FIRST_BLOCKS)."""
+    names, start, test = partial._problem(init, goal, None)
+    path, pick, count = partial._breadth_first(start, test, max_len)
+    return partial._result(names, start, path, pick, count, None)
+
+
+def test_eight_blocks_go_to_the_search_and_count_exactly(monkeypatch):
+    """Breadth-first search takes seconds at 8 blocks, the search milliseconds; the count stays exact there."""
+    rng = random.Random(8)
+    blocks = [f"b{k}" for k in range(8)]
+    problems = [(random_state(rng, blocks), random_goal(rng, blocks)) for _ in range(5)]
+
+    def refuse(*args):
+        raise AssertionError("breadth-first search at 8 blocks")
+
+    monkeypatch.setattr(partial, "_breadth_first", refuse)
+    for init, goal in problems:
+        result = solve_partial(init, goal)
+        assert simulate(init, goal, result.plan) and not result.capped
+        assert count_partial(init, goal, None) == result.n_optimal
+
+
+@pytest.mark.slow
+def test_five_to_eight_blocks_give_the_breadth_first_plans_and_counts():
+    """Random partial goals over 5-8 blocks, half of them 8: solve_partial's plan and exact count are breadth-first's."""
+    rng = random.Random(58)
+    for i in range(40):
+        blocks = [f"b{k}" for k in range(8 if i % 2 else rng.randint(5, 7))]
+        init, goal = random_state(rng, blocks), random_goal(rng, blocks)
+        bfs, ours = breadth_first(init, goal), solve_partial(init, goal)
+        assert (ours.plan, ours.n_optimal, ours.capped) == (bfs.plan, bfs.n_optimal, False), (init, goal)
+
+
 @pytest.mark.slow
 def test_the_search_gives_the_breadth_first_plans_and_counts():
     """Random partial goals over 3-8 blocks: the same gold plan and the same number of optimal plans, exact or capped."""
@@ -57,7 +91,7 @@ def test_the_search_gives_the_breadth_first_plans_and_counts():
     for i in range(600):
         blocks = [f"b{k}" for k in range(rng.randint(3, 8 if i % 10 == 0 else 6))]
         init, goal = random_state(rng, blocks), random_goal(rng, blocks)
-        bfs = solve_partial(init, goal)
+        bfs = breadth_first(init, goal)
         ours = solve_partial_deepening(init, goal)
         assert (ours.plan, ours.n_optimal) == (bfs.plan, bfs.n_optimal), (init, goal)
         assert simulate(init, goal, ours.plan)
