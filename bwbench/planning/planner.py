@@ -25,6 +25,13 @@ SEARCH_BLOCKS = 7
 """Up to this many blocks, full goals go to the bidirectional search, which counts every optimal plan; beyond,
 to :mod:`.deadlock`, which counts up to :data:`.result.COUNT_CAP`."""
 
+COUNT_BLOCKS = 100
+"""Beyond this many blocks optimal plans are not counted unless asked for: a capped count walks the optimal moves
+of every state on the way, which at a few hundred blocks can take many times as long as the plan itself."""
+
+COUNTS = ("none", "capped", "exact")
+"""How far optimal plans are counted: not at all, up to :data:`.result.COUNT_CAP`, or to the end (can be slow)."""
+
 
 class Planner(Protocol):
     name: str
@@ -33,10 +40,21 @@ class Planner(Protocol):
 
 
 def configuration(init: State, goal: State | Goal) -> State | None:
-    """``goal`` as the one state that reaches it, or None for a partial goal."""
+    """``goal`` as the one state that satisfies it (:meth:`.Goal.to_state`), or None for a partial goal."""
     if goal.__class__ is Goal:
         return goal.to_state(init.blocks)
     return goal
+
+
+def default_count(init: State, goal: State | Goal) -> str:
+    """How far optimal plans are counted when nothing is asked: exactly where it costs little (up to
+    :data:`SEARCH_BLOCKS` blocks, and up to :data:`.partial.MAX_BLOCKS` for goal facts that leave some block's
+    place unsaid, as the search for partial goals counts them), capped up to :data:`COUNT_BLOCKS` blocks, and not at
+    all beyond."""
+    n = len(init.blocks)
+    if n <= SEARCH_BLOCKS or (n <= MAX_BLOCKS and goal.__class__ is Goal and not goal.is_full(init.blocks)):
+        return "exact"
+    return "capped" if n <= COUNT_BLOCKS else "none"
 
 
 def optimal_length(init: State, goal: State | Goal) -> int:
@@ -51,8 +69,8 @@ def optimal_length(init: State, goal: State | Goal) -> int:
 def optimal(init: State, goal: State | Goal, count_cap: int | None = None) -> Optimum:
     """Steps of an optimal plan and the number of optimal plans, for either kind of goal.
 
-    ``count_cap``: count no further than this (default: exactly where the
-    search counts for free, else :data:`COUNT_CAP`).
+    ``count_cap``: count no further than this (default: exactly up to the
+    size :func:`default_count` counts exactly at, else :data:`COUNT_CAP`).
     """
     full = configuration(init, goal)
     if full is None:
@@ -65,35 +83,45 @@ def optimal(init: State, goal: State | Goal, count_cap: int | None = None) -> Op
         if found is None:
             raise Unsolvable("no plan")
         return Optimum(2 * found[0], found[1])
-    cap = count_cap or COUNT_CAP
+    cap = None if count_cap is None and default_count(init, goal) == "exact" else count_cap or COUNT_CAP
     count = deadlock.count_plans(s, g, cap)
-    return Optimum(2 * deadlock.distance(s, g), count, count >= cap)
+    return Optimum(2 * deadlock.distance(s, g), count, cap is not None and count >= cap)
 
 
 class BwbenchPlanner:
     """Full goals: bidirectional breadth-first search over canonical states up to :data:`SEARCH_BLOCKS` blocks,
-    :mod:`.deadlock` beyond; partial goals by :mod:`.partial`. All count optimal plans (:class:`PlanResult`)."""
+    :mod:`.deadlock` beyond; partial goals by :mod:`.partial`. All count optimal plans (:class:`PlanResult`) as far
+    as ``count`` asks (one of :data:`COUNTS`; None: :func:`default_count`)."""
 
     name = "bwbench"
 
-    def solve(self, init: State, goal: State | Goal, max_len: int | None = None) -> PlanResult:
+    def solve(self, init: State, goal: State | Goal, max_len: int | None = None,
+              count: str | None = None) -> PlanResult:
+        count = count or default_count(init, goal)
+        if count not in COUNTS:
+            raise ValueError(f"unknown way to count optimal plans {count!r}; choose one of: {', '.join(COUNTS)}")
         full = configuration(init, goal)
         if full is None:
-            return solve_partial(init, goal, max_len)
+            result = solve_partial(init, goal, max_len, {"none": 1, "capped": COUNT_CAP, "exact": None}[count])
+            return result if count != "none" else PlanResult(result.plan, None, self.name)
         names, s, g = encode(init, full)
-        if len(s) > SEARCH_BLOCKS:
-            return self._solve_by_deadlocks(names, s, g, max_len)
+        if len(s) > SEARCH_BLOCKS or count == "none":
+            return self._solve_by_deadlocks(names, s, g, max_len, count)
         found = distance_and_count(s, g, None if max_len is None else max_len // 2)
         if found is None:
             raise Unsolvable("no plan within the length bound" if max_len is not None else "no plan")
-        moves_, count = found
-        return PlanResult(moves_to_actions(s, first_optimal_moves(s, g, moves_), names), count, self.name)
+        moves_, n = found
+        return PlanResult(moves_to_actions(s, first_optimal_moves(s, g, moves_), names), n, self.name)
 
-    def _solve_by_deadlocks(self, names: list[str], s: Below, g: Below, max_len: int | None) -> PlanResult:
+    def _solve_by_deadlocks(self, names: list[str], s: Below, g: Below, max_len: int | None,
+                            count: str) -> PlanResult:
         if max_len is not None and 2 * deadlock.distance(s, g) > max_len:
             raise Unsolvable("no plan within the length bound")
-        path, count = deadlock.plan_and_count(s, g, COUNT_CAP)
-        return PlanResult(moves_to_actions(s, path, names), count, self.name, count >= COUNT_CAP)
+        cap = {"none": 1, "capped": COUNT_CAP, "exact": None}[count]
+        path, n = deadlock.plan_and_count(s, g, cap)
+        if count == "none":
+            return PlanResult(moves_to_actions(s, path, names), None, self.name)
+        return PlanResult(moves_to_actions(s, path, names), n, self.name, cap is not None and n >= cap)
 
 
 PLANNERS: dict[str, tuple[str, str]] = {

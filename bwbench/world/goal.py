@@ -131,12 +131,36 @@ class Goal:
         return {b for b, _ in self.below} == set(blocks)
 
     def to_state(self, blocks: Iterable[str]) -> State | None:
-        """The one state that reaches this goal, when it places every block and says nothing more."""
-        if not self.is_full(blocks):
+        """The one state that satisfies this goal over ``blocks``, or None when more than one does (a partial goal).
+
+        A goal need not place every block to fix a configuration: IPC's towers
+        leave out the bottom block's ``on-table``. Every goal is satisfied by
+        the state that puts each unplaced block on the table, hand empty (the
+        goal is consistent). Any other satisfying state differs from it in
+        where some unplaced block ``u`` is, and then so does one with only
+        ``u`` moved: held (possible unless something is on ``u``, ``u`` must be
+        clear, or the hand must be empty), or, with the blocks above it, onto
+        the top of another tower that need not stay clear (onto its own
+        tower's top would be a cycle). So the goal fixes that state exactly
+        when no unplaced block can move either way.
+        """
+        if self.holding is not None:
             return None
-        state = State.from_below(self.want)
-        if self.holding is not None or any(c not in state.clear() for c in self.clear):
-            return None
+        want = dict(self.below)
+        unplaced = [b for b in blocks if b not in want]
+        state = State.from_below({**want, **dict.fromkeys(unplaced, TABLE)})
+        if any(c not in state.clear() for c in self.clear) or not unplaced:
+            return None if unplaced else state
+        free_tops = state.clear() - self.clear  # tops something may be put on
+        above = {s: b for b, s in self.below if s != TABLE}
+        for u in unplaced:
+            if not (self.hand_empty or u in above or u in self.clear):
+                return None  # u may be held
+            top = u
+            while top in above:
+                top = above[top]
+            if free_tops - {top}:
+                return None  # u's tower may stand on another tower
         return state
 
     def missing(self, state: State) -> list[Fact]:
