@@ -17,7 +17,7 @@ from ..world.goal import Goal
 from ..world.simulate import Simulation, Status, simulate_from
 from ..world.state import State
 from ..world.vocab import Vocabulary
-from .parse import ParsedPlan, Step, fits, parse_completion
+from .parse import ParsedPlan, Step, fits, gist, parse_completion
 
 # An enum member looked up on its class costs several times a module name: the judge and metrics ask often.
 VALID, INVALID_STEP, PARSE_ERROR, EMPTY = Status.VALID, Status.INVALID_STEP, Status.PARSE_ERROR, Status.EMPTY
@@ -38,7 +38,7 @@ class Judgement:
     optimal_len: int
     n_blocks: int
     goal_share: float  # share of the goal's facts (for a configuration, every block's position) true after the executable prefix
-    exact: bool | None  # the completion equals the gold plan text up to whitespace; None without a gold plan
+    exact: bool | None  # the plan is the gold plan (same_plan); None without a gold plan
     strict: bool  # the completion is in exactly the seed's format
     strict_valid: bool  # ... and, read that way, a valid plan
     notes: tuple[str, ...] = ()
@@ -111,8 +111,32 @@ def judge(init: State, goal: State | Goal, completion: str, gold: str | None = N
         if renamed.steps != parsed.steps:
             judgement = _judge(renamed, below, init.holding, want, optimal_len, len(blocks), partial)
     if gold is not None:
-        judgement.exact = completion == gold or same_words(completion, gold)
+        judgement.exact = completion == gold or same_words(completion, gold) or (judgement.status is VALID and same_plan(
+            judgement.plan, gold, below, init.holding, want, partial, blocks, vocab))
     return judgement
+
+
+def same_plan(plan: tuple[Step, ...], gold: str, below: dict[str, str], holding: str | None, want: dict[str, str],
+              goal: Goal | None = None, blocks=None, vocab: Vocabulary | None = None) -> bool:
+    """Whether ``plan``, steps read from an answer and valid from the start (``below``, ``holding``), is, action for
+    action, the plan the ``gold`` text reads as.
+
+    Formats do not matter: ``(unstack a b)``, ``unstack a from b``, the seed's ``pick-up a`` and a vocabulary's
+    words are one action in the same state. Steps that pick up the same block, or put the same block in the same
+    place, are the same action wherever both apply, so the gold plan need only do what ``plan`` does step by step
+    and apply throughout (one pass of the simulator, not states built step by step). False when the gold text
+    cannot be read as a plan: a step it holds cannot be read, or it holds none and does not say its plan is empty.
+    """
+    read = parse_completion(gold, blocks, vocab)
+    steps = read.steps
+    if read.unreadable or len(steps) != len(plan) or not (steps or read.blank or read.empty):
+        return False
+    if steps == plan:
+        return True
+    for a, b in zip(steps, plan):
+        if gist(a) != gist(b):
+            return False
+    return simulate_from(dict(below), holding, want, steps, goal).executed == len(steps)
 
 
 _WORD = re.compile(r"\S+")  # what str.split() splits out: \s is exactly str.isspace()
@@ -145,9 +169,9 @@ def _judge(parsed: ParsedPlan, below: dict[str, str], holding: str | None, want:
             status, failed, reason = PARSE_ERROR, hole[0], f"step {hole[0] + 1} cannot be read: {hole[1]!r}"
         elif not steps and parsed.unreadable:
             status, failed, reason = PARSE_ERROR, 0, f"step 1 cannot be read: {parsed.unreadable[0][1]!r}"
-        elif not steps and not parsed.blank:
+        elif not steps and not parsed.blank and not parsed.empty:
             status, failed, reason = PARSE_ERROR, None, "no plan steps found in the completion"
-        elif not steps and status is not VALID:
+        elif not steps and status is not VALID and not parsed.empty:  # said empty: judged as the empty plan
             status, failed, reason = EMPTY, None, "the completion holds no plan"
         elif parsed.unreadable:
             notes += (f"the last step line cannot be read (cut off?): {parsed.unreadable[-1][1]!r}",)

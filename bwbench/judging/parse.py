@@ -35,6 +35,7 @@ is tried first; it is both the fast path and the strict mode the judge reports.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Collection
 
@@ -68,7 +69,8 @@ class ParsedPlan:
     (Not frozen, for speed; treat it as read-only.)
     ``unreadable`` lists step lines that could not be read, each with the number
     of steps read before it. ``blank`` is true when the completion holds no text
-    but whitespace, end tokens and a ``Plan:`` header.
+    but whitespace, end tokens and a ``Plan:`` header; ``empty`` when it holds no
+    step but says its plan is empty (:func:`says_empty`).
     """
 
     steps: tuple[Step, ...]
@@ -76,6 +78,7 @@ class ParsedPlan:
     unreadable: tuple[tuple[int, str], ...] = ()
     notes: tuple[str, ...] = ()
     blank: bool = False
+    empty: bool = False
 
     @property
     def strict(self) -> bool:
@@ -120,10 +123,46 @@ def parse_completion(text: str, blocks: Collection[str] | None = None, vocab: Vo
     if read is None:
         read = _tolerant(text, lines, notes)
     steps, unreadable, blank = read
+    if not steps and not unreadable and not blank:
+        how = says_empty(text)
+        if how is not None:
+            return ParsedPlan((), strict, (), (f"read as an empty plan ({how})",), empty=True)
     if blocks is not None and not all(fits(s, blocks) for s in steps):
         names = {b.lower(): b for b in blocks}
         steps = [_rename(s, names) for s in steps]
     return ParsedPlan(tuple(steps), strict, tuple(unreadable), tuple(notes), blank)
+
+
+_MARKED_EMPTY = re.compile(r"(?:\A|\[\s*(?:query[\s_]*)?plan\s*\])\s*\[\s*(?:query[\s_]*)?plan[\s_]*end\s*\]", re.I)
+_FD_COST_0 = re.compile(r";\s*cost\s*=\s*0(?:\.0*)?\s*(?:\(.*\))?\s*", re.I)
+_NONE = r"(?:no|zero|0)\s+(?:further\s+|more\s+|additional\s+|other\s+)?(?:actions?|steps?|moves?)"
+_EMPTY_WORDS = re.compile(
+    rf"\b{_NONE}\s+(?:(?:are|is|will\s+be)\s+)?(?:required|needed|necessary)\b|\b{_NONE}\s+to\s+(?:take|perform|do)\b"
+    r"|\b(?:do(?:es)?\s+not|don't|doesn't)\s+(?:need|require)\s+any\s+(?:actions?|steps?|moves?)\b"
+    r"|\bempty\s+plan\b|\bplan\s+is\s+empty\b|\bto\s+do\s+nothing\b|\bnothing\s+(?:needs\s+to\s+be\s+done|to\s+do)\b"
+    r"|\bgoal(?:\s+state)?\s+(?:is|are)\s+already\s+(?:satisfied|achieved|reached|met|true)\b"
+    r"|\balready\s+(?:matches|satisfies)\s+the\s+goal\b",
+    re.I,
+)
+
+
+def says_empty(text: str) -> str | None:
+    """How ``text``, which holds no step, says that its plan is empty, or None when it does not.
+
+    Three ways, as planners and models write it: Fast Downward's plan file of
+    no steps (comments only, one ``; cost = 0 (unit cost)``); PlanBench's
+    marks around nothing (``[PLAN]`` then ``[PLAN END]``, or ``[PLAN END]``
+    first, the prompt having ended with ``[PLAN]``); and words ("no actions
+    are required", "the goal is already satisfied", "empty plan"). Anything
+    else without a step is no plan, which the judge calls a parse error.
+    """
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if lines and all(ln.startswith(";") for ln in lines) and any(_FD_COST_0.fullmatch(ln) for ln in lines):
+        return "a plan file of no steps, cost 0"
+    if "[" in text and _MARKED_EMPTY.search(text) is not None:
+        return "nothing between [PLAN] and [PLAN END]"
+    words = _EMPTY_WORDS.search(text)
+    return None if words is None else f"says {words.group()!r}"
 
 
 def takes_back(text: str) -> bool:
@@ -176,7 +215,7 @@ def _tolerant(text: str, reader: LineReader, notes: list[str]) -> tuple[list[Ste
     skip_noted = False
     under: int | None = None  # the indentation of the numbered step whose explanation may follow, indented deeper
     above: tuple = ()  # what that step read
-    told: set[tuple] | None = None  # what it and the steps under it did (_gist), once needed
+    told: set[tuple] | None = None  # what it and the steps under it did (gist), once needed
     cached, read_line = reader.line, reader.read_line
     # Lines end at \n or \r only: other control characters are noise inside a line, not breaks.
     for raw in (text.replace("\r", "\n") if "\r" in text else text).split("\n"):
@@ -204,11 +243,11 @@ def _tolerant(text: str, reader: LineReader, notes: list[str]) -> tuple[list[Ste
             if n is None:
                 if under is not None:  # indented under a numbered step: its explanation, or a step in it
                     if told is None:
-                        told = {_gist(s) for s in above}
-                    if read is None or all(_gist(s) in told for s in read):
+                        told = {gist(s) for s in above}
+                    if read is None or all(gist(s) in told for s in read):
                         skipped += 1  # "   - Action: unstack red from blue" restates "1. **Unstack red from blue**"
                         continue
-                    told.update(_gist(s) for s in read)
+                    told.update(gist(s) for s in read)
                 elif gap and (header is not None or last_n is not None) and (steps or unreadable):
                     runs.append((steps, unreadable, outcome))
                     steps, unreadable, last_n, skip_noted = [], [], None, False
@@ -239,7 +278,7 @@ def _tolerant(text: str, reader: LineReader, notes: list[str]) -> tuple[list[Ste
     return steps, unreadable, blank
 
 
-def _gist(step: Step) -> tuple:
+def gist(step: Step) -> tuple:
     """What a step does, whichever way it is written: picks up a block, or puts it on another or the table."""
     if step.__class__ is NLStep:
         return ("pick", step.block) if step.verb == "pick-up" else ("put", step.block, step.dest)
