@@ -14,13 +14,13 @@ from rich.text import Text
 from . import common
 from .app import command
 
-Files = Annotated[List[Path], typer.Argument(metavar="FILES", help="Predictions: bwbench JSONL (a problem and a raw 'completion' per line), the seed's results JSON, or PlanBench's results files (all for the suite given by --suite).")]
+Files = Annotated[List[Path], typer.Argument(metavar="FILES", help="Predictions: bwbench JSONL (a problem and a raw 'completion' per line), the seed's results JSON, PlanBench's results files (all for the suite given by --suite), or a folder of answers, one file per problem named after its problem file as LLM+P writes them (p01.pddl, p01.pddl.soln; in words or PDDL), with --suite.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (rates as fractions, 95% Wilson intervals; 'correct' is the task's primary figure) instead of a table.")]
 By = Annotated[Optional[str], typer.Option("--by", metavar="GROUP", help="Break down by 'level' (default: the true level, from the optimal plan length), 'blocks' or 'length' (the optimal plan length) (PlanBench files: all three, always).")]
 Report = Annotated[Optional[Path], typer.Option("--report", metavar="FILE", help="Also write a human-readable report: every failure with the judge's reason (PlanBench files: every disagreement with PlanBench, both readings).")]
 Results = Annotated[Optional[Path], typer.Option("--results", metavar="FILE", help="Also write a results.json (for bwbench leaderboard); needs --suite, and one FILE (and --model, but for a PlanBench file, named by its engine).")]
 ResultsDir = Annotated[Optional[Path], typer.Option("--results-dir", metavar="DIR", help="PlanBench files: write each one's results.json to DIR/<suite>-<engine>-<prompt>/results.json.")]
-Suite = Annotated[Optional[Path], typer.Option("--suite", metavar="DIR", help="The dataset the predictions are for (checked problem by problem): needed with --results, and for PlanBench's files (e.g. data/planbench-bw).")]
+Suite = Annotated[Optional[Path], typer.Option("--suite", metavar="DIR", help="The dataset the predictions are for (checked problem by problem): needed with --results, for PlanBench's files (e.g. data/planbench-bw), and for a folder of answers (the suite imported from the problems they answer).")]
 Model = Annotated[Optional[str], typer.Option("--model", metavar="NAME", help="With --results: the name the leaderboard shows.")]
 Jobs = Annotated[Optional[int], typer.Option("--jobs", min=1, metavar="N", help="Processes judging in parallel (default: one per core when the files hold 4 MB or more, else one). The output is the same with any number. Not with --results, nor for PlanBench files (one process).")]
 
@@ -92,4 +92,8 @@ def scored_table(scored, by: str) -> Table:
     if isinstance(claimed, dict):
         table.caption = "the file's own figures: " + ", ".join(
             f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in claimed.items())
+    missing = scored.meta.get("missing")
+    if missing:
+        table.caption = (f"no answer for {len(missing)} of the suite's {scored.meta['problems']} problems "
+                         f"(first {missing[0]}); they are not counted")
     return table

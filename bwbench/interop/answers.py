@@ -3,7 +3,9 @@
 bwbench's predictions (JSONL) and the seed's results (its JSON document, or
 JSONL of its records) are judged record by record (:mod:`bwbench.judging.scoring`);
 PlanBench's results files are rescored on the suite they were run on, beside
-PlanBench's own verdicts (:mod:`.planbench_rescore`). The file's format
+PlanBench's own verdicts (:mod:`.planbench_rescore`); a folder of answers,
+one file per problem as LLM+P writes them, is judged on the suite it answers
+(:mod:`.llm_p`). The file's format
 decides, never a name. Settings that do not apply to the files given are
 refused rather than ignored.
 """
@@ -24,6 +26,8 @@ from ..judging.scoring import ScoredFile, default_jobs, score_file, workers
 from ..runs.finish import rescored_results
 from ..runs.results import to_bytes
 from ..tasks import get_task
+from .llm_p import FORMAT as FOLDER
+from .llm_p import read_folder
 from .planbench_rescore import FileScore, outputs, score_files
 from .planbench_results import looks_like_results
 
@@ -79,8 +83,12 @@ def _predictions(request: ScoreRequest, progress) -> Scored:
         raise BwbenchError("is for PlanBench results files; write a results.json with results", field="results_dir")
     if request.results is not None and (request.suite is None or not request.model or len(request.files) != 1):
         raise BwbenchError("takes one predictions file, with a suite and a model", field="results")
+    folders = [p for p in request.files if p.is_dir()]
+    if folders and (len(request.files) != 1 or request.suite is None):
+        raise BwbenchError(f"{folders[0]} is a folder of answers, one file per problem: score it alone, with the "
+                           "suite whose problems it answers", field="suite" if len(request.files) == 1 else "files")
     for value, field in ((request.suite, "suite"), (request.model, "model")):
-        if value is not None and request.results is None:
+        if value is not None and request.results is None and not (field == "suite" and folders):
             raise BwbenchError("goes with results (predictions are checked against a suite only to write one)",
                                field=field)
     if request.jobs is not None and request.results is not None:
@@ -95,7 +103,10 @@ def _predictions(request: ScoreRequest, progress) -> Scored:
             (progress() if progress else nullcontext()) as bar:
         for path in request.files:
             tick = _ticker(bar, f"judging {path.name}", None)
-            scored.append(score_file(path, task, (by,), pool, spool, keep, tick))
+            source = read_folder(path, request.suite) if folders else path
+            scored.append(score_file(source, task, (by,), pool, spool, keep, tick))
+            if folders:
+                scored[-1].format = FOLDER
     if keep:
         _one_each(scored[0].prediction_file(), request.suite)
         record = rescored_results(scored[0].prediction_file(), scored[0].judgements, request.suite, request.model, task)

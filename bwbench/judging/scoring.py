@@ -70,8 +70,11 @@ class ScoredFile:
     primary: str = "valid"  # the task's primary figure, given as ``correct``
 
     def to_json(self) -> dict:
-        """What ``bwbench score --json`` prints for the file."""
-        return {"file": self.path, "format": self.format, **self.card.to_json(correct=self.primary)}
+        """What ``bwbench score --json`` prints for the file (and, for a folder of answers, the problems it lacks)."""
+        out = {"file": self.path, "format": self.format, **self.card.to_json(correct=self.primary)}
+        if "missing" in self.meta:
+            out["missing"] = self.meta["missing"]
+        return out
 
     def prediction_file(self) -> PredictionFile:
         """The kept predictions as a :class:`PredictionFile` (``score_file(..., keep=True)``)."""
@@ -114,7 +117,7 @@ def workers(jobs: int) -> contextlib.AbstractContextManager[Workers | None]:
     return Workers(jobs) if jobs > 1 else contextlib.nullcontext(None)
 
 
-def score_file(path: str | Path, task, by: Iterable[str] = ("level", "blocks"), pool: Workers | None = None,
+def score_file(path: str | Path | PredictionSource, task, by: Iterable[str] = ("level", "blocks"), pool: Workers | None = None,
                report: ReportSpool | None = None, keep: bool = False,
                progress: Callable[[int], None] | None = None) -> ScoredFile:
     """Read, judge and tally a predictions file record by record; ``BwbenchError`` at its first bad record.
@@ -129,7 +132,8 @@ def score_file(path: str | Path, task, by: Iterable[str] = ("level", "blocks"), 
     for b in by:
         if b not in GROUPS:
             raise ValueError(f"unknown group {b!r}")
-    source = PredictionSource(path)
+    # A source already opened (bwbench.interop's folders of answers, say) is read as it is.
+    source = path if hasattr(path, "chunks") else PredictionSource(path)
     tallies = Tallies(by, task.metrics)
     kept: tuple[list, list] | None = ([], []) if keep else None
     if report is not None:
