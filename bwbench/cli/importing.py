@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, List, Optional
 
@@ -16,6 +17,7 @@ Names = Annotated[Optional[Path], typer.Option("--names", metavar="CONFIG", help
 Plans = Annotated[Optional[Path], typer.Option("--plans", metavar="FILE", help="The source's own plans (PlanBench's info.json), checked and kept as source_plan: a one-shot PlanBench prompt shows them.")]
 Out = Annotated[Path, typer.Option("--out", metavar="DIR", help="Suite directory to write (test.jsonl, manifest.json, README.md); an earlier import there is replaced whole, anything else refused.")]
 Name = Annotated[Optional[str], typer.Option("--name", help="The suite's name, used in ids (default: the --out directory's name).")]
+Instances = Annotated[Optional[Path], typer.Option("--instances", metavar="DIR", help="For an llm-reasoners plan set (PROBLEMS one JSON file of [instance path, plan, length]): the folder of PlanBench's instances its paths point into, e.g. ../shared/planbench-reference/instances (default: the paths as written, from here or the plan set's folder).")]
 
 
 @command("import", epilog=common.examples(
@@ -23,9 +25,11 @@ Name = Annotated[Optional[str], typer.Option("--name", help="The suite's name, u
     "--domain ../shared/planbench-reference/instances/blocksworld/generated_domain.pddl "
     "--names ../shared/planbench-reference/configs/blocksworld.yaml --out suites/planbench-bw"))
 def import_(problems: Problems, out: Out, domain: Domain = None, names: Names = None, plans: Plans = None,
-            name: Name = None) -> None:
+            name: Name = None, instances: Instances = None) -> None:
     """Import anyone's Blocksworld PDDL problems as a suite, each solved optimally (partial goals included)."""
     from ..suites.importing import ImportRequest, import_suite
+
+    import_suite = _plan_set(problems, instances) or import_suite
 
     request = ImportRequest(tuple(problems), out, name, domain, names, plans, common.command_line())
     with common.progress() as bar:
@@ -35,3 +39,16 @@ def import_(problems: Problems, out: Out, domain: Domain = None, names: Names = 
     common.show(f"{man.suite}: {imp['problems']} problems ({imp['domain']['name']}: "
                 f"{', '.join(imp['domain']['actions'].values())}) → {out}")
     common.show("  ".join(f"{lvl}: {sum(c.values())}" for lvl, c in man.counts["test"].items()))
+
+
+def _plan_set(problems: List[Path], instances: Optional[Path]):
+    """llm-reasoners' importer, its instances folder bound, where PROBLEMS is one of its plan sets; else None."""
+    from ..errors import BwbenchError
+    from ..interop.llm_reasoners import import_plan_set, looks_like_plan_set
+
+    if len(problems) == 1 and looks_like_plan_set(problems[0]):
+        return functools.partial(import_plan_set, instances=instances)
+    if instances is not None:
+        raise BwbenchError("is for an llm-reasoners plan set (one JSON file of [instance path, plan, length])",
+                           field="instances")
+    return None
