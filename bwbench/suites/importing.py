@@ -28,6 +28,7 @@ from ..world.domain import NotBlocksworld, recognise
 from ..world.goal import Goal, level_of
 from ..world.pddl import (
     domain_name,
+    domain_named_by,
     domain_path,
     from_up_problem,
     is_shipped_domain,
@@ -63,10 +64,46 @@ class ImportRequest:
     names: Path | None = None
     plans: Path | None = None
     command: str = ""  # the command line, recorded in the manifest
+    skip_unreadable: bool = False  # import the files that read, and list the others with their reasons
 
     @property
     def suite(self) -> str:
         return self.name or self.out.name
+
+
+class Unreadable(BwbenchError):
+    """A problem file that cannot be imported as the others are; a request may skip such files instead."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A problem file left out of an import, and why."""
+
+    file: Path
+    reason: str
+
+    def to_json(self) -> dict:
+        return {"file": str(self.file), "reason": self.reason}
+
+
+def screen(files: Sequence[Path], suite: str) -> list[tuple[Path, str]]:
+    """The files that cannot share one suite with those before them, and why: a file name already seen (ids are
+    made from names), or a problem of another domain than the first file's (read from ``(:domain ...)``)."""
+    names: dict[str, Path] = {}
+    first: tuple[Path, str] | None = None
+    out = []
+    for path in files:
+        domain = domain_named_by(path)
+        if path.stem in names:
+            out.append((path, f"has the same file name as {names[path.stem]}, so the same id {suite}-{path.stem}: "
+                              "import each folder as its own suite"))
+        elif domain is not None and first is not None and domain != first[1]:
+            out.append((path, f"is a problem of domain {domain}, and {first[0]} of {first[1]}: "
+                              "import each domain as its own suite"))
+        else:
+            names[path.stem] = path
+            first = first or ((path, domain) if domain is not None else None)
+    return out
 
 
 def problem_files(paths: Sequence[Path], instances: Sequence[str] | None = None) -> list[Path]:
@@ -230,32 +267,68 @@ def import_suite(request: ImportRequest, progress: Callable[[int], None] | None 
     domain = None if request.domain is not None and is_shipped_domain(request.domain) else request.domain
     vocab = recognise_domain(domain) if domain is not None else None
     names = read_names(request.names, vocab) if request.names is not None else None
-    files = problem_files(request.problems, names.instances if names is not None else None)
+    given = problem_files(request.problems, names.instances if names is not None else None)
+    skipped: list[Skipped] = []
+    for path, reason in screen(given, request.suite):
+        _skip(request, skipped, path, reason)
+    files = [f for f in given if f not in {s.file for s in skipped}]
     if on_total:
         on_total(len(files))
     if vocab is None:
-        vocab = recognise_domain(None, files[0])
+        vocab = _vocabulary_of(files, request, skipped)
     if names is not None:
         vocab = check_names(vocab, names, request.names)
     plans = read_plans(request.plans) if request.plans is not None else None
     records = []
     for path in files:
-        records.append(import_record(path, vocab, domain, request.suite, plans, request.plans))
+        if path not in {s.file for s in skipped}:
+            try:
+                records.append(import_record(path, vocab, domain, request.suite, plans, request.plans))
+            except BwbenchError as exc:
+                where = Path(exc.where or path)
+                _skip(request, skipped, where, _for_domain(path, exc.message) if domain is None and where == path
+                      else exc.message, path)
         if progress:
             progress(1)
-    seen: dict[str, Path] = {}
-    for path, r in zip(files, records):
-        if r["id"] in seen:
-            raise BwbenchError(f"and {seen[r['id']]} have the same name, so the same id {r['id']}; "
-                               "import them as separate suites", str(path))
-        seen[r["id"]] = path
+    if not records:
+        raise BwbenchError(f"none of the {len(given)} problem files could be imported "
+                           f"(the first, {skipped[0].file}: {skipped[0].reason})", field="problems")
+    order = {f: i for i, f in enumerate(given)}
+    skipped.sort(key=lambda s: order.get(s.file, len(order)))  # in the order the files were given
     test = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
-    man = manifest(request, vocab, records, test)
+    man = manifest(request, vocab, records, test, skipped)
     from .card import render_manifest
 
     files_out = {"test.jsonl": test, NAME: man.to_bytes(), "README.md": render_manifest(man, records[0]).encode("utf-8")}
     replace_dir(request.out, files_out, is_ours=_is_import)
     return man
+
+
+def _skip(request: ImportRequest, skipped: list[Skipped], where: Path, reason: str, file: Path | None = None) -> None:
+    """Leave a file out when the request allows it (its reason kept); otherwise ``Unreadable`` naming it."""
+    if not request.skip_unreadable:
+        raise Unreadable(reason, str(where))
+    skipped.append(Skipped(file or where, reason if file is None or where == file else f"{where}: {reason}"))
+
+
+def _vocabulary_of(files: list[Path], request: ImportRequest, skipped: list[Skipped]) -> Vocabulary:
+    """The words of the first problem file that reads, where no domain file is given (the shipped domain's or
+    the IPC's); files that do not read are skipped on the way, as the request allows."""
+    for path in files:
+        try:
+            return recognise_domain(None, path)
+        except BwbenchError as exc:
+            _skip(request, skipped, path, _for_domain(path, exc.message))
+    raise BwbenchError(f"none of the {len(skipped)} problem files could be imported "
+                       f"(the first, {skipped[0].file}: {skipped[0].reason})", field="problems")
+
+
+def _for_domain(path: Path, reason: str) -> str:
+    """Why a problem did not read with the shipped domain, saying which domain it is for where it names another."""
+    named = domain_named_by(path)
+    if named is None or named in ("blocks", "blocksworld", domain_name(None).lower()):
+        return reason
+    return f"it is for domain {named}, whose file was not given, and the shipped Blocksworld domain does not read it: {reason}"
 
 
 def _is_import(path: Path) -> bool:
@@ -264,7 +337,8 @@ def _is_import(path: Path) -> bool:
     return man is not None and man.imported is not None
 
 
-def manifest(request: ImportRequest, vocab: Vocabulary, records: list[dict], test: bytes) -> Manifest:
+def manifest(request: ImportRequest, vocab: Vocabulary, records: list[dict], test: bytes,
+             skipped: Sequence[Skipped] = ()) -> Manifest:
     counts = count(records)
     counts = {k: counts[k] for k in sorted(counts, key=lambda k: int(k[1:]))}
     seen: dict[tuple, int] = {}
@@ -285,6 +359,7 @@ def manifest(request: ImportRequest, vocab: Vocabulary, records: list[dict], tes
         "problems": len(records),
         "repeated_problems": sum(c - 1 for c in seen.values()),
         "unique_optimal": sum(r["n_optimal_plans"] == 1 for r in records),
+        **({"skipped": [s.to_json() for s in skipped]} if request.skip_unreadable else {}),
     }
     return Manifest(suite=request.suite, counts={"test": counts}, files={"test.jsonl": FileEntry.of(test)},
                     semantics=IMPORTED_SEMANTICS, planner="bwbench", imported=imported)

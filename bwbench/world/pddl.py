@@ -139,6 +139,13 @@ def domain_name(domain_file: str | Path | None) -> str:
     return m.group(1) if m else path.stem
 
 
+def domain_named_by(problem_file: Path) -> str | None:
+    """The domain a PDDL problem file says it is for (``(:domain blocks)``), lowercased; None where it names none."""
+    head = _COMMENT.sub("", Path(problem_file).read_text(encoding="utf-8", errors="replace")[:4000])
+    m = re.search(r"\(\s*:domain\s+([^\s()]+)", head, re.I)
+    return m.group(1).lower() if m else None
+
+
 def problem_files_in(directory: Path) -> list[Path]:
     """A directory's PDDL problem files (``*.pddl`` but its domain files), in natural order: ``instance-2``
     before ``instance-10``."""
