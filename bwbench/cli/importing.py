@@ -50,10 +50,14 @@ def import_(problems: Problems, out: Out, domain: Domain = None, names: Names = 
 
 
 def _plan_set(problems: List[Path], instances: Optional[Path]):
-    """llm-reasoners' importer, its instances folder bound, where PROBLEMS is one of its plan sets; else None."""
+    """ACPBench's importer where PROBLEMS is a file of its items; llm-reasoners', its instances folder bound, where
+    PROBLEMS is one of its plan sets; else None (PDDL problems)."""
     from ..errors import BwbenchError
+    from ..interop.acpbench import import_items, looks_like_items
     from ..interop.llm_reasoners import import_plan_set, looks_like_plan_set
 
+    if len(problems) == 1 and looks_like_items(problems[0]) and instances is None:
+        return import_items
     if len(problems) == 1 and looks_like_plan_set(problems[0]):
         return functools.partial(import_plan_set, instances=instances)
     if instances is not None:
