@@ -26,7 +26,6 @@ from ..judging.scoring import ScoredFile, default_jobs, score_file, workers
 from ..runs.finish import rescored_results
 from ..runs.results import to_bytes
 from ..tasks import get_task
-from .llm_p import FORMAT as FOLDER
 from .llm_p import read_folder
 from .planbench_rescore import FileScore, outputs, score_files
 from .planbench_results import looks_like_results
@@ -105,8 +104,6 @@ def _predictions(request: ScoreRequest, progress) -> Scored:
             tick = _ticker(bar, f"judging {path.name}", None)
             source = read_folder(path, request.suite) if folders else path
             scored.append(score_file(source, task, (by,), pool, spool, keep, tick))
-            if folders:
-                scored[-1].format = FOLDER
     if keep:
         _one_each(scored[0].prediction_file(), request.suite)
         record = rescored_results(scored[0].prediction_file(), scored[0].judgements, request.suite, request.model, task)

@@ -53,7 +53,8 @@ class AnswerFolder:
     path: Path
     lines: list[tuple[int, bytes]]  # (the problem's line in the suite, the prediction line)
     meta: dict = field(default_factory=dict)
-    format: str = BWBENCH  # read as bwbench's prediction lines; the scored file says FORMAT
+    format: str = BWBENCH  # read as bwbench's prediction lines
+    label: str = FORMAT  # what the scored file and the report say it is
 
     def entries(self) -> Iterator[Entry]:
         for line, data in self.lines:

@@ -160,9 +160,10 @@ def score_file(path: str | Path | PredictionSource, task, by: Iterable[str] = ("
     with _fewer_collections():
         _judge_all(source, args, take, None if keep else pool)
     card = tallies.card()
+    label = getattr(source, "label", source.format)  # what the file is, where it is read as another format
     if report is not None:
-        report.finish(str(source.path), source.format, source.meta, n, card)
-    return ScoredFile(str(source.path), source.format, source.meta, n, card, *(kept or (None, None)), task.primary)
+        report.finish(str(source.path), label, source.meta, n, card)
+    return ScoredFile(str(source.path), label, source.meta, n, card, *(kept or (None, None)), task.primary)
 
 
 def _judge_all(source: PredictionSource, args: tuple, take: Callable[[tuple], None], pool: Workers | None) -> None:

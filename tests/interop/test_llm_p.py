@@ -105,3 +105,14 @@ def test_a_folder_needs_its_suite_and_one_answer_a_problem(tmp_path):
     (answers / "p02.pddl.soln").write_text("(unstack b2 b1)\n")
     r = run_cli("score", answers, "--suite", suite)
     assert r.returncode == 2 and "two answers to llmp-p02: p02.pddl and p02.pddl.soln" in r.stderr
+
+
+def test_the_report_says_what_was_scored(tmp_path):
+    root, suite = _llm_p(tmp_path)
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    (answers / "p03.pddl.soln").write_text("(pickup b1)\n(stack b1 b2)\n; cost = 2 (unit cost)\n")
+    r = run_cli("score", answers, "--suite", suite, "--report", tmp_path / "r.txt")
+    assert r.returncode == 0, r.stderr
+    report = (tmp_path / "r.txt").read_text()
+    assert "(answer folder, 1 predictions)" in report and "NOT VALID: 1 of 1" in report
