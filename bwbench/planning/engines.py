@@ -9,6 +9,7 @@ from contextlib import redirect_stdout
 from ..errors import MissingExtra
 from ..world import pddl
 from ..world.goal import Goal
+from ..world.pddl_names import bwbench_name
 from ..world.state import Action, Op, State
 from ..world.vocab import Vocabulary
 from .result import PlanResult
@@ -43,7 +44,7 @@ def solve_with_engine(problem, engine: str, name: str, vocab: Vocabulary | None 
         raise RuntimeError(f"{name} found no plan ({result.status.name})")
     actions = []
     for a in result.plan.actions:
-        args = [str(p) for p in a.actual_parameters]
+        args = [bwbench_name(str(p)) for p in a.actual_parameters]  # the problem's objects, as bwbench calls them
         actions.append(Action(ops.get(a.action.name) or Op(a.action.name), args[0], args[1] if len(args) > 1 else None))
     return PlanResult(tuple(actions), None, name)
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .goal import Fact, Goal, as_goal, format_fact
-from .state import TABLE, InvalidState, State
+from .pddl_names import bwbench_name, escape_objects, reserved, unescape
+from .state import TABLE, Action, InvalidState, State
 from .vocab import ARM_EMPTY, CLEAR, HOLDING, ON, ON_TABLE, Vocabulary
 
 DOMAIN_NAME = "blocksworld"
+TABLE_BLOCK = bwbench_name(TABLE)  # a block the file names table
 
 
 def domain_path() -> Path:
@@ -85,6 +87,12 @@ class PddlProblem:
     goal_facts: tuple[Fact, ...]
     objects: tuple[str, ...]
 
+    def own_names(self, action: Action) -> Action:
+        """``action`` in the file's names for its blocks (a block named ``table`` is ``bw--table`` in bwbench's)."""
+        if TABLE_BLOCK not in (action.block, action.target):
+            return action
+        return replace(action, block=unescape(action.block), target=action.target and unescape(action.target))
+
 
 def from_up_problem(problem, vocab: Vocabulary | None = None) -> PddlProblem:
     """The problem in bwbench's terms; ``vocab`` says which predicate plays which role (default: recognised)."""
@@ -96,19 +104,21 @@ def from_up_problem(problem, vocab: Vocabulary | None = None) -> PddlProblem:
     init_facts = []
     for fluent, value in problem.explicit_initial_values.items():
         if value.is_true():
-            init_facts.append((role[fluent.fluent().name], *(str(a) for a in fluent.args)))
+            init_facts.append((role[fluent.fluent().name], *(bwbench_name(str(a)) for a in fluent.args)))
     goal_facts = []
     for g in problem.goals:
         for e in g.args if g.is_and() else (g,):
             if not e.is_fluent_exp():
                 raise ValueError(f"goal {e} is not a conjunction of facts")
-            goal_facts.append((role[e.fluent().name], *(str(a) for a in e.args)))
-    return problem_of_facts(problem.name, tuple(str(o) for o in problem.all_objects), init_facts, goal_facts)
+            goal_facts.append((role[e.fluent().name], *(bwbench_name(str(a)) for a in e.args)))
+    return problem_of_facts(problem.name, tuple(bwbench_name(str(o)) for o in problem.all_objects), init_facts, goal_facts)
 
 
 def problem_of_facts(name: str, objects: tuple[str, ...], init_facts: list[Fact], goal_facts: list[Fact]) -> PddlProblem:
     """A problem from its facts; ``ValueError`` (naming what is wrong) for an initial state that is not one
     Blocksworld state with the hand empty, a goal no state satisfies, or one naming an unknown object."""
+    if TABLE in objects:  # bwbench's blocks stand on the table: a block of that name takes another in bwbench's terms
+        objects, init_facts, goal_facts = _renaming(TABLE, TABLE_BLOCK, objects, init_facts, goal_facts)
     known = set(objects)
     for fact in (*init_facts, *goal_facts):
         if not known.issuperset(fact[1:]):
@@ -124,6 +134,14 @@ def problem_of_facts(name: str, objects: tuple[str, ...], init_facts: list[Fact]
         raise ValueError("the goal is empty: there is nothing to plan for")
     goal = Goal.of_facts(goal_facts)
     return PddlProblem(name, init, goal, tuple(init_facts), tuple(goal_facts), objects)
+
+
+def _renaming(old: str, new: str, objects: tuple[str, ...], *facts: list[Fact]) -> tuple:
+    """``objects`` and each list of ``facts`` with the object ``old`` called ``new``."""
+    def one(name: str) -> str:
+        return new if name == old else name
+
+    return (tuple(map(one, objects)), *([(f[0], *map(one, f[1:])) for f in part] for part in facts))
 
 
 _COMMENT = re.compile(r";[^\n]*")
@@ -256,8 +274,8 @@ def read_problem(problem_file: str | Path, domain_file: str | Path | None = None
     else:
         domain = Path(domain_file).read_text(encoding="utf-8", errors="replace")
     text = _typed_for(domain, text)
-    try:
-        return PDDLReader().parse_problem_string(domain, text)
+    try:  # objects named like the domain's words or PDDL's (ON, OR, AT, and) escaped, and unescaped when read back
+        return PDDLReader().parse_problem_string(domain, escape_objects(text, reserved(domain)))
     except Exception as exc:  # the reader raises many types; all mean "cannot read this PDDL"
         raise _diagnosed(text) or _unreadable(exc) from exc
 
