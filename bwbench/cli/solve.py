@@ -55,7 +55,10 @@ def show_plan(solved) -> None:
 
     result = solved.result
     counted = result.describe_count()
-    common.show(f"; {common.count(result.length, 'step')}, planner {result.planner}, {solved.seconds * 1000:.1f} ms"
+    size = common.count(result.length, "step")
+    if result.length and len(solved.plan_pddl) * 2 == result.length:  # the 3-operator domain: one action a move
+        size = f"{common.count(len(solved.plan_pddl), 'move')} ({size})"
+    common.show(f"; {size}, planner {result.planner}, {solved.seconds * 1000:.1f} ms"
                 + (f", {counted}" if counted else ""))
     for action in solved.plan_pddl:
         common.show(action)

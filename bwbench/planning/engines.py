@@ -45,6 +45,9 @@ def solve_with_engine(problem, engine: str, name: str, vocab: Vocabulary | None 
     actions = []
     for a in result.plan.actions:
         args = [bwbench_name(str(p)) for p in a.actual_parameters]  # the problem's objects, as bwbench calls them
+        if vocab is not None and vocab.moves:  # the 3-operator domain: a move is two steps
+            actions += vocab.read_steps(f"({a.action.name} {' '.join(args)})")
+            continue
         actions.append(Action(ops.get(a.action.name) or Op(a.action.name), args[0], args[1] if len(args) > 1 else None))
     return PlanResult(tuple(actions), None, name)
 

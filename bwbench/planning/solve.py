@@ -115,7 +115,7 @@ def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str
     seconds = time.perf_counter() - start
     if not simulate(read.init, read.goal, result.plan):
         raise AssertionError(f"{planner} returned a plan that does not reach the goal of {problem_file}")
-    return Solved(read, result, seconds, tuple(vocab.write_action(read.own_names(a)) for a in result.plan))
+    return Solved(read, result, seconds, tuple(vocab.write_plan(read.own_names(a) for a in result.plan)))
 
 
 def _read(problem_file: Path, domain_file: Path | None) -> tuple:

@@ -240,14 +240,15 @@ def import_record(path: Path, vocab: Vocabulary, domain: Path | None, suite: str
         n_blocks=len(init.blocks), init=[list(t) for t in init.sorted_towers()], goal=goal.to_json(),
         plan=[s.split(": ", 1)[1] for s in steps], optimal_len=result.length, n_optimal_plans=result.n_optimal_plans,
         source=path.name, source_sha256=hashlib.sha256(data).hexdigest(), vocabulary=vocab.to_json(),
-        instruction=INSTRUCTION, input=render_input_facts(init, goal), output=render_plan(result.plan),
+        instruction=INSTRUCTION, input=render_input_facts(init, goal, hand=not vocab.moves), output=render_plan(result.plan),
         source_plan=extra.get("source_plan"),
     ).to_json()
 
 
-def render_input_facts(init: State, goal: Goal) -> str:
-    """The seed's ``input`` for a goal of facts: the rule, the initial towers, then the goal facts one a line."""
-    facts = "\n".join(_fact_text(f) for f in goal.facts())
+def render_input_facts(init: State, goal: Goal, hand: bool = True) -> str:
+    """The seed's ``input`` for a goal of facts: the rule, the initial towers, then the goal facts one a line
+    (``hand``: the hand's among them; the 3-operator domain has none to speak of)."""
+    facts = "\n".join(_fact_text(f) for f in goal.facts() if hand or f[0] != "arm-empty")
     return f"{RULE}\n\nInit state:\n{render_towers(init.sorted_towers())}\n\nGoal (these facts must hold at the end):\n{facts}"
 
 
@@ -349,7 +350,8 @@ def manifest(request: ImportRequest, vocab: Vocabulary, records: list[dict], tes
     imported = {
         "command": request.command,
         "domain": {"file": domain.name, "sha256": hashlib.sha256(domain.read_bytes()).hexdigest(),
-                   "name": vocab.name, "actions": {op.value: a for op, a in vocab.actions.items()},
+                   "name": vocab.name,
+                   "actions": dict(vocab.moves) if vocab.moves else {op.value: a for op, a in vocab.actions.items()},
                    "predicates": dict(vocab.predicates)},
         "names": None if request.names is None else {
             "file": request.names.name, "sha256": hashlib.sha256(request.names.read_bytes()).hexdigest()},

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from itertools import permutations
 
+from . import three_ops
 from .state import Op
 from .vocab import ARITY, ARM_EMPTY, CLEAR, HOLDING, ON, ON_TABLE, Vocabulary
 
@@ -66,6 +67,8 @@ def recognise(problem, name: str | None = None) -> Vocabulary:
         by_arity.setdefault(n, []).append(pred)
     want = {n: sum(1 for r in ARITY.values() if r == n) for n in set(ARITY.values())}
     have = {n: len(by_arity.get(n, [])) for n in set(arity.values()) | set(want)}
+    if have == {0: 0, 1: 2, 2: 1}:  # no hand: the 3-operator domain, if its actions are its moves
+        return _recognise_moves(problem, by_arity, name)
     if have != want:
         raise NotBlocksworld(f"its predicates ({_list(arity)}) are not Blocksworld's: one binary, three unary, one nullary")
     schemas = schemas_of(problem)
@@ -80,6 +83,23 @@ def recognise(problem, name: str | None = None) -> Vocabulary:
             return Vocabulary(name or getattr(problem, "name", "") or "blocksworld", actions, predicates)
     raise NotBlocksworld("its actions do not match pick-up, put-down, stack and unstack under any renaming "
                          "(compared by parameters, preconditions and effects)")
+
+
+def _recognise_moves(problem, by_arity: dict[int, list[str]], name: str | None) -> Vocabulary:
+    """The 3-operator domain's roles (:mod:`.three_ops`), matched as the 4-operator domain's are."""
+    schemas = schemas_of(problem)
+    if len(schemas) == 3:
+        for unary in permutations(sorted(by_arity[1])):
+            role = {by_arity[2][0]: ON, unary[0]: ON_TABLE, unary[1]: CLEAR}
+            found: dict[str, str] = {}
+            for action, (n, pre, add, delete) in schemas.items():
+                sig = (n, *(frozenset((role[f[0]], *f[1:]) for f in part) for part in (pre, add, delete)))
+                found.update((m, action) for m, schema in three_ops.SCHEMAS.items() if schema == sig and m not in found)
+            if len(found) == 3:
+                predicates = {r: p for p, r in role.items()}
+                return Vocabulary(name or getattr(problem, "name", "") or "blocksworld-3ops", {}, predicates, moves=found)
+    raise NotBlocksworld(f"it has no hand, and its actions ({_list(schemas)}) do not match move-b-to-b, move-b-to-t "
+                         "and move-t-to-b under any renaming (compared by parameters, preconditions and effects)")
 
 
 def _match_actions(schemas: dict, role: dict[str, str]) -> dict[Op, str] | None:

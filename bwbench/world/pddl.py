@@ -111,6 +111,7 @@ def from_up_problem(problem, vocab: Vocabulary | None = None) -> PddlProblem:
             if not e.is_fluent_exp():
                 raise ValueError(f"goal {e} is not a conjunction of facts")
             goal_facts.append((role[e.fluent().name], *(bwbench_name(str(a)) for a in e.args)))
+    init_facts, goal_facts = with_hand(vocab, init_facts, goal_facts)
     return problem_of_facts(problem.name, tuple(bwbench_name(str(o)) for o in problem.all_objects), init_facts, goal_facts)
 
 
@@ -216,7 +217,15 @@ def read_problem_fast(text: str, vocab: Vocabulary) -> PddlProblem | None:
     goal = atoms(text[marks[2].end():], True)
     if init is None or goal is None:
         return None
-    return problem_of_facts(name.group(1), names, init, goal)
+    return problem_of_facts(name.group(1), names, *with_hand(vocab, init, goal))
+
+
+def with_hand(vocab: Vocabulary, init: list[Fact], goal: list[Fact]) -> tuple[list[Fact], list[Fact]]:
+    """The facts as bwbench's 4-operator states have them: in the 3-operator domain, which has no hand, the hand is
+    empty at the start and asked to be empty at the end (so that an optimal plan is a sequence of moves)."""
+    if not vocab.moves:
+        return init, goal
+    return [*init, (ARM_EMPTY,)], [*goal, (ARM_EMPTY,)]
 
 
 def _untyped(tokens: list[str]) -> tuple[str, ...] | None:

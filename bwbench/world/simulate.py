@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Sequence
+from typing import Mapping, Sequence
 
+from . import three_ops
 from .goal import Goal, format_fact
 from .state import TABLE, Action, Op, State
 from .text import NLStep
@@ -148,6 +149,46 @@ def simulate_from(on: dict[str, str], holding: str | None, want: dict[str, str],
     if on != want:
         return Simulation(Status.GOAL_NOT_REACHED, i, None, _share(on, want), on, holding, want)
     return Simulation(Status.VALID, i, None, 1.0, on, holding, want)
+
+
+@dataclass(frozen=True)
+class MoveSimulation:
+    """A plan of the 3-operator domain's moves simulated (:func:`simulate_moves`): valid or not, and why, in moves."""
+
+    simulation: Simulation  # of the moves' steps, two each
+    init: State
+    moves: tuple[tuple[str, tuple[str, ...]], ...]
+    names: Mapping[str, str]  # the domain's name for each move
+
+    @property
+    def failed_move(self) -> int | None:
+        """0-based index of the first move that does not apply."""
+        failed = self.simulation.failed_step
+        return None if failed is None else failed // 2
+
+    @property
+    def reason(self) -> str | None:
+        k = self.failed_move
+        if k is None:
+            return self.simulation.reason
+        state = self.init
+        for role, args in self.moves[:k]:
+            for step in three_ops.steps_of(role, args):
+                state = state.apply(step)
+        role, args = self.moves[k]
+        return f"move {k + 1} ({self.names.get(role, role)} {' '.join(args)}): {three_ops.why_not(state, role, args)}"
+
+    def __bool__(self) -> bool:
+        return bool(self.simulation)
+
+
+def simulate_moves(init: State, goal: State | Goal, moves: Sequence[tuple[str, Sequence[str]]],
+                   names: Mapping[str, str] | None = None) -> MoveSimulation:
+    """A plan of moves (``("move-b-to-t", ("c", "a"))``), simulated exactly as its steps, two a move
+    (:mod:`.three_ops`); a move that does not apply is said in the domain's own names (``names``)."""
+    moves = tuple((role, tuple(args)) for role, args in moves)
+    steps = [step for role, args in moves for step in three_ops.steps_of(role, args)]
+    return MoveSimulation(simulate(init, goal, steps), init, moves, dict(names or {}))
 
 
 def _share(on: dict[str, str], want: dict[str, str]) -> float:

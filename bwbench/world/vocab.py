@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
+from . import three_ops
 from .state import Action, Op
 
 # The roles of the predicates, by their names in bwbench's shipped domain.
 ON, ON_TABLE, CLEAR, ARM_EMPTY, HOLDING = "on", "on-table", "clear", "arm-empty", "holding"
 PREDICATES = (ON, ON_TABLE, CLEAR, ARM_EMPTY, HOLDING)
 ARITY = {ON: 2, ON_TABLE: 1, CLEAR: 1, ARM_EMPTY: 0, HOLDING: 1}
+MOVE_PREDICATES = (ON, ON_TABLE, CLEAR)  # the 3-operator domain's: no hand
 
 
 def _frozen(mapping: Mapping) -> Mapping:
@@ -31,7 +33,8 @@ def _frozen(mapping: Mapping) -> Mapping:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """How one domain names the 4 operators, the 5 predicates and the objects.
+    """How one domain names the 4 operators, the 5 predicates and the objects (or, for the 3-operator domain,
+    which has no hand, its 3 moves and 3 predicates: ``moves`` maps each role, ``"move-b-to-t"``, to its name).
 
     ``actions`` maps each operator to the domain's action name (``Op.PICK_UP`` →
     ``"attack"``); ``predicates`` maps each role (``"on-table"``) to the
@@ -48,10 +51,38 @@ class Vocabulary:
     objects: Mapping[str, str] = field(default_factory=dict)
     action_words: Mapping[Op, str] = field(default_factory=dict)
     predicate_words: Mapping[str, str] = field(default_factory=dict)
+    moves: Mapping[str, str] = field(default_factory=dict)  # the 3-operator domain: each move's name; no actions
 
     def __post_init__(self) -> None:
-        for name in ("actions", "predicates", "objects", "action_words", "predicate_words"):
+        for name in ("actions", "predicates", "objects", "action_words", "predicate_words", "moves"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    def write_plan(self, plan: Iterable[Action]) -> list[str]:
+        """A plan in this domain's actions: one a step, or in the 3-operator domain one a move (two steps each)."""
+        if not self.moves:
+            return [self.write_action(a) for a in plan]
+        return [three_ops.write(self.moves, role, args) for role, args in three_ops.moves_of(list(plan))]
+
+    def read_move(self, text: str) -> tuple[str, tuple[str, ...]]:
+        """``"(move-b-to-t c a)"`` → ``("move-b-to-t", ("c", "a"))``, the move's role and blocks; ``ValueError`` for
+        anything else."""
+        parts = text.split(";", 1)[0].strip().strip("()").split()
+        roles = {name.lower(): role for role, name in self.moves.items()}
+        if not parts or parts[0].lower() not in roles:
+            raise ValueError(f"not a move of {self.name}: {text.strip()!r}")
+        role, args = roles[parts[0].lower()], tuple(p.lower() for p in parts[1:])
+        try:
+            three_ops.steps_of(role, args)
+        except ValueError as exc:
+            raise ValueError(f"not a move of {self.name}: {text.strip()!r} ({exc})") from None
+        return role, args
+
+    def read_steps(self, text: str) -> tuple[Action, ...]:
+        """One action (``"(feast d c)"``), or one move as its two steps; ``ValueError`` for anything else."""
+        head = text.split(";", 1)[0].strip().strip("()").split()[:1]
+        if head and head[0].lower() in {name.lower() for name in self.moves.values()}:
+            return three_ops.steps_of(*self.read_move(text))
+        return (self.read_action(text),)
 
     def write_action(self, action: Action) -> str:
         """``(feast d c)``: ``action`` in this domain's names."""
@@ -69,8 +100,9 @@ class Vocabulary:
             raise ValueError(f"not an action of {self.name}: {text.strip()!r}") from None
 
     def read_plan(self, lines: Iterable[str]) -> tuple[Action, ...]:
-        """One action a line (``;`` comments and blank lines skipped); ``ValueError`` at the first that is not one."""
-        return tuple(self.read_action(ln) for ln in lines if ln.split(";", 1)[0].strip())
+        """One action a line (``;`` comments and blank lines skipped), a move as its two steps; ``ValueError`` at the
+        first that is not one."""
+        return tuple(a for ln in lines if ln.split(";", 1)[0].strip() for a in self.read_steps(ln))
 
     def __hash__(self) -> int:  # the mappings are read-only views, which do not hash themselves
         return hash(json.dumps(self.to_json(), sort_keys=True))
@@ -83,6 +115,7 @@ class Vocabulary:
             "objects": dict(self.objects),
             "action_words": {op.value: w for op, w in self.action_words.items()},
             "predicate_words": dict(self.predicate_words),
+            **({"moves": dict(self.moves)} if self.moves else {}),
         }
 
     @classmethod
@@ -96,10 +129,13 @@ class Vocabulary:
         except ValueError as exc:
             raise ValueError(f"vocabulary: {exc}") from None
         predicates = {str(k): str(v) for k, v in dict(data.get("predicates") or {}).items()}
-        if set(actions) != set(Op) or set(predicates) != set(PREDICATES):
+        moves = {str(k): str(v) for k, v in dict(data.get("moves") or {}).items()}
+        if moves and (set(moves) != set(three_ops.MOVES) or actions or set(predicates) != set(MOVE_PREDICATES)):
+            raise ValueError("a vocabulary of moves must name the 3 moves and the 3 predicates, and no other actions")
+        if not moves and (set(actions) != set(Op) or set(predicates) != set(PREDICATES)):
             raise ValueError("vocabulary must name all 4 actions and all 5 predicates")
         return cls(data["name"], actions, predicates, {str(k): str(v) for k, v in dict(data.get("objects") or {}).items()},
-                   words, {str(k): str(v) for k, v in dict(data.get("predicate_words") or {}).items()})
+                   words, {str(k): str(v) for k, v in dict(data.get("predicate_words") or {}).items()}, moves)
 
 
 @functools.lru_cache(maxsize=256)
