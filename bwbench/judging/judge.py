@@ -17,6 +17,7 @@ from ..world.goal import Goal
 from ..world.simulate import Simulation, Status, simulate_from
 from ..world.state import State
 from ..world.vocab import Vocabulary
+from .moves import judge_moves
 from .parse import ParsedPlan, Step, fits, gist, parse_completion
 
 # An enum member looked up on its class costs several times a module name: the judge and metrics ask often.
@@ -102,6 +103,12 @@ def judge(init: State, goal: State | Goal, completion: str, gold: str | None = N
     partial = None if full is not None else goal
     below, want = init.below(), (full.below() if full is not None else goal.want)
     blocks = below.keys() if init.holding is None else set(below) | {init.holding}
+    moved = judge_moves(init, goal, completion, vocab) if vocab is not None and vocab.moves else None
+    if moved is not None:  # the 3-operator domain's own actions: moves, each two steps
+        exact = None if gold is None else moved["status"] is VALID and same_plan(
+            moved["plan"], gold, below, init.holding, want, partial, blocks, vocab)
+        return Judgement(**moved, optimal_len=optimal_len, n_blocks=len(blocks), exact=exact, strict=False,
+                         strict_valid=False)
     # Names are matched to the problem's blocks regardless of case only when a step needs it:
     # a name that is not a block always makes its step fail, so that is where to look.
     parsed = parse_completion(completion, vocab=vocab)
