@@ -17,6 +17,7 @@ from .app import command
 Problem = Annotated[Path, typer.Argument(metavar="PROBLEM", help="PDDL problem file (a full configuration or a partial goal), or a directory of them (*.pddl, in natural order): a table of their plans.")]
 Domain = Annotated[Optional[Path], typer.Option("--domain", metavar="FILE", help="PDDL domain file: Blocksworld under any names (default: the shipped blocksworld.pddl).")]
 Planner = Annotated[str, typer.Option("--planner", metavar="NAME", help="bwbench, pyperplan or fast-downward.")]
+Count = Annotated[Optional[str], typer.Option("--count", metavar="HOW", help="How far to count optimal plans: none, capped (one, two, or three or more) or exact (can take far longer than the plan). Default: exact up to 7 blocks (8 for a partial goal), capped up to 100, none beyond.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead: the plan, its length, the count of optimal plans (a directory: a list, one object per file).")]
 
 
@@ -25,14 +26,15 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead: the pl
     "--domain ../shared/planbench-reference/instances/blocksworld/generated_domain.pddl --planner pyperplan",
     "bwbench solve ../shared/planbench-reference/instances/blocksworld/generated_basic_3 "
     "--domain ../shared/planbench-reference/instances/blocksworld/generated_domain.pddl"))
-def solve(problem: Problem, domain: Domain = None, planner: Planner = "bwbench", as_json: AsJson = False) -> None:
+def solve(problem: Problem, domain: Domain = None, planner: Planner = "bwbench", count: Count = None,
+          as_json: AsJson = False) -> None:
     """Print an optimal plan for a PDDL problem, as PDDL actions and in the seed's NL form; for a directory, a table."""
     from ..planning.solve import solve_directory, solve_file
 
     if problem.is_dir():
         with common.progress() as bar:
             task = bar.add_task(f"solving {problem}", total=None)
-            attempts = solve_directory(problem, domain, planner, progress=lambda k: bar.advance(task, k))
+            attempts = solve_directory(problem, domain, planner, progress=lambda k: bar.advance(task, k), count=count)
         if as_json:
             sys.stdout.write(json.dumps([a.to_json() for a in attempts], indent=2) + "\n")
         else:
@@ -42,7 +44,7 @@ def solve(problem: Problem, domain: Domain = None, planner: Planner = "bwbench",
             raise BwbenchError(f"{failed} of {common.count(len(attempts), 'problem file')} not solved "
                                "(each one's reason is beside it)", str(problem))
         return
-    solved = solve_file(problem, domain, planner)
+    solved = solve_file(problem, domain, planner, count=count)
     if as_json:
         sys.stdout.write(json.dumps({"file": str(problem), **solved.to_json()}, indent=2) + "\n")
     else:

@@ -14,10 +14,10 @@ from typing import Protocol
 
 from ..world.goal import Goal
 from ..world.state import State
-from . import deadlock
+from . import deadlock, detours
 from .engines import UPPlanner
 from .moves import Below, encode, moves_to_actions
-from .partial import MAX_BLOCKS, solve_partial
+from .partial import MAX_BLOCKS, solve_partial, solve_partial_deepening
 from .result import COUNT_CAP, Optimum, PlanResult, Unsolvable
 from .search import distance_and_count, first_optimal_moves
 
@@ -25,9 +25,10 @@ SEARCH_BLOCKS = 7
 """Up to this many blocks, full goals go to the bidirectional search, which counts every optimal plan; beyond,
 to :mod:`.deadlock`, which counts up to :data:`.result.COUNT_CAP`."""
 
-COUNT_BLOCKS = 100
+COUNT_BLOCKS = 40
 """Beyond this many blocks optimal plans are not counted unless asked for: a capped count walks the optimal moves
-of every state on the way, which at a few hundred blocks can take many times as long as the plan itself."""
+of every state on the way, which in tall towers takes seconds at 100 blocks and far longer beyond. An uncounted
+plan beyond this size comes from :mod:`.detours`: optimal, though not always the first in move order."""
 
 COUNTS = ("none", "capped", "exact")
 """How far optimal plans are counted: not at all, up to :data:`.result.COUNT_CAP`, or to the end (can be slow)."""
@@ -102,6 +103,8 @@ class BwbenchPlanner:
             raise ValueError(f"unknown way to count optimal plans {count!r}; choose one of: {', '.join(COUNTS)}")
         full = configuration(init, goal)
         if full is None:
+            if count == "exact" and len(init.blocks) > MAX_BLOCKS:  # solve_partial caps there unless told a cap
+                return solve_partial_deepening(init, goal, max_len)
             result = solve_partial(init, goal, max_len, {"none": 1, "capped": COUNT_CAP, "exact": None}[count])
             return result if count != "none" else PlanResult(result.plan, None, self.name)
         names, s, g = encode(init, full)
@@ -117,6 +120,8 @@ class BwbenchPlanner:
                             count: str) -> PlanResult:
         if max_len is not None and 2 * deadlock.distance(s, g) > max_len:
             raise Unsolvable("no plan within the length bound")
+        if count == "none" and len(s) > COUNT_BLOCKS:
+            return PlanResult(moves_to_actions(s, detours.plan(s, g), names), None, self.name)
         cap = {"none": 1, "capped": COUNT_CAP, "exact": None}[count]
         path, n = deadlock.plan_and_count(s, g, cap)
         if count == "none":

@@ -28,7 +28,7 @@ from ..world.pddl import (
 from ..world.simulate import simulate
 from ..world.vocab import IPC, Vocabulary
 from .engines import solve_with_engine
-from .planner import PLANNERS, get_planner
+from .planner import COUNTS, PLANNERS, BwbenchPlanner
 from .result import PlanResult
 
 
@@ -60,17 +60,17 @@ class Attempt:
 
 
 def solve_directory(directory: Path, domain_file: Path | None = None, planner: str = "bwbench",
-                    progress: Callable[[int], None] | None = None) -> list[Attempt]:
+                    progress: Callable[[int], None] | None = None, count: str | None = None) -> list[Attempt]:
     """Every PDDL problem file in ``directory`` (natural order, domain files aside), each solved as :func:`solve_file`
     solves it; a file's bad input is its attempt's error, and the others are still solved."""
-    _check(planner, domain_file)
+    _check(planner, domain_file, count)
     files = problem_files_in(directory)
     if not files:
         raise BwbenchError("no PDDL problem files (*.pddl) in this directory", str(directory), field="problem")
     attempts, vocabs = [], _vocabularies(domain_file)
     for file in files:
         try:
-            attempts.append(Attempt(file, solve_file(file, domain_file, planner, vocabs)))
+            attempts.append(Attempt(file, solve_file(file, domain_file, planner, vocabs, count)))
         except MissingExtra:
             raise
         except BwbenchError as exc:
@@ -80,24 +80,29 @@ def solve_directory(directory: Path, domain_file: Path | None = None, planner: s
     return attempts
 
 
-def _check(planner: str, domain_file: Path | None) -> None:
-    """What every file of a request shares: a planner that exists, and a domain file that does."""
+def _check(planner: str, domain_file: Path | None, count: str | None = None) -> None:
+    """What every file of a request shares: a planner that exists, a way to count that does, and a domain file."""
     if planner not in PLANNERS:
         raise BwbenchError(f"unknown planner {planner!r}; choose one of: {', '.join(PLANNERS)}", field="planner")
+    if count is not None and count not in COUNTS:
+        raise BwbenchError(f"unknown way to count optimal plans {count!r}; choose one of: {', '.join(COUNTS)}",
+                           field="count")
     if domain_file is not None and not Path(domain_file).is_file():
         raise BwbenchError("no such file", str(domain_file), field="domain")
 
 
 def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str = "bwbench",
-               vocabs: Sequence[Vocabulary] = ()) -> Solved:
+               vocabs: Sequence[Vocabulary] = (), count: str | None = None) -> Solved:
     """Read, recognise and solve a Blocksworld PDDL problem; ``BwbenchError`` naming the file for bad input.
 
     ``vocabs``: the domain's words where already known (a directory's files
     share them), so that a plain STRIPS problem is read straight from its text
     when bwbench's planner, which needs no unified-planning problem, solves it.
-    Every plan is checked by bwbench's simulator before it is returned.
+    Every plan is checked by bwbench's simulator before it is returned. ``count``: how far bwbench's planner
+    counts optimal plans (one of :data:`.planner.COUNTS`; None: :func:`.planner.default_count`); the other
+    planners do not count.
     """
-    _check(planner, domain_file)
+    _check(planner, domain_file, count)
     if not Path(problem_file).is_file():
         raise BwbenchError("no such file or directory", str(problem_file), field="problem")
     read, vocab = _read_fast(problem_file, vocabs if planner == "bwbench" else ())
@@ -107,7 +112,7 @@ def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str
     start = time.perf_counter()
     try:
         if planner == "bwbench":
-            result = get_planner(planner).solve(read.init, read.goal)
+            result = BwbenchPlanner().solve(read.init, read.goal, count=count)
         else:
             result = solve_with_engine(up_problem, PLANNERS[planner][0], planner, vocab)
     except (RuntimeError, ValueError) as exc:  # Unsolvable and TooLarge are ValueErrors

@@ -7,8 +7,12 @@ import random
 
 import pytest
 
-from bwbench.planning import partial
-from bwbench.planning.planner import BwbenchPlanner, configuration, default_count, optimal
+from bwbench.planning.planner import (
+    BwbenchPlanner,
+    configuration,
+    default_count,
+    optimal,
+)
 from bwbench.world.goal import Goal
 from bwbench.world.simulate import simulate
 from bwbench.world.state import State
@@ -140,4 +144,23 @@ def test_ipc_tower_goals_of_100_blocks_skip_the_partial_search(monkeypatch):
     result = BwbenchPlanner().solve(init, goal)
     assert simulate(init, goal, result.plan)
     assert result.length == optimal(init, target).length
-    assert default_count(init, goal) == "capped" and result.n_optimal is not None
+    assert default_count(init, goal) == "none" and result.n_optimal is None  # beyond COUNT_BLOCKS: not counted
+    counted = BwbenchPlanner().solve(init, goal, count="capped")
+    assert counted.length == result.length and counted.n_optimal is not None
+
+
+@pytest.mark.parametrize("n", [3, 6, 9, 12])
+def test_uncounted_plans_of_large_goals_are_optimal(n):
+    """detours.plan, which large uncounted goals get: valid, and as long as the deadlock distance says, in tall
+    towers and one-tower goals alike."""
+    from bwbench.planning import deadlock, detours
+    from bwbench.planning.moves import encode, moves_to_actions
+
+    rng = random.Random(n)
+    blocks = [f"b{i}" for i in range(n)]
+    for k in range(150):
+        init = State.of([blocks[:]]) if k % 7 == 0 else random_state(rng, blocks)
+        goal = State.of([rng.sample(blocks, n)]) if k % 2 else random_state(rng, blocks)
+        names, s, g = encode(init, goal)
+        path = detours.plan(s, g)
+        assert simulate(init, goal, moves_to_actions(s, path, names)) and len(path) == deadlock.distance(s, g)
