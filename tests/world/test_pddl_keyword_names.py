@@ -116,3 +116,28 @@ def test_escaping_keeps_lines_and_leaves_predicates_types_and_other_names_alone(
     escaped = escape_objects(text, reserved(domain))
     assert escaped.count("\n") == text.count("\n")
     assert escaped == text.replace("ON", "bw--ON")
+
+
+@pytest.mark.slow  # unified-planning reads 500 typed objects in about ten seconds, twice
+def test_five_hundred_blocks_named_like_keywords_solve_and_import(tmp_path):
+    rng = random.Random(5)
+    blocks = KEYWORDS + [f"B{i}" for i in range(500 - len(KEYWORDS))]
+    start = towers(blocks, rng)
+    goal = [t[:] for t in start]
+    goal[1].append(goal[0].pop())  # one move: the top of the first tower onto the second
+
+    def facts(ts: list[list[str]]) -> str:
+        return " ".join([f"(ONTABLE {t[0]})" for t in ts] + [f"(ON {u} {d})" for t in ts for d, u in zip(t, t[1:])])
+
+    text = (f"(define (problem BLOCKS-500-0) (:domain BLOCKS)\n(:objects {' '.join(blocks)} - block)\n"
+            f"(:INIT (HANDEMPTY) {facts(start)} {' '.join(f'(CLEAR {t[-1]})' for t in start)})\n"
+            f"(:goal (AND {facts(goal)})))\n")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "p.pddl").write_text(text)
+    r = run_cli("solve", "d/p.pddl", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.startswith("; 2 steps"), (r.stdout, r.stderr)
+    assert simulate(*own_state(text), printed_plan(r.stdout))
+    r = run_cli("import", "d", "--out", "s", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    rec = json.loads((tmp_path / "s" / "test.jsonl").read_text())
+    assert rec["n_blocks"] == 500 and rec["optimal_len"] == 2
