@@ -19,7 +19,9 @@ blocks that are misplaced and have not moved yet:
   kinds, so one of them is always there.
 
 So the plan takes a block straight home whenever one can go (the lowest first),
-and otherwise the first clear block that saves a detour. Only those stuck
+and otherwise a clear block that saves a detour: one that waits for itself
+(it is in every feedback vertex set) if there is one, else the first that
+saves one. Only those stuck
 states solve a feedback vertex set, once per component, remembered by the
 component's edges, so the work is about one deadlock distance per detour.
 The plan is optimal but need not be the first in move order.
@@ -61,20 +63,20 @@ def plan(s: Below, goal: Below) -> list[Move]:
             solved[key] = _solve({v: waits[v] & comp for v in _bits(comp)}, comp)
         return solved[key]
 
-    comps = _components({v: waits[v] & pending for v in _bits(pending)}, pending)
     while misplaced:
         home = next((x for x in _bits(misplaced) if on[x] < 0 and _ready(x, goal[x], where, on, misplaced)), None)
         if home is not None:
             move(home, goal[home])
             continue
-        detour = next((x for x in _bits(pending) if on[x] < 0 and where[x] >= 0 and _saves(x, comps, fvs)), None)
+        clear = [x for x in _bits(pending) if on[x] < 0 and where[x] >= 0]
+        # A block that waits for itself is in every feedback vertex set: no solve needed to know it saves a move.
+        detour = next((x for x in clear if waits[x] >> x & 1), None)
+        if detour is None:  # the components of the deadlock graph, only now that a solve must decide
+            comps = _components({v: waits[v] & pending for v in _bits(pending)}, pending)
+            detour = next((x for x in clear if _saves(x, comps, fvs)), None)
         if detour is None:
             raise AssertionError("no optimal move: the deadlock graph was not kept up to date")
         move(detour, -1)
-        # Only the detoured block's component changes: what is left of it splits into components of its own.
-        comp = next(c for c in comps if c >> detour & 1)
-        rest = comp & ~(1 << detour)
-        comps = [c for c in comps if c != comp] + _components({v: waits[v] & rest for v in _bits(rest)}, rest)
     return path
 
 
