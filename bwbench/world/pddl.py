@@ -126,7 +126,9 @@ def problem_of_facts(name: str, objects: tuple[str, ...], init_facts: list[Fact]
             raise ValueError(f"{format_fact(fact)} names {', '.join(sorted(set(fact[1:]) - known))}, not an object of the problem")
     init = state_from_facts(set(init_facts), list(objects))
     if not init.hand_empty or (ARM_EMPTY,) not in init_facts:
-        raise ValueError("the initial state must have the hand empty (bwbench's problems start with it)")
+        hint = "" if not init.hand_empty else ("; a problem of the 3-operator domain (move-b-to-b, move-b-to-t, "
+                                               "move-t-to-b), which has no hand, is read with that domain's file")
+        raise ValueError(f"the initial state must have the hand empty (bwbench's problems start with it){hint}")
     clear = {f[1] for f in init_facts if f[0] == CLEAR}
     if clear != set(init.clear()):
         raise ValueError(f"the initial clear facts ({', '.join(sorted(clear)) or 'none'}) are not the tops of its towers "

@@ -122,3 +122,12 @@ def test_a_move_with_the_wrong_number_of_blocks_is_not_read(files):
     vocab = recognise(read_problem(files / "d" / "sussman.pddl", files / "domain.pddl"))
     with pytest.raises(ValueError, match="takes 3 blocks"):
         vocab.read_move("(move-b-to-b a b)")
+
+
+def test_a_problem_of_the_domain_read_without_its_file_says_which_file_it_needs(files):
+    for command in (["solve", "d/sussman.pddl"], ["import", "d", "--out", "s"]):
+        r = run_cli(*command, cwd=files)
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert r.returncode == 2 and len(lines) == 1 and "sussman.pddl" in lines[0], r.stderr
+        assert "3-operator domain" in lines[0] and "domain's file" in lines[0], lines[0]
+    assert not (files / "s").exists()
