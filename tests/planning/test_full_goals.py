@@ -164,3 +164,20 @@ def test_uncounted_plans_of_large_goals_are_optimal(n):
         names, s, g = encode(init, goal)
         path = detours.plan(s, g)
         assert simulate(init, goal, moves_to_actions(s, path, names)) and len(path) == deadlock.distance(s, g)
+
+
+def test_a_500_block_tower_goal_is_planned_optimally():
+    """IPC's largest sizes: one tower of 500 blocks as on facts alone, from tall random towers; valid and optimal."""
+    from bwbench.planning import deadlock
+
+    rng = random.Random(500)
+    blocks = [f"b{i:03d}" for i in range(500)]
+    order = blocks[:]
+    rng.shuffle(order)
+    init = State.of([order[i:i + 25] for i in range(0, 500, 25)])
+    rng.shuffle(order)
+    target = State.of([order])
+    goal = ipc_tower_goal(target)
+    result = BwbenchPlanner().solve(init, goal)
+    assert result.n_optimal is None and simulate(init, goal, result.plan)
+    assert result.length == 2 * deadlock.state_distance(init, target)
