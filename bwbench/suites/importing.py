@@ -21,7 +21,7 @@ from pathlib import Path
 from ..errors import BwbenchError
 from ..fileio import read_bytes, replace_dir
 from ..planning.partial import TooLarge
-from ..planning.planner import BwbenchPlanner
+from ..planning.planner import COUNTS, BwbenchPlanner
 from ..planning.result import Unsolvable
 from ..world.canon import problem_key
 from ..world.domain import NotBlocksworld, recognise
@@ -65,6 +65,7 @@ class ImportRequest:
     plans: Path | None = None
     command: str = ""  # the command line, recorded in the manifest
     skip_unreadable: bool = False  # import the files that read, and list the others with their reasons
+    count: str | None = None  # how far optimal plans are counted: none, capped, exact (default: by size)
 
     @property
     def suite(self) -> str:
@@ -207,9 +208,19 @@ def source_plan(text: str, vocab: Vocabulary, init: State, goal: Goal, where: st
     return [a.pddl() for a in actions]
 
 
+def _check_count(count: str | None) -> None:
+    if count is not None and count not in COUNTS:
+        raise BwbenchError(f"unknown way to count optimal plans {count!r}; choose one of: {', '.join(COUNTS)}",
+                           field="count")
+
+
 def import_record(path: Path, vocab: Vocabulary, domain: Path | None, suite: str,
-                  plans: dict[str, str] | None = None, plans_file: Path | None = None) -> dict:
-    """One problem file as a suite record, solved optimally; ``BwbenchError`` naming the file."""
+                  plans: dict[str, str] | None = None, plans_file: Path | None = None,
+                  count: str | None = None) -> dict:
+    """One problem file as a suite record, solved optimally; ``BwbenchError`` naming the file.
+
+    ``count``: how far optimal plans are counted (:data:`..planning.planner.COUNTS`; None: by size)."""
+    _check_count(count)
     data = path.read_bytes()
     try:
         read = read_problem_fast(data.decode("utf-8", errors="replace"), vocab)
@@ -219,7 +230,7 @@ def import_record(path: Path, vocab: Vocabulary, domain: Path | None, suite: str
         raise BwbenchError(str(exc), str(path)) from None
     init, goal = read.init, read.goal
     try:
-        result = BwbenchPlanner().solve(init, goal)
+        result = BwbenchPlanner().solve(init, goal, count=count)
     except TooLarge as exc:
         raise BwbenchError(str(exc).split("; ")[0], str(path)) from None
     except (Unsolvable, ValueError) as exc:
@@ -262,6 +273,7 @@ def _fact_text(fact: tuple[str, ...]) -> str:
 def import_suite(request: ImportRequest, progress: Callable[[int], None] | None = None,
                  on_total: Callable[[int], None] | None = None) -> Manifest:
     """Import ``request.problems`` as the suite ``request.out``; returns the manifest."""
+    _check_count(request.count)
     if request.domain is not None and not request.domain.is_file():
         raise BwbenchError("no such file", str(request.domain), field="domain")
     # A copy of the shipped domain reads as the shipped domain does: under the IPC's names too (ontable, handempty).
@@ -284,7 +296,7 @@ def import_suite(request: ImportRequest, progress: Callable[[int], None] | None 
     for path in files:
         if path not in {s.file for s in skipped}:
             try:
-                records.append(import_record(path, vocab, domain, request.suite, plans, request.plans))
+                records.append(import_record(path, vocab, domain, request.suite, plans, request.plans, request.count))
             except BwbenchError as exc:
                 where = Path(exc.where or path)
                 _skip(request, skipped, where, _for_domain(path, exc.message) if domain is None and where == path

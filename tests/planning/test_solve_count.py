@@ -80,3 +80,24 @@ def test_exact_counts_of_partial_goals_beyond_eight_blocks():
     assert exact.n_optimal == count_partial(init, goal, None) > 3 and not exact.capped
     capped = BwbenchPlanner().solve(init, goal)
     assert capped.plan == exact.plan and capped.capped and capped.n_optimal == 3
+
+
+@pytest.mark.slow
+def test_import_counts_as_asked(tmp_path):
+    """bwbench import --count exact records the full count where the default stops at three (null)."""
+    rng = random.Random(9)
+    blocks = [f"b{i}" for i in range(9)]
+    for _ in range(50):
+        init, goal = random_state(rng, blocks), State.of([rng.sample(blocks, 9)])
+        if deadlock.count_plans(*encode(init, goal)[1:], cap=4) > 3:
+            break
+    (tmp_path / "probs").mkdir()
+    (tmp_path / "probs" / "p1.pddl").write_text(ipc_problem(init, goal))
+    exact = deadlock.count_plans(*encode(init, goal)[1:])
+    for how, want in ((None, None), ("exact", exact)):
+        r = run_cli("import", "probs", "--out", f"s-{how}", *(["--count", how] if how else []), cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        record = json.loads((tmp_path / f"s-{how}" / "test.jsonl").read_text().splitlines()[0])
+        assert record["n_optimal_plans"] == want
+    r = run_cli("import", "probs", "--out", "s-bad", "--count", "all", cwd=tmp_path)
+    assert r.returncode == 2 and "choose one of: none, capped, exact" in r.stderr
