@@ -243,7 +243,8 @@ def test_an_incomplete_run_is_counted_and_marked(tmp_path):
     r = run_cli("leaderboard", tmp_path / "run2" / "results.json", "--out", page)
     assert r.returncode == 0, r.stderr
     text = page.read_text()
-    assert "| 300 of 500 | 32.0% (96/300) |" in text and "no answer for 200 of the suite's problems" in text
+    assert "| 300 of 500 | 32.0% (96/300), its extraction (extracted_llm_plan) |" in text
+    assert "no answer for 200 of the suite's problems" in text
 
 
 # --------------------------------------------------------------------------- #
