@@ -174,7 +174,7 @@ def test_predictions_made_elsewhere_join_the_suite_table_through_score(runs, tmp
     r = run_cli("leaderboard", runs / "planner-a" / "results.json", tmp_path / "r.json", "--out", out)
     assert r.returncode == 0 and "| random, rescored | predictions rescored (`predictions.jsonl`) |" in out.read_text()
     r = run_cli("score", preds, "--suite", runs / "b", "--model", "x", "--results", tmp_path / "bad.json")
-    assert r.returncode == 2 and "is not a prediction for each of this suite's" in r.stderr
+    assert r.returncode == 2 and "is not one prediction for each of this suite's" in r.stderr
     assert not (tmp_path / "bad.json").exists()
     r = run_cli("score", preds, "--results", tmp_path / "bad.json")
     assert r.returncode == 2 and "error: --results: takes one predictions file, with a suite and a model" in r.stderr
