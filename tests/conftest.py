@@ -217,3 +217,21 @@ def cli_commands(group=None, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ..
     for name, cmd in sorted((group or typer.main.get_command(app)).commands.items()):
         found.update(cli_commands(cmd, (*prefix, name)) if hasattr(cmd, "commands") else {(*prefix, name): cmd})
     return found
+
+
+TYPED_DOMAIN = """;; IPC's typed 4-operator Blocksworld
+(define (domain blocks) (:requirements :strips :typing) (:types block)
+ (:predicates (on ?x - block ?y - block) (ontable ?x - block) (clear ?x - block) (handempty) (holding ?x - block))
+ (:action pick-up :parameters (?x - block)
+  :precondition (and (clear ?x) (ontable ?x) (handempty))
+  :effect (and (not (ontable ?x)) (not (clear ?x)) (not (handempty)) (holding ?x)))
+ (:action put-down :parameters (?x - block)
+  :precondition (holding ?x)
+  :effect (and (not (holding ?x)) (clear ?x) (handempty) (ontable ?x)))
+ (:action stack :parameters (?x - block ?y - block)
+  :precondition (and (holding ?x) (clear ?y))
+  :effect (and (not (holding ?x)) (not (clear ?y)) (clear ?x) (handempty) (on ?x ?y)))
+ (:action unstack :parameters (?x - block ?y - block)
+  :precondition (and (on ?x ?y) (clear ?x) (handempty))
+  :effect (and (holding ?x) (clear ?y) (not (clear ?x)) (not (handempty)) (not (on ?x ?y)))))
+"""

@@ -18,7 +18,7 @@ from bwbench.world.state import State
 from bwbench.world.text import as_actions
 from bwbench.world.vocab import IPC
 
-from ..conftest import DATA, SHARED, need_shared, run_cli
+from ..conftest import DATA, SHARED, TYPED_DOMAIN, need_shared, run_cli
 
 PUBLISHED = {  # suite → (problems, domain, names config, plans), as the suites' cards say they were imported
     "planbench-bw": ("instances/blocksworld/generated_basic", "instances/blocksworld/generated_domain.pddl",
@@ -338,21 +338,6 @@ def test_an_empty_goal_is_refused(tmp_path):
     assert not (tmp_path / "s").exists()
 
 
-TYPED_DOMAIN = """(define (domain blocks) (:requirements :strips :typing) (:types block)
- (:predicates (on ?x - block ?y - block) (ontable ?x - block) (clear ?x - block) (handempty) (holding ?x - block))
- (:action pick-up :parameters (?x - block)
-  :precondition (and (clear ?x) (ontable ?x) (handempty))
-  :effect (and (not (ontable ?x)) (not (clear ?x)) (not (handempty)) (holding ?x)))
- (:action put-down :parameters (?x - block)
-  :precondition (holding ?x)
-  :effect (and (not (holding ?x)) (clear ?x) (handempty) (ontable ?x)))
- (:action stack :parameters (?x - block ?y - block)
-  :precondition (and (holding ?x) (clear ?y))
-  :effect (and (not (holding ?x)) (not (clear ?y)) (clear ?x) (handempty) (on ?x ?y)))
- (:action unstack :parameters (?x - block ?y - block)
-  :precondition (and (on ?x ?y) (clear ?x) (handempty))
-  :effect (and (holding ?x) (clear ?y) (not (clear ?x)) (not (handempty)) (not (on ?x ?y)))))
-"""
 
 
 @pytest.mark.slow
