@@ -16,10 +16,8 @@ them (a block with ``a → a`` must move twice). So
 
 and the optimal plan has twice as many steps (a pick and a place per move).
 The feedback vertex set is NP-hard in general, as optimal Blocksworld planning
-is, but the graphs are small after the standard reductions (blocks with no
-cycle through them drop out, a block with one way in or out merges into its
-neighbour) and splitting into strongly connected components; what remains is
-solved by branch and bound. :func:`distance` is that number of moves.
+is; :mod:`.fvs` solves it exactly after reductions that keep an optimum, one
+strongly connected component at a time. :func:`distance` is that number of moves.
 
 With an exact distance, the gold plan is found without search: from each state
 take the first move in :func:`.moves.moves` order that lowers the distance by
@@ -34,6 +32,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..world.state import State
+from .fvs import bits as _bits
+from .fvs import components as _components
+from .fvs import minimum_set, minimum_size
 from .moves import Below, Move
 
 # --------------------------------------------------------------------------- the deadlock graph
@@ -98,7 +99,7 @@ def distance(s: Below, goal: Below) -> int:
     moves = bin(misplaced).count("1")
     if _acyclic(waits, misplaced):  # the usual case: no deadlock, no detour (and no feedback set to search for)
         return moves
-    return moves + min_feedback_vertex_set(_graph(misplaced, waits))
+    return moves + minimum_size(_graph(misplaced, waits))
 
 
 def state_distance(init: State, goal: State) -> int:
@@ -144,7 +145,7 @@ def state_distance(init: State, goal: State) -> int:
     moves = bin(misplaced).count("1")
     if _acyclic(waits, misplaced):
         return moves
-    return moves + min_feedback_vertex_set(_graph(misplaced, waits))
+    return moves + minimum_size(_graph(misplaced, waits))
 
 
 def _acyclic(succ: list[int], nodes: int) -> bool:
@@ -161,177 +162,6 @@ def _acyclic(succ: list[int], nodes: int) -> bool:
             return False
         nodes &= ~sinks
     return True
-
-
-# --------------------------------------------------------------------------- minimum feedback vertex set
-
-
-def min_feedback_vertex_set(succ: dict[int, int]) -> int:
-    """The size of a smallest set of nodes meeting every cycle of a digraph (``succ[v]``: bit mask of v's successors).
-
-    Self-loops count: a node with an edge to itself is in every feedback set.
-    """
-    graph = {v: m for v, m in succ.items()}
-    return _solve(graph, _all(graph))
-
-
-def _all(graph: dict[int, int]) -> int:
-    mask = 0
-    for v in graph:
-        mask |= 1 << v
-    return mask
-
-
-def _bits(mask: int):
-    while mask:
-        low = mask & -mask
-        yield low.bit_length() - 1
-        mask ^= low
-
-
-def _reduce(graph: dict[int, int], nodes: int) -> tuple[int, int]:
-    """Apply the safe reductions in place; returns (nodes forced into the set, remaining node mask).
-
-    Self-loop: the node is taken. No way in or no way out: the node is on no
-    cycle and goes. One way in (from u): every cycle through it passes u, so it
-    merges into u; one way out likewise. Each change puts the nodes it touched
-    back on the work list, so the work is proportional to the changes.
-    """
-    pred: dict[int, int] = {v: 0 for v in _bits(nodes)}
-    for v in _bits(nodes):
-        out = graph[v] = graph[v] & nodes
-        bit = 1 << v
-        for w in _bits(out):
-            pred[w] |= bit
-    taken = 0
-    todo = nodes
-    while todo:
-        low = todo & -todo
-        todo ^= low
-        v = low.bit_length() - 1
-        if not nodes & low:
-            continue
-        out, inn = graph[v] & nodes, pred[v] & nodes
-        if out & low:
-            taken += 1
-        elif not out or not inn:
-            pass
-        elif not inn & (inn - 1):  # one predecessor u: v merges into u
-            u = inn.bit_length() - 1
-            graph[u] |= out
-            ubit = 1 << u
-            for w in _bits(out):
-                pred[w] |= ubit
-            todo |= ubit | out
-        elif not out & (out - 1):  # one successor w: v's predecessors point to w
-            w = out.bit_length() - 1
-            for p in _bits(inn):
-                graph[p] |= out
-            pred[w] |= inn
-            todo |= out | inn
-        else:
-            continue
-        nodes &= ~low
-        todo |= (out | inn) & nodes
-    for v in _bits(nodes):
-        graph[v] &= nodes
-    return taken, nodes
-
-
-def _components(graph: dict[int, int], nodes: int) -> list[int]:
-    """Strongly connected components (bit masks) of the subgraph on ``nodes`` with more than one node or a self-loop."""
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    on_stack = 0
-    stack: list[int] = []
-    out: list[int] = []
-    counter = 0
-    for root in _bits(nodes):
-        if root in index:
-            continue
-        work = [(root, graph[root] & nodes)]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack |= 1 << root
-        while work:
-            v, todo = work[-1]
-            if todo:
-                w_bit = todo & -todo
-                work[-1] = (v, todo ^ w_bit)
-                w = w_bit.bit_length() - 1
-                if w not in index:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on_stack |= w_bit
-                    work.append((w, graph[w] & nodes))
-                elif on_stack & w_bit:
-                    low[v] = min(low[v], index[w])
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[v])
-            if low[v] == index[v]:
-                comp = 0
-                while True:
-                    w = stack.pop()
-                    on_stack &= ~(1 << w)
-                    comp |= 1 << w
-                    if w == v:
-                        break
-                if comp & (comp - 1) or graph[v] & (1 << v):
-                    out.append(comp)
-    return out
-
-
-def _solve(graph: dict[int, int], nodes: int) -> int:
-    """Minimum feedback vertex set of the subgraph on ``nodes`` (``graph`` is modified)."""
-    taken, nodes = _reduce(graph, nodes)
-    total = taken
-    for comp in _components(graph, nodes):
-        total += _solve_component(graph, comp)
-    return total
-
-
-def _solve_component(graph: dict[int, int], comp: int) -> int:
-    """One strongly connected component, by branch and bound on its busiest node."""
-    best = [bin(comp).count("1") - 1]  # all nodes but one always breaks every cycle
-
-    def branch(g: dict[int, int], nodes: int, cost: int) -> None:
-        taken, nodes = _reduce(g, nodes)
-        cost += taken
-        if cost >= best[0]:
-            return
-        comps = _components(g, nodes)
-        if not comps:
-            best[0] = cost
-            return
-        if len(comps) > 1:  # independent parts: solve each exactly, then add
-            extra = sum(_solve_component({v: g[v] for v in _bits(c)}, c) for c in comps)
-            best[0] = min(best[0], cost + extra)
-            return
-        if cost + 1 >= best[0]:  # a cycle remains, so at least one more node
-            return
-        c = comps[0]
-        pred = {v: 0 for v in _bits(c)}
-        for v in _bits(c):
-            for w in _bits(g[v] & c):
-                pred[w] |= 1 << v
-        v = max(_bits(c), key=lambda x: bin(g[x] & c).count("1") * bin(pred[x]).count("1"))
-        # v in the set
-        g1 = {x: g[x] for x in _bits(c)}
-        branch(g1, c & ~(1 << v), cost + 1)
-        # v kept: bypass it (each predecessor now reaches v's successors)
-        g2 = {x: g[x] for x in _bits(c)}
-        out = g2[v] & c
-        for p in _bits(pred[v]):
-            g2[p] |= out
-        branch(g2, c & ~(1 << v), cost)
-
-    branch({v: graph[v] for v in _bits(comp)}, comp, 0)
-    return best[0]
 
 
 # --------------------------------------------------------------------------- plans and counts
@@ -351,9 +181,12 @@ def optimal_moves(s: Below, goal: Below, left: int | None = None) -> Iterator[tu
     misplaced, waits = _masks(s, goal)
     graph = _graph(misplaced, waits)
     if left is None:
-        left = bin(misplaced).count("1") + min_feedback_vertex_set(graph)
+        left = bin(misplaced).count("1") + minimum_size(graph)
     component: dict[int, int] = {}
     saves: dict[int, bool] = {}
+
+    def size(nodes: int) -> int:
+        return bin(minimum_set({v: graph[v] for v in _bits(nodes)}, nodes)).count("1")
 
     def detour_saves(x: int) -> bool:
         """Whether ``x`` is in some minimum feedback vertex set (its component's optimum drops by one without it)."""
@@ -367,9 +200,7 @@ def optimal_moves(s: Below, goal: Below, left: int | None = None) -> Iterator[tu
             if comp is None:  # on no cycle: a detour cannot save anything
                 saves[x] = False
             else:
-                whole = _solve({v: graph[v] for v in _bits(comp)}, comp)
-                rest = comp & ~(1 << x)
-                saves[x] = _solve({v: graph[v] for v in _bits(rest)}, rest) == whole - 1
+                saves[x] = size(comp & ~(1 << x)) == size(comp) - 1
         return saves[x]
 
     supports = set(s)

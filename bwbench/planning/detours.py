@@ -18,18 +18,22 @@ blocks that are misplaced and have not moved yet:
 * some optimal plan moves a clear block next, and its move is one of the two
   kinds, so one of them is always there.
 
-So the plan takes a block straight home whenever one can go (the lowest first),
-and otherwise a clear block that saves a detour: one that waits for itself
-(it is in every feedback vertex set) if there is one, else the first that
-saves one. Only those stuck
-states solve a feedback vertex set, once per component, remembered by the
-component's edges, so the work is about one deadlock distance per detour.
-The plan is optimal but need not be the first in move order.
+So the plan solves the feedback vertex set once, for the whole graph
+(:mod:`.fvs`), and keeps that set ``F`` as it goes: a block going home is on
+no cycle, so ``F`` stays a smallest set, and a block of ``F`` going to the
+table leaves ``F`` without it smallest for the graph without it. It takes a
+block straight home whenever one can go (the lowest first), and otherwise a
+clear block of ``F`` to the table. Should no block of ``F`` be clear, it asks
+of each clear block whether it saves a detour, solving that component again
+(remembered by the component's edges), and takes the first that does, with a
+smallest set that holds it. The plan is optimal but need not be the first in
+move order.
 """
 
 from __future__ import annotations
 
-from .deadlock import _bits, _components, _masks, _solve
+from .deadlock import _masks
+from .fvs import bits, components, minimum_set
 from .moves import Below, Move
 
 
@@ -42,6 +46,7 @@ def plan(s: Below, goal: Below) -> list[Move]:
         if b >= 0:
             on[b] = x
     pending = misplaced  # misplaced blocks that have not moved: the nodes of the deadlock graph
+    detours = minimum_set({v: waits[v] & misplaced for v in bits(misplaced)}, misplaced)
     solved: dict[tuple, int] = {}
     path: list[Move] = []
 
@@ -57,27 +62,36 @@ def plan(s: Below, goal: Below) -> list[Move]:
             misplaced &= ~(1 << x)
         path.append((x, dest))
 
-    def fvs(comp: int) -> int:
-        key = (comp, tuple(waits[v] & comp for v in _bits(comp)))
+    def smallest(nodes: int) -> int:
+        key = (nodes, tuple(waits[v] & nodes for v in bits(nodes)))
         if key not in solved:
-            solved[key] = _solve({v: waits[v] & comp for v in _bits(comp)}, comp)
+            solved[key] = minimum_set({v: waits[v] & nodes for v in bits(nodes)}, nodes)
         return solved[key]
 
     while misplaced:
-        home = next((x for x in _bits(misplaced) if on[x] < 0 and _ready(x, goal[x], where, on, misplaced)), None)
+        home = next((x for x in bits(misplaced) if on[x] < 0 and _ready(x, goal[x], where, on, misplaced)), None)
         if home is not None:
             move(home, goal[home])
             continue
-        clear = [x for x in _bits(pending) if on[x] < 0 and where[x] >= 0]
-        # A block that waits for itself is in every feedback vertex set: no solve needed to know it saves a move.
-        detour = next((x for x in clear if waits[x] >> x & 1), None)
-        if detour is None:  # the components of the deadlock graph, only now that a solve must decide
-            comps = _components({v: waits[v] & pending for v in _bits(pending)}, pending)
-            detour = next((x for x in clear if _saves(x, comps, fvs)), None)
-        if detour is None:
-            raise AssertionError("no optimal move: the deadlock graph was not kept up to date")
+        clear = [x for x in bits(pending) if on[x] < 0 and where[x] >= 0]
+        detour = next((x for x in clear if detours >> x & 1), None)
+        if detour is None:  # no clear block of the set: find one that is in another smallest set
+            detour, detours = _another_detour(clear, pending, waits, detours, smallest)
         move(detour, -1)
+        detours &= ~(1 << detour)
     return path
+
+
+def _another_detour(clear: list[int], pending: int, waits: list[int], detours: int, smallest) -> tuple[int, int]:
+    """A clear block in some smallest feedback vertex set of the deadlock graph on ``pending``, and such a set."""
+    for comp in components({v: waits[v] & pending for v in bits(pending)}, pending):
+        size = bin(smallest(comp)).count("1")
+        for x in clear:
+            if comp >> x & 1:
+                rest = smallest(comp & ~(1 << x))
+                if bin(rest).count("1") == size - 1:
+                    return x, detours & ~comp | rest | 1 << x
+    raise AssertionError("no optimal move: the deadlock graph was not kept up to date")
 
 
 def _ready(x: int, home: int, where: list[int], on: list[int], misplaced: int) -> bool:
@@ -85,9 +99,3 @@ def _ready(x: int, home: int, where: list[int], on: list[int], misplaced: int) -
     if home < 0:
         return where[x] >= 0
     return on[home] < 0 and not misplaced >> home & 1
-
-
-def _saves(x: int, comps: list[int], fvs) -> bool:
-    """Whether ``x`` is in some minimum feedback vertex set: its component's optimum drops by one without it."""
-    comp = next((c for c in comps if c >> x & 1), None)
-    return comp is not None and fvs(comp & ~(1 << x)) == fvs(comp) - 1

@@ -6,7 +6,7 @@ import random
 import numpy as np
 import pytest
 
-from bwbench.planning import deadlock
+from bwbench.planning import deadlock, fvs
 from bwbench.planning.moves import decode, misplaced, moves_to_actions
 from bwbench.planning.planner import SEARCH_BLOCKS, BwbenchPlanner, get_planner, optimal
 from bwbench.planning.result import COUNT_CAP
@@ -78,7 +78,7 @@ def test_minimum_feedback_vertex_set_matches_brute_force():
         n = rng.randint(1, 9)
         p = rng.choice([0.15, 0.3, 0.5])
         succ = {v: sum(1 << w for w in range(n) if rng.random() < p) for v in range(n)}
-        assert deadlock.min_feedback_vertex_set(succ) == brute_force_fvs(succ), succ
+        assert fvs.minimum_size(succ) == brute_force_fvs(succ), succ
 
 
 @pytest.mark.parametrize("n", [20, 40, 60])
