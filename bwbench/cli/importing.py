@@ -12,7 +12,7 @@ from . import common
 from .app import command
 
 Problems = Annotated[List[Path], typer.Argument(metavar="PROBLEMS", help="PDDL problem files, or directories of them (*.pddl, in natural order).")]
-Domain = Annotated[Optional[Path], typer.Option("--domain", metavar="FILE", help="Their PDDL domain: Blocksworld under any names, e.g. Mystery (default: the shipped blocksworld.pddl).")]
+Domain = Annotated[Optional[Path], typer.Option("--domain", metavar="FILE", help="Their PDDL domain: Blocksworld under any names, e.g. Mystery (default: the one domain file beside the problems, else the shipped blocksworld.pddl).")]
 Names = Annotated[Optional[Path], typer.Option("--names", metavar="CONFIG", help="A PlanBench config YAML: words for the objects and actions (encoded_objects, actions, predicates); a directory then gives the config's instances.")]
 Plans = Annotated[Optional[Path], typer.Option("--plans", metavar="FILE", help="The source's own plans (PlanBench's info.json), checked and kept as source_plan: a one-shot PlanBench prompt shows them.")]
 Out = Annotated[Path, typer.Option("--out", metavar="DIR", help="Suite directory to write (test.jsonl, manifest.json, README.md); an earlier import there is replaced whole, anything else refused.")]

@@ -15,7 +15,7 @@ from . import common
 from .app import command
 
 Problem = Annotated[Path, typer.Argument(metavar="PROBLEM", help="PDDL problem file (a full configuration or a partial goal), or a directory of them (*.pddl, in natural order): a table of their plans.")]
-Domain = Annotated[Optional[Path], typer.Option("--domain", metavar="FILE", help="PDDL domain file: Blocksworld under any names (default: the shipped blocksworld.pddl).")]
+Domain = Annotated[Optional[Path], typer.Option("--domain", metavar="FILE", help="PDDL domain file: Blocksworld under any names (default: the one domain file beside the problems, else the shipped blocksworld.pddl).")]
 Planner = Annotated[str, typer.Option("--planner", metavar="NAME", help="bwbench, pyperplan or fast-downward.")]
 Count = Annotated[Optional[str], typer.Option("--count", metavar="HOW", help="How far to count optimal plans: none, capped (one, two, or three or more) or exact (can take far longer than the plan). Default: exact up to 7 blocks (8 for a partial goal), capped up to 40, none beyond.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead: the plan, its length, the count of optimal plans (a directory: a list, one object per file).")]

@@ -17,6 +17,7 @@ from ..errors import BwbenchError, MissingExtra
 from ..world.domain import NotBlocksworld, recognise
 from ..world.pddl import (
     PddlProblem,
+    domain_beside,
     domain_path,
     from_up_problem,
     is_shipped_domain,
@@ -63,6 +64,7 @@ def solve_directory(directory: Path, domain_file: Path | None = None, planner: s
                     progress: Callable[[int], None] | None = None, count: str | None = None) -> list[Attempt]:
     """Every PDDL problem file in ``directory`` (natural order, domain files aside), each solved as :func:`solve_file`
     solves it; a file's bad input is its attempt's error, and the others are still solved."""
+    domain_file = domain_file or domain_beside([directory])
     _check(planner, domain_file, count)
     files = problem_files_in(directory)
     if not files:
@@ -98,13 +100,15 @@ def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str
     ``vocabs``: the domain's words where already known (a directory's files
     share them), so that a plain STRIPS problem is read straight from its text
     when bwbench's planner, which needs no unified-planning problem, solves it.
+    Without ``domain_file``, the one domain file beside the problem, if there is one (as IPC's folders hold it).
     Every plan is checked by bwbench's simulator before it is returned. ``count``: how far bwbench's planner
     counts optimal plans (one of :data:`.planner.COUNTS`; None: :func:`.planner.default_count`); the other
     planners do not count.
     """
-    _check(planner, domain_file, count)
     if not Path(problem_file).is_file():
         raise BwbenchError("no such file or directory", str(problem_file), field="problem")
+    domain_file = domain_file or domain_beside([problem_file])
+    _check(planner, domain_file, count)
     # Read straight from the text where it is plain STRIPS: unified-planning's reader takes seconds at 500 blocks.
     read, vocab = _read_fast(problem_file, (vocabs or _vocabularies(domain_file)) if planner == "bwbench" else ())
     up_problem = None

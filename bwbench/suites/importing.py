@@ -27,6 +27,7 @@ from ..world.canon import problem_key
 from ..world.domain import NotBlocksworld, recognise
 from ..world.goal import Goal, level_of
 from ..world.pddl import (
+    domain_beside,
     domain_name,
     domain_named_by,
     domain_path,
@@ -274,6 +275,8 @@ def import_suite(request: ImportRequest, progress: Callable[[int], None] | None 
                  on_total: Callable[[int], None] | None = None) -> Manifest:
     """Import ``request.problems`` as the suite ``request.out``; returns the manifest."""
     _check_count(request.count)
+    if request.domain is None:  # a domain file beside the problems is theirs (IPC's folders, the 3-operator one's)
+        request = replace(request, domain=domain_beside(request.problems))
     if request.domain is not None and not request.domain.is_file():
         raise BwbenchError("no such file", str(request.domain), field="domain")
     # A copy of the shipped domain reads as the shipped domain does: under the IPC's names too (ontable, handempty).

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -171,6 +172,16 @@ def problem_files_in(directory: Path) -> list[Path]:
     """A directory's PDDL problem files (``*.pddl`` but its domain files), in natural order: ``instance-2``
     before ``instance-10``."""
     return sorted((p for p in Path(directory).glob("*.pddl") if not is_domain_file(p)), key=_natural)
+
+
+def domain_beside(paths: Sequence[Path]) -> Path | None:
+    """The domain file that problem files (or a directory of them) come with: the one PDDL domain file in the
+    directory they all sit in, where there is exactly one; None otherwise."""
+    folders = {p if p.is_dir() else p.parent for p in map(Path, paths)}
+    if len(folders) != 1:
+        return None
+    found = [p for p in sorted(next(iter(folders)).glob("*.pddl")) if is_domain_file(p)]
+    return found[0] if len(found) == 1 else None
 
 
 def _natural(path: Path) -> list:

@@ -131,3 +131,22 @@ def test_a_problem_of_the_domain_read_without_its_file_says_which_file_it_needs(
         assert r.returncode == 2 and len(lines) == 1 and "sussman.pddl" in lines[0], r.stderr
         assert "3-operator domain" in lines[0] and "domain's file" in lines[0], lines[0]
     assert not (files / "s").exists()
+
+
+def test_the_one_domain_file_beside_the_problems_is_theirs(files):
+    """As IPC's folders hold them: problems and their domain.pddl side by side, read with it without --domain; with
+    two domain files there, neither is chosen, and the problem says which file it needs."""
+    (files / "d" / "domain.pddl").write_text(DOMAIN)
+    r = run_cli("solve", "d/sussman.pddl", cwd=files)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("; 3 moves (6 steps)") and len(moves_printed(r.stdout)) == 3, r.stdout
+    r = run_cli("solve", "d", "--json", cwd=files)
+    assert r.returncode == 0, r.stderr
+    assert "move-t-to-b" in r.stdout and "pick-up" not in r.stdout, r.stdout
+    r = run_cli("import", "d", "--out", "s", cwd=files)
+    assert r.returncode == 0, r.stderr
+    man = json.loads((files / "s" / "manifest.json").read_text())
+    assert set(man["imported"]["domain"]["actions"]) == {"move-b-to-b", "move-b-to-t", "move-t-to-b"}
+    (files / "d" / "other.pddl").write_text(RENAMED)
+    r = run_cli("solve", "d/sussman.pddl", cwd=files)
+    assert r.returncode == 2 and "3-operator domain" in r.stderr, r.stderr
