@@ -43,7 +43,10 @@ class Solved:
     plan_pddl: tuple[str, ...]
 
     def to_json(self) -> dict:
+        # steps: bwbench's (a pick or a place each); actions: the domain's own, which in the 3-operator domain are
+        # moves, half as many.
         return {"problem": self.problem.name, "blocks": len(self.problem.init.blocks), "steps": self.result.length,
+                "actions": len(self.plan_pddl),
                 "n_optimal_plans": self.result.n_optimal_plans, "optimal_plans": self.result.describe_count(),
                 "planner": self.result.planner, "seconds": round(self.seconds, 6), "plan": list(self.plan_pddl)}
 
