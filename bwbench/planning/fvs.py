@@ -357,7 +357,8 @@ def _smallest_hitting_set(comp: int, cycles: set[int], at_least: int = 0) -> int
     bound = np.ones(len(cycles) + 1)
     bound[-1] = at_least
     found = milp(np.ones(len(nodes)), constraints=LinearConstraint(meets, lb=bound, ub=np.inf),
-                 integrality=np.ones(len(nodes)), bounds=Bounds(0, 1))
-    if found.x is None:
-        raise RuntimeError(f"HiGHS found no hitting set: {found.message}")
+                 integrality=np.ones(len(nodes)), bounds=Bounds(0, 1),
+                 options={"mip_rel_gap": 0})  # proven smallest: the next round takes its size as a lower bound
+    if found.status != 0 or found.x is None:
+        raise RuntimeError(f"HiGHS did not find the smallest hitting set: {found.message}")
     return mask_of(v for v, x in zip(nodes, found.x) if x > 0.5)

@@ -75,7 +75,7 @@ def solve_directory(directory: Path, domain_file: Path | None = None, planner: s
     attempts, vocabs = [], _vocabularies(domain_file)
     for file in files:
         try:
-            attempts.append(Attempt(file, solve_file(file, domain_file, planner, vocabs, count)))
+            attempts.append(Attempt(file, _solve_one(file, domain_file, planner, vocabs, count)))
         except MissingExtra:
             raise
         except BwbenchError as exc:
@@ -112,6 +112,12 @@ def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str
         raise BwbenchError("no such file or directory", str(problem_file), field="problem")
     domain_file = domain_file or domain_beside([problem_file])
     _check(planner, domain_file, count)
+    return _solve_one(problem_file, domain_file, planner, vocabs, count)
+
+
+def _solve_one(problem_file: Path, domain_file: Path | None, planner: str, vocabs: Sequence[Vocabulary],
+               count: str | None) -> Solved:
+    """:func:`solve_file` once the domain file is settled and the request checked (a directory's files share both)."""
     # Read straight from the text where it is plain STRIPS: unified-planning's reader takes seconds at 500 blocks.
     read, vocab = _read_fast(problem_file, (vocabs or _vocabularies(domain_file)) if planner == "bwbench" else ())
     up_problem = None

@@ -177,11 +177,18 @@ def problem_files_in(directory: Path) -> list[Path]:
 def domain_beside(paths: Sequence[Path]) -> Path | None:
     """The domain file that problem files (or a directory of them) come with: the one PDDL domain file in the
     directory they all sit in, where there is exactly one; None otherwise."""
-    folders = {p if p.is_dir() else p.parent for p in map(Path, paths)}
+    folders = {(p if p.is_dir() else p.parent).resolve() for p in map(Path, paths)}
     if len(folders) != 1:
         return None
-    found = [p for p in sorted(next(iter(folders)).glob("*.pddl")) if is_domain_file(p)]
+    found = [p for p in sorted(next(iter(folders)).glob("*.pddl")) if _readable_domain_file(p)]
     return found[0] if len(found) == 1 else None
+
+
+def _readable_domain_file(path: Path) -> bool:
+    try:
+        return path.is_file() and is_domain_file(path)
+    except OSError:  # unreadable: not one to choose (the problems' own reading says what is wrong with them)
+        return False
 
 
 def _natural(path: Path) -> list:

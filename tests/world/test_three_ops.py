@@ -152,3 +152,7 @@ def test_the_one_domain_file_beside_the_problems_is_theirs(files):
     (files / "d" / "other.pddl").write_text(RENAMED)
     r = run_cli("solve", "d/sussman.pddl", cwd=files)
     assert r.returncode == 2 and "3-operator domain" in r.stderr, r.stderr
+    (files / "d" / "other.pddl").unlink()
+    (files / "d" / "folder.pddl").mkdir()  # not a file: not a domain file to choose, and no reason to fail
+    r = run_cli("solve", str(files / "d" / "sussman.pddl"), cwd=files)
+    assert r.returncode == 0 and r.stdout.startswith("; 3 moves (6 steps)"), r.stderr
