@@ -171,7 +171,7 @@ def domain_named_by(problem_file: Path) -> str | None:
 def problem_files_in(directory: Path) -> list[Path]:
     """A directory's PDDL problem files (``*.pddl`` but its domain files), in natural order: ``instance-2``
     before ``instance-10``."""
-    return sorted((p for p in Path(directory).glob("*.pddl") if not is_domain_file(p)), key=_natural)
+    return sorted((p for p in Path(directory).glob("*.pddl") if p.is_file() and not is_domain_file(p)), key=_natural)
 
 
 def domain_beside(paths: Sequence[Path]) -> Path | None:

@@ -4,6 +4,7 @@ recognised by its schemas under any names, solved as moves, printed and judged i
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +157,5 @@ def test_the_one_domain_file_beside_the_problems_is_theirs(files):
     (files / "d" / "folder.pddl").mkdir()  # not a file: not a domain file to choose, and no reason to fail
     r = run_cli("solve", str(files / "d" / "sussman.pddl"), cwd=files)
     assert r.returncode == 0 and r.stdout.startswith("; 3 moves (6 steps)"), r.stderr
+    r = run_cli("solve", "d", "--json", cwd=files)
+    assert r.returncode == 0 and [Path(a["file"]).name for a in json.loads(r.stdout)] == ["sussman.pddl"], r.stderr
