@@ -80,7 +80,8 @@ def recognise(problem, name: str | None = None) -> Vocabulary:
         actions = _match_actions(schemas, role)
         if actions is not None:
             predicates = {r: p for p, r in role.items()}
-            return Vocabulary(name or getattr(problem, "name", "") or "blocksworld", actions, predicates)
+            return Vocabulary(name or getattr(problem, "name", "") or "blocksworld", actions, predicates,
+                              types=_types(problem))
     raise NotBlocksworld("its actions do not match pick-up, put-down, stack and unstack under any renaming "
                          "(compared by parameters, preconditions and effects)")
 
@@ -97,7 +98,8 @@ def _recognise_moves(problem, by_arity: dict[int, list[str]], name: str | None) 
                 found.update((m, action) for m, schema in three_ops.SCHEMAS.items() if schema == sig and m not in found)
             if len(found) == 3:
                 predicates = {r: p for p, r in role.items()}
-                return Vocabulary(name or getattr(problem, "name", "") or "blocksworld-3ops", {}, predicates, moves=found)
+                return Vocabulary(name or getattr(problem, "name", "") or "blocksworld-3ops", {}, predicates, moves=found,
+                                  types=_types(problem))
     raise NotBlocksworld(f"it has no hand, and its actions ({_list(schemas)}) do not match move-b-to-b, move-b-to-t "
                          "and move-t-to-b under any renaming (compared by parameters, preconditions and effects)")
 
@@ -111,6 +113,12 @@ def _match_actions(schemas: dict, role: dict[str, str]) -> dict[Op, str] | None:
             return None
         found[ops[0]] = action
     return found if len(found) == 4 else None
+
+
+def _types(problem) -> tuple[str, ...]:
+    """The object types a problem's domain declares, lower case and sorted (none if it is untyped: unified-planning
+    gives an untyped domain the one type ``object``)."""
+    return tuple(sorted({t.name.lower() for t in getattr(problem, "user_types", ())} - {"object"}))
 
 
 def _list(names) -> str:

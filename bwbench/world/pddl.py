@@ -206,8 +206,10 @@ def read_problem_fast(text: str, vocab: Vocabulary) -> PddlProblem | None:
 
     unified-planning takes about 0.1 s a file, which is most of importing
     PlanBench's 1,100 instances; this reads the plain form they use (objects,
-    init atoms, a conjunction of goal atoms) in well under a millisecond, and
-    leaves everything else (types, negation, ...) to :func:`read_problem`.
+    init atoms, a conjunction of goal atoms) in well under a millisecond, typed
+    objects included where ``vocab.types`` allows them (as :func:`read_problem`
+    would take them), and leaves everything else (a type the domain lacks,
+    negation, ...) to :func:`read_problem`, which says what is wrong.
     ``benchmarks/bench_planbench.py`` compares the two; the tests check they agree.
     """
     text = _COMMENT.sub("", text).lower()
@@ -218,9 +220,9 @@ def read_problem_fast(text: str, vocab: Vocabulary) -> PddlProblem | None:
     objects = text[marks[0].end():marks[1].start()].strip()
     if not objects.endswith(")") or "(" in objects[:-1]:
         return None
-    names = _untyped(objects[:-1].split())
+    names = _object_names(objects[:-1], vocab.types)
     if names is None:
-        return None  # typed objects (a b - block): unified-planning reads them
+        return None  # a type the domain lacks, or objects it cannot type: unified-planning's reading says why
     role = {n: r for r, n in vocab.predicates.items()}
 
     def atoms(section: str, allow_and: bool) -> list[Fact] | None:
@@ -248,21 +250,18 @@ def with_hand(vocab: Vocabulary, init: list[Fact], goal: list[Fact]) -> tuple[li
     return [*init, (ARM_EMPTY,)], [*goal, (ARM_EMPTY,)]
 
 
-def _untyped(tokens: list[str]) -> tuple[str, ...] | None:
-    """Object names, where every type given is PDDL's default ``object`` (as unified-planning writes them); else None."""
-    names: list[str] = []
-    i = 0
-    while i < len(tokens):
-        if tokens[i] == "-":
-            if i + 1 >= len(tokens) or tokens[i + 1] != "object":
-                return None
-            i += 2
-        elif tokens[i].startswith("-"):
+def _object_names(section: str, types: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The objects' names, read as :func:`read_problem` reads them: against an untyped domain (no ``types``) any
+    type given is dropped; against a typed one each must be a type it declares, and an object given
+    none takes the domain's only type. None where that fails, for the slower reading to name the cause."""
+    listed = _typed_objects(section)
+    if any(name.startswith("-") for name, _ in listed):
+        return None
+    if types:
+        given = {t for _, t in listed}
+        if not given - {None} <= set(types) or (None in given and len(types) > 1):
             return None
-        else:
-            names.append(tokens[i])
-            i += 1
-    return tuple(names)
+    return tuple(name for name, _ in listed)
 
 
 def state_from_facts(facts: set[tuple[str, ...]], blocks: list[str]) -> State:
@@ -351,7 +350,7 @@ def _typed_for(domain: str, problem: str) -> str:
         return problem[:objects.start(2)] + names + problem[objects.end(2):]
     types = {t.lower() for t in declared.group(1).split() if t != "-"}
     listed = _typed_objects(objects.group(2))
-    unknown = sorted({t for _, t in listed if t is not None and t.lower() not in types | {"object"}})
+    unknown = sorted({t for _, t in listed if t is not None and t.lower() not in types})
     if unknown:
         raise ValueError(f"unknown type {', '.join(unknown)} in :objects; the domain declares "
                          f"{', '.join(sorted(types)) or 'none'}")

@@ -52,6 +52,7 @@ class Vocabulary:
     action_words: Mapping[Op, str] = field(default_factory=dict)
     predicate_words: Mapping[str, str] = field(default_factory=dict)
     moves: Mapping[str, str] = field(default_factory=dict)  # the 3-operator domain: each move's name; no actions
+    types: tuple[str, ...] = ()  # the domain's object types, lower case; none for an untyped domain
 
     def __post_init__(self) -> None:
         for name in ("actions", "predicates", "objects", "action_words", "predicate_words", "moves"):
@@ -116,6 +117,7 @@ class Vocabulary:
             "action_words": {op.value: w for op, w in self.action_words.items()},
             "predicate_words": dict(self.predicate_words),
             **({"moves": dict(self.moves)} if self.moves else {}),
+            **({"types": list(self.types)} if self.types else {}),
         }
 
     @classmethod
@@ -135,7 +137,8 @@ class Vocabulary:
         if not moves and (set(actions) != set(Op) or set(predicates) != set(PREDICATES)):
             raise ValueError("vocabulary must name all 4 actions and all 5 predicates")
         return cls(data["name"], actions, predicates, {str(k): str(v) for k, v in dict(data.get("objects") or {}).items()},
-                   words, {str(k): str(v) for k, v in dict(data.get("predicate_words") or {}).items()}, moves)
+                   words, {str(k): str(v) for k, v in dict(data.get("predicate_words") or {}).items()}, moves,
+                   tuple(str(t).lower() for t in data.get("types") or ()))
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,4 +1,6 @@
+import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -7,9 +9,10 @@ from bwbench.world import pddl
 from bwbench.world.domain import recognise
 from bwbench.world.goal import Goal
 from bwbench.world.state import State
+from bwbench.world.vocab import IPC, Vocabulary
 
 from ..conftest import SHARED as SHARED_ROOT
-from ..conftest import need_shared, random_state
+from ..conftest import TYPED_DOMAIN, need_shared, random_state
 
 
 def test_states_round_trip_through_pddl_text(tmp_path):
@@ -73,9 +76,45 @@ def test_fast_reader_leaves_what_it_does_not_know_to_unified_planning(tmp_path):
              " (:init (arm-empty) (on-table a) (on-table b) (clear a) (clear b)) (:goal (and (on a b))))")
     negative = ("(define (problem p) (:domain blocksworld) (:objects a b)"
                 " (:init (arm-empty) (on-table a) (on-table b) (clear a) (clear b)) (:goal (and (on a b) (not (on b a)))))")
-    assert pddl.read_problem_fast(typed, vocab) is None and pddl.read_problem_fast(negative, vocab) is None
+    assert pddl.read_problem_fast(negative, vocab) is None
     commented = "; a comment (with parentheses)\n" + typed.replace(" - block", "")
     assert pddl.read_problem_fast(commented, vocab).goal == Goal.of_facts([("on", "a", "b")])
+    assert pddl.read_problem_fast(typed, vocab).goal == Goal.of_facts([("on", "a", "b")])  # untyped domain: dropped
+    assert pddl.read_problem_fast(typed.replace("a b - block", "a b -"), vocab) is None
+
+
+@pytest.mark.parametrize("objects", ["a b c - block", "a b c", "a - block b c - block", "A B - block C"])
+def test_typed_objects_read_fast_as_unified_planning_reads_them(tmp_path, objects):
+    domain = tmp_path / "typed.pddl"
+    domain.write_text(TYPED_DOMAIN)
+    problem = tmp_path / "p.pddl"
+    problem.write_text(f"(define (problem p) (:domain blocks) (:objects {objects}) (:init (handempty) (ontable a)"
+                       " (on b a) (ontable c) (clear b) (clear c)) (:goal (and (on a b) (on b c))))")
+    vocab = recognise(pddl.read_domain(domain))
+    assert vocab.types == ("block",)
+    for domain_file in (domain, None):  # a typed domain, and the shipped untyped one (the types dropped)
+        words = vocab if domain_file else IPC
+        fast = pddl.read_problem_fast(problem.read_text(), words)
+        slow = pddl.from_up_problem(pddl.read_problem(problem, domain_file), words)
+        assert fast is not None and (fast.init, fast.goal, fast.objects) == (slow.init, slow.goal, slow.objects)
+
+
+def test_a_type_the_typed_domain_lacks_is_left_to_the_reading_that_names_it(tmp_path):
+    domain = tmp_path / "typed.pddl"
+    domain.write_text(TYPED_DOMAIN)
+    vocab = recognise(pddl.read_domain(domain))
+    problem = tmp_path / "p.pddl"
+    problem.write_text("(define (problem p) (:domain blocks) (:objects a b - blok) (:init (handempty) (ontable a)"
+                       " (ontable b) (clear a) (clear b)) (:goal (and (on a b))))")
+    for unknown in ("blok", "object"):  # an object of PDDL's root type is none of the domain's blocks
+        text = problem.read_text().replace("blok", unknown)
+        assert pddl.read_problem_fast(text, vocab) is None
+        (tmp_path / "q.pddl").write_text(text)
+        with pytest.raises(ValueError, match=f"unknown type {unknown} in :objects; the domain declares block"):
+            pddl.read_problem(tmp_path / "q.pddl", domain)
+    two = replace(vocab, types=("block", "table"))  # an untyped object could be either: not guessed
+    assert pddl.read_problem_fast(problem.read_text().replace(" - blok", ""), two) is None
+    assert Vocabulary.from_json(json.loads(json.dumps(vocab.to_json()))) == vocab
 
 
 def _write(tmp_path, goal: str) -> Path:
