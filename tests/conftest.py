@@ -22,16 +22,21 @@ SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seed-reference"
 
 
+# Plain progress lines come every 10 s; on a loaded machine a quick command can take that long, and a test of its
+# one-line error would see two lines. Tests of progress lines set the interval themselves.
+QUIET = {"BWBENCH_PROGRESS_SECONDS": "3600"}
+
+
 def run_cli(*args, cwd=None, env=None, input=None) -> subprocess.CompletedProcess:
     """``bwbench ARGS...`` as a user runs it: a real process, its exit code, stdout and stderr as text."""
-    full = {**os.environ, **env} if env else None
+    full = {**os.environ, **QUIET, **(env or {})}
     return subprocess.run([sys.executable, "-m", "bwbench", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=full, input=input)
 
 
 def start_cli(*args, cwd=None, env=None) -> subprocess.Popen:
     """``bwbench ARGS...`` started and left running (to be killed, or raced against another)."""
-    full = {**os.environ, **env} if env else None
+    full = {**os.environ, **QUIET, **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "bwbench", *map(str, args)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=cwd, env=full)
 
