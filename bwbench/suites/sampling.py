@@ -35,6 +35,14 @@ def _lah(n: int, t: int) -> int:
     return math.comb(n - 1, t - 1) * math.factorial(n) // math.factorial(t)
 
 
+def _tower_weights(counts: list[int]) -> np.ndarray:
+    """``counts`` as floats in the same proportions: as they are while a float holds them (so that a seed draws
+    what it always drew), else all shifted right alike (past about 170 blocks the largest is beyond a float; what
+    the shift loses is below 2**-900 of the total)."""
+    shift = max(0, max(counts).bit_length() - 1000)
+    return np.array([c >> shift for c in counts], dtype=float)
+
+
 def sample_states(rng: np.random.Generator, n: int, size: int, max_towers: int | None = None) -> np.ndarray:
     """``size`` states of n blocks, uniform over configurations with at most ``max_towers`` towers.
 
@@ -44,7 +52,7 @@ def sample_states(rng: np.random.Generator, n: int, size: int, max_towers: int |
     equal probability, and so each configuration.
     """
     t_max = min(n, max_towers or n)
-    weights = np.array([_lah(n, t) for t in range(1, t_max + 1)], dtype=float)
+    weights = _tower_weights([_lah(n, t) for t in range(1, t_max + 1)])
     towers = rng.choice(np.arange(1, t_max + 1), size=size, p=weights / weights.sum())
     order = np.argsort(rng.random((size, n)), axis=1)
     # Cut before position j (1..n-1) for the t-1 gaps with the smallest random keys.

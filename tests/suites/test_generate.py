@@ -301,3 +301,30 @@ def test_regenerating_refuses_a_suite_holding_what_generate_did_not_write(tmp_pa
     assert set(_tree(s)) == {"test.jsonl", "manifest.json", "README.md", *(f"pddl/s-test-L2-0000{i}.pddl" for i in range(4))}
     assert _small(s).returncode == 0 and set(_tree(s)) == {"test.jsonl", "manifest.json", "README.md"}
     assert "pddl" not in json.loads((s / "manifest.json").read_text())
+
+
+def test_states_of_hundreds_of_blocks_are_drawn_with_the_tower_counts_in_proportion():
+    # Past about 170 blocks the number of ways to make t towers is beyond a float; the draw still works, and where
+    # a float holds the numbers they are the weights as they are, so that every seed draws what it always drew.
+    from bwbench.suites.sampling import _lah, _tower_weights
+
+    rng = np.random.default_rng(0)
+    below = sample_states(rng, 400, 200)
+    towers = [row.count(-1) for row in below.tolist()]
+    for row in below.tolist():  # a state: at most one block on each, and every block stands on the table at last
+        on = [x for x in row if x != -1]
+        assert len(on) == len(set(on))
+        for b in range(len(row)):
+            for _ in range(len(row)):
+                b = row[b]
+                if b == -1:
+                    break
+            assert b == -1
+    # about sqrt(n) towers in a uniform random state: 400 blocks give about 20, never 1 or 400
+    assert 12 < sum(towers) / len(towers) < 28 and 1 < min(towers) and max(towers) < 60
+    small = [_lah(30, t) for t in range(1, 31)]
+    assert _tower_weights(small).tolist() == [float(c) for c in small]
+    big = [_lah(400, t) for t in range(1, 401)]
+    exact = [c / sum(big) for c in big]
+    drawn = _tower_weights(big) / _tower_weights(big).sum()
+    assert max(abs(a - b) for a, b in zip(exact, drawn)) < 1e-12
