@@ -54,7 +54,7 @@ def checkout(tmp_path_factory) -> Path:
 def test_example_runs_as_pasted(checkout, name, i, example):
     if "../shared" in example:
         need_shared(SHARED)
-    script = f'run_cli() {{ "{sys.executable}" -m bwbench "$@"; }}\n{example}\n'
+    script = f'bwbench() {{ "{sys.executable}" -m bwbench "$@"; }}\n{example}\n'  # as installed, whatever PATH holds
     r = subprocess.run(["bash", "-c", script], cwd=checkout, capture_output=True, text=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0, f"{example}\n{r.stderr[-2000:]}"
