@@ -18,6 +18,8 @@ Problem = Annotated[Path, typer.Argument(metavar="PROBLEM", help="PDDL problem f
 Domain = Annotated[Optional[Path], typer.Option("--domain", metavar="FILE", help="PDDL domain file: Blocksworld under any names (default: the one domain file beside the problems, else the shipped blocksworld.pddl).")]
 Planner = Annotated[str, typer.Option("--planner", metavar="NAME", help="bwbench, pyperplan or fast-downward.")]
 Count = Annotated[Optional[str], typer.Option("--count", metavar="HOW", help="How far to count optimal plans: none, capped (one, two, or three or more) or exact (can take far longer than the plan). Default: exact up to 7 blocks (8 for a partial goal), capped up to 40, none beyond.")]
+Jobs = Annotated[int, typer.Option("--jobs", min=1, metavar="N", help="Solve a directory's files N at once, each in a worker process of its own.")]
+TimeLimit = Annotated[Optional[float], typer.Option("--time-limit", metavar="SECONDS", help="Stop solving a problem after this long (it is solved in a worker process of its own, which takes about a second to start); a directory goes on to its other files, and the table says which ran out of time. Default: no limit.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead: the plan, its length, the count of optimal plans (a directory: a list, one object per file).")]
 
 
@@ -27,14 +29,15 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead: the pl
     "bwbench solve ../shared/planbench-reference/instances/blocksworld/generated_basic_3 "
     "--domain ../shared/planbench-reference/instances/blocksworld/generated_domain.pddl"))
 def solve(problem: Problem, domain: Domain = None, planner: Planner = "bwbench", count: Count = None,
-          as_json: AsJson = False) -> None:
+          jobs: Jobs = 1, time_limit: TimeLimit = None, as_json: AsJson = False) -> None:
     """Print an optimal plan for a PDDL problem, as PDDL actions and in the seed's NL form; for a directory, a table."""
     from ..planning.solve import solve_directory, solve_file
 
     if problem.is_dir():
         with common.progress() as bar:
             task = bar.add_task(f"solving {problem}", total=None)
-            attempts = solve_directory(problem, domain, planner, progress=lambda k: bar.advance(task, k), count=count)
+            attempts = solve_directory(problem, domain, planner, progress=lambda k: bar.advance(task, k), count=count,
+                                       jobs=jobs, time_limit=time_limit)
         if as_json:
             sys.stdout.write(json.dumps([a.to_json() for a in attempts], indent=2) + "\n")
         else:
@@ -44,7 +47,7 @@ def solve(problem: Problem, domain: Domain = None, planner: Planner = "bwbench",
             raise BwbenchError(f"{failed} of {common.count(len(attempts), 'problem file')} not solved "
                                "(each one's reason is beside it)", str(problem))
         return
-    solved = solve_file(problem, domain, planner, count=count)
+    solved = solve_file(problem, domain, planner, count=count, time_limit=time_limit)
     if as_json:
         sys.stdout.write(json.dumps({"file": str(problem), **solved.to_json()}, indent=2) + "\n")
     else:

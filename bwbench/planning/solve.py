@@ -29,6 +29,7 @@ from ..world.pddl import (
 from ..world.simulate import simulate
 from ..world.vocab import IPC, Vocabulary
 from .engines import solve_with_engine
+from .limits import Outcome, run_limited
 from .planner import COUNTS, PLANNERS, BwbenchPlanner
 from .result import PlanResult
 
@@ -64,25 +65,45 @@ class Attempt:
 
 
 def solve_directory(directory: Path, domain_file: Path | None = None, planner: str = "bwbench",
-                    progress: Callable[[int], None] | None = None, count: str | None = None) -> list[Attempt]:
+                    progress: Callable[[int], None] | None = None, count: str | None = None, jobs: int = 1,
+                    time_limit: float | None = None) -> list[Attempt]:
     """Every PDDL problem file in ``directory`` (natural order, domain files aside), each solved as :func:`solve_file`
-    solves it; a file's bad input is its attempt's error, and the others are still solved."""
+    solves it; a file's bad input is its attempt's error, and the others are still solved.
+
+    With ``jobs`` above 1 or a ``time_limit`` (seconds a file), each file is solved in a worker process of its own
+    (:mod:`.limits`), ``jobs`` at once, and one that runs past the limit is stopped: its attempt says so."""
     domain_file = domain_file or domain_beside([directory])
     _check(planner, domain_file, count)
     files = problem_files_in(directory)
     if not files:
         raise BwbenchError("no PDDL problem files (*.pddl) in this directory", str(directory), field="problem")
-    attempts, vocabs = [], _vocabularies(domain_file)
-    for file in files:
-        try:
-            attempts.append(Attempt(file, _solve_one(file, domain_file, planner, vocabs, count)))
-        except MissingExtra:
-            raise
-        except BwbenchError as exc:
-            attempts.append(Attempt(file, None, exc.message))
+    vocabs = _vocabularies(domain_file)
+    if jobs == 1 and time_limit is None:
+        return [_attempt(file, domain_file, planner, vocabs, count, progress) for file in files]
+    outcomes = run_limited(_solve_one, [(file, domain_file, planner, vocabs, count) for file in files], jobs,
+                           time_limit, done=lambda i, outcome: progress(1) if progress else None)
+    return [Attempt(file, o.value, _failure(o, time_limit)) for file, o in zip(files, outcomes)]
+
+
+def _attempt(file: Path, domain_file: Path | None, planner: str, vocabs: Sequence[Vocabulary], count: str | None,
+             progress: Callable[[int], None] | None) -> Attempt:
+    """One file solved here, in this process: solved, or its bad input said."""
+    try:
+        return Attempt(file, _solve_one(file, domain_file, planner, vocabs, count))
+    except MissingExtra:
+        raise
+    except BwbenchError as exc:
+        return Attempt(file, None, exc.message)
+    finally:
         if progress:
             progress(1)
-    return attempts
+
+
+def _failure(outcome: Outcome, time_limit: float | None) -> str | None:
+    """Why a file solved in a worker has no plan (None: it has one)."""
+    if outcome.timed_out:
+        return f"ran out of time (the limit is {time_limit:g} s)"
+    return outcome.error.message if outcome.error is not None else None
 
 
 def _check(planner: str, domain_file: Path | None, count: str | None = None) -> None:
@@ -97,7 +118,7 @@ def _check(planner: str, domain_file: Path | None, count: str | None = None) -> 
 
 
 def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str = "bwbench",
-               vocabs: Sequence[Vocabulary] = (), count: str | None = None) -> Solved:
+               vocabs: Sequence[Vocabulary] = (), count: str | None = None, time_limit: float | None = None) -> Solved:
     """Read, recognise and solve a Blocksworld PDDL problem; ``BwbenchError`` naming the file for bad input.
 
     ``vocabs``: the domain's words where already known (a directory's files
@@ -106,13 +127,21 @@ def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str
     Without ``domain_file``, the one domain file beside the problem, if there is one (as IPC's folders hold it).
     Every plan is checked by bwbench's simulator before it is returned. ``count``: how far bwbench's planner
     counts optimal plans (one of :data:`.planner.COUNTS`; None: :func:`.planner.default_count`); the other
-    planners do not count.
+    planners do not count. ``time_limit``: seconds, after which the work (in a worker process) is stopped and
+    ``BwbenchError`` says so.
     """
     if not Path(problem_file).is_file():
         raise BwbenchError("no such file or directory", str(problem_file), field="problem")
     domain_file = domain_file or domain_beside([problem_file])
     _check(planner, domain_file, count)
-    return _solve_one(problem_file, domain_file, planner, vocabs, count)
+    if time_limit is None:
+        return _solve_one(problem_file, domain_file, planner, vocabs, count)
+    [outcome] = run_limited(_solve_one, [(problem_file, domain_file, planner, vocabs, count)], 1, time_limit)
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.timed_out:
+        raise BwbenchError(_failure(outcome, time_limit), str(problem_file))
+    return outcome.value
 
 
 def _solve_one(problem_file: Path, domain_file: Path | None, planner: str, vocabs: Sequence[Vocabulary],

@@ -105,6 +105,9 @@ class Vocabulary:
         first that is not one."""
         return tuple(a for ln in lines if ln.split(";", 1)[0].strip() for a in self.read_steps(ln))
 
+    def __reduce__(self):  # read-only views do not pickle; a vocabulary goes to worker processes as its JSON
+        return Vocabulary.from_json, (self.to_json(),)
+
     def __hash__(self) -> int:  # the mappings are read-only views, which do not hash themselves
         return hash(json.dumps(self.to_json(), sort_keys=True))
 
