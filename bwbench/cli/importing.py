@@ -19,6 +19,8 @@ Out = Annotated[Path, typer.Option("--out", metavar="DIR", help="Suite directory
 Name = Annotated[Optional[str], typer.Option("--name", help="The suite's name, used in ids (default: the --out directory's name).")]
 Instances = Annotated[Optional[Path], typer.Option("--instances", metavar="DIR", help="For an llm-reasoners plan set (PROBLEMS one JSON file of [instance path, plan, length]): the folder of PlanBench's instances its paths point into, e.g. ../shared/planbench-reference/instances (default: the paths as written, from here or the plan set's folder).")]
 Count = Annotated[Optional[str], typer.Option("--count", metavar="HOW", help="How far to count optimal plans (n_optimal_plans): none, capped (one, two, or three or more) or exact (can take far longer than the plan). Default: exact up to 7 blocks (8 for a partial goal), capped up to 40, none beyond.")]
+Jobs = Annotated[int, typer.Option("--jobs", min=1, metavar="N", help="Import N files at once, each in a worker process of its own.")]
+TimeLimit = Annotated[Optional[float], typer.Option("--time-limit", metavar="SECONDS", help="Stop solving a problem after this long (each is solved in a worker process of its own, which takes about a second to start): it cannot be imported, and --skip-unreadable leaves it out. Default: no limit.")]
 Skip = Annotated[bool, typer.Option("--skip-unreadable", help="Import the files that read and list each one left out with its reason (on stderr and in manifest.json), instead of stopping at the first.")]
 
 
@@ -27,14 +29,15 @@ Skip = Annotated[bool, typer.Option("--skip-unreadable", help="Import the files 
     "--domain ../shared/planbench-reference/instances/blocksworld/generated_domain.pddl "
     "--names ../shared/planbench-reference/configs/blocksworld.yaml --out suites/planbench-bw"))
 def import_(problems: Problems, out: Out, domain: Domain = None, names: Names = None, plans: Plans = None,
-            name: Name = None, skip_unreadable: Skip = False, instances: Instances = None, count: Count = None) -> None:
+            name: Name = None, skip_unreadable: Skip = False, instances: Instances = None, count: Count = None,
+            jobs: Jobs = 1, time_limit: TimeLimit = None) -> None:
     """Import anyone's Blocksworld PDDL problems as a suite, each solved optimally (partial goals included)."""
     from ..suites.importing import ImportRequest, Unreadable, import_suite
 
     import_suite = _plan_set(problems, instances) or import_suite
 
     request = ImportRequest(tuple(problems), out, name, domain, names, plans, common.command_line(), skip_unreadable,
-                            count=count)
+                            count=count, jobs=jobs, time_limit=time_limit)
     try:
         with common.progress() as bar:
             task = bar.add_task(f"importing into {request.suite}", total=None)

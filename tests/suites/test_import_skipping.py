@@ -88,3 +88,17 @@ def test_a_problem_whose_domain_is_not_given_names_that_domain(tmp_path):
     assert "--skip-unreadable" in line
     refused(run_cli("import", "x", "--out", "s", "--skip-unreadable", cwd=tmp_path), "none of the 1", "mystery-4ops")
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.slow  # several imports, two with worker processes
+def test_files_imported_in_workers_are_the_files_imported_here_and_one_out_of_time_is_named(tmp_path):
+    write(tmp_path, {"p1.pddl": problem(), "p2.pddl": problem("(on b a)"), "p3.pddl": problem("(on a b) (on b a)")})
+    here = run_cli("import", ".", "--out", "here", "--skip-unreadable", cwd=tmp_path)
+    there = run_cli("import", ".", "--out", "there", "--name", "here", "--skip-unreadable", "--jobs", "2",
+                    "--time-limit", "120", cwd=tmp_path)
+    assert skipped(here, tmp_path / "here") == skipped(there, tmp_path / "there") and len(skipped(here, tmp_path / "here")) == 1
+    assert (tmp_path / "here" / "test.jsonl").read_bytes() == (tmp_path / "there" / "test.jsonl").read_bytes()
+    # a limit no worker can meet (starting one takes longer): the first file is named, and nothing is written
+    refused(run_cli("import", ".", "--out", "none", "--time-limit", "0.001", cwd=tmp_path),
+            "p1.pddl", "ran out of time (the limit is 0.001 s)", "--skip-unreadable")
+    assert not (tmp_path / "none").exists()
