@@ -1,4 +1,4 @@
-from .cli import main
-
 if __name__ == "__main__":  # not when a worker process (spawned) imports this module
+    from .cli import main
+
     main()

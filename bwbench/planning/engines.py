@@ -33,7 +33,7 @@ def solve_with_engine(problem, engine: str, name: str, vocab: Vocabulary | None 
     """
     ops = {a: op for op, a in vocab.actions.items()} if vocab is not None else {}
     up = pddl.env()
-    _check_installed(engine, name)
+    check_installed(engine, name)
     try:
         planner = up.OneshotPlanner(name=engine)
     except Exception as exc:
@@ -56,7 +56,7 @@ EXTRAS = {"fast-downward-opt": ("up_fast_downward", "fast-downward")}
 """The engines an extra brings: each one's module, and the extra that installs it."""
 
 
-def _check_installed(engine: str, name: str) -> None:
+def check_installed(engine: str, name: str) -> None:
     """``MissingExtra`` for an engine whose package is not installed (unified-planning says only that it failed)."""
     if engine not in EXTRAS:
         return

@@ -28,7 +28,7 @@ from ..world.pddl import (
 )
 from ..world.simulate import simulate
 from ..world.vocab import IPC, Vocabulary
-from .engines import solve_with_engine
+from .engines import check_installed, solve_with_engine
 from .limits import Outcome, run_limited
 from .planner import COUNTS, PLANNERS, BwbenchPlanner
 from .result import PlanResult
@@ -115,6 +115,8 @@ def _check(planner: str, domain_file: Path | None, count: str | None = None) -> 
                            field="count")
     if domain_file is not None and not Path(domain_file).is_file():
         raise BwbenchError("no such file", str(domain_file), field="domain")
+    if planner != "bwbench":  # said once, before any file (or worker process) is tried
+        check_installed(PLANNERS[planner][0], planner)
 
 
 def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str = "bwbench",

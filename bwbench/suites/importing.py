@@ -329,7 +329,7 @@ def _outcomes(request: ImportRequest, files: list[Path], vocab: Vocabulary, doma
     """Each file's record (:func:`import_record`), or why there is none, in the order of ``files``: here, one at a
     time, as they are asked for; or with ``jobs`` or a ``time_limit``, in worker processes (:mod:`..planning.limits`)."""
     calls = [(path, vocab, domain, request.suite, plans, request.plans, request.count) for path in files]
-    if request.jobs > 1 or request.time_limit is not None:
+    if request.jobs != 1 or request.time_limit is not None:  # (run_limited refuses fewer than one)
         yield from run_limited(import_record, calls, request.jobs, request.time_limit,
                                done=lambda i, outcome: progress(1) if progress else None)
         return

@@ -86,7 +86,7 @@ IMPORTED_FIELDS = {
     "input": ("string", "the problem in the seed's words: rules, `Init state:` towers written top first, then the goal facts"),
     "source": ("string", "the PDDL problem file it was imported from"),
     "source_sha256": ("string", "sha256 of that file"),
-    "vocabulary": ("object", "the domain's names for the 4 actions and 5 predicates, and the words for each object"),
+    "vocabulary": ("object", "the domain's names for the 4 actions and 5 predicates (or the 3-operator domain's moves), the words for each object, and, for a typed domain, its object types (`types`)"),
     "source_plan": ("list of strings", ("the source's own plan (PDDL actions, bwbench's names), checked by simulation; "
                     "what a one-shot PlanBench prompt shows")),
 }

@@ -255,8 +255,8 @@ def _object_names(section: str, types: tuple[str, ...]) -> tuple[str, ...] | Non
     type given is dropped; against a typed one each must be a type it declares, and an object given
     none takes the domain's only type. None where that fails, for the slower reading to name the cause."""
     listed = _typed_objects(section)
-    if any(name.startswith("-") for name, _ in listed):
-        return None
+    if any(name.startswith("-") for name, _ in listed) or re.search(r"(?:^|-\s+\S+)\s*-(?:\s|$)", section.strip()):
+        return None  # a name PDDL cannot have, or a type given to no objects (a b - block - block)
     if types:
         given = {t for _, t in listed}
         if not given - {None} <= set(types) or (None in given and len(types) > 1):
@@ -348,7 +348,7 @@ def _typed_for(domain: str, problem: str) -> str:
     if declared is None:  # untyped: every object is a plain object (spacing kept, so line numbers stay)
         names = re.sub(r"(?<!\S)-\s+[^\s()]+", lambda m: " " * len(m.group()), objects.group(2))
         return problem[:objects.start(2)] + names + problem[objects.end(2):]
-    types = {t.lower() for t in declared.group(1).split() if t != "-"}
+    types = {t.lower() for t, _ in _typed_objects(declared.group(1))} - {"object"}  # block - object: block
     listed = _typed_objects(objects.group(2))
     unknown = sorted({t for _, t in listed if t is not None and t.lower() not in types})
     if unknown:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -53,11 +56,63 @@ def test_a_call_past_the_limit_is_killed_and_said_to_have_run_out(tmp_path):
     [outcome] = run_limited(sleep_after_saying_where, [(str(pid_file),)], limit=4)
     assert outcome.timed_out and outcome.value is None and outcome.error is None
     assert time.monotonic() - start < 60  # not the hour it would have slept
-    with pytest.raises(ProcessLookupError):  # the worker is gone, not left sleeping
-        os.kill(int(pid_file.read_text()), 0)
+    assert _gone(int(pid_file.read_text()), wait=0)  # the worker is gone, not left sleeping
 
 
-@pytest.mark.parametrize("jobs,limit", [(0, None), (1, 0.0), (1, -3.0)])
+def die(x: int) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def sleep_in_a_child(pid_file: str) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"], start_new_session=True)
+    Path(pid_file).write_text(f"{os.getpid()} {child.pid}")
+    time.sleep(3600)
+
+
+def test_a_worker_killed_from_outside_is_its_calls_error_and_the_others_go_on():
+    outcomes = run_limited(die, [(1,)], jobs=1) + run_limited(square, [(3,)], jobs=1)
+    assert "killed (SIGKILL; out of memory?)" in str(outcomes[0].error) and outcomes[1].value == 9
+
+
+@pytest.mark.slow  # waits out a 3 s limit, then for a process to be gone
+def test_what_a_worker_started_is_stopped_with_it_at_the_limit(tmp_path):
+    pid_file = tmp_path / "pids"
+    [outcome] = run_limited(sleep_in_a_child, [(str(pid_file),)], limit=3)
+    assert outcome.timed_out
+    for pid in map(int, pid_file.read_text().split()):  # the worker and the process it started (own session)
+        assert _gone(pid), pid
+
+
+@pytest.mark.slow  # a caller process, its worker and a grandchild, killed from outside
+def test_workers_do_not_outlive_a_caller_killed_from_outside(tmp_path):
+    pid_file = tmp_path / "pids"
+    code = ("import sys; sys.path[:0] = sys.argv[2:]; from tests.planning.test_limits import sleep_in_a_child;"
+            " from bwbench.planning.limits import run_limited; run_limited(sleep_in_a_child, [(sys.argv[1],)])")
+    caller = subprocess.Popen([sys.executable, "-c", code, str(pid_file), *sys.path])
+    deadline = time.monotonic() + 120
+    while not (pid_file.exists() and len(pid_file.read_text().split()) == 2) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    caller.send_signal(signal.SIGTERM)  # as `timeout` or a job scheduler stops a command
+    caller.wait(60)
+    for pid in map(int, pid_file.read_text().split()):
+        assert _gone(pid), pid
+
+
+def _gone(pid: int, wait: float = 30) -> bool:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        if Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z":
+            return True  # a zombie: ended, waiting for a parent (init) to reap it
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("jobs,limit", [(0, None), (1, 0.0), (1, -3.0), (1, float("inf")), (1, float("nan"))])
 def test_no_workers_or_no_time_is_refused(jobs, limit):
     with pytest.raises(BwbenchError):
         run_limited(square, [(1,)], jobs=jobs, limit=limit)

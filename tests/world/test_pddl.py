@@ -81,12 +81,14 @@ def test_fast_reader_leaves_what_it_does_not_know_to_unified_planning(tmp_path):
     assert pddl.read_problem_fast(commented, vocab).goal == Goal.of_facts([("on", "a", "b")])
     assert pddl.read_problem_fast(typed, vocab).goal == Goal.of_facts([("on", "a", "b")])  # untyped domain: dropped
     assert pddl.read_problem_fast(typed.replace("a b - block", "a b -"), vocab) is None
+    assert pddl.read_problem_fast(typed.replace("a b - block", "a b - block - block"), vocab) is None  # not PDDL
 
 
 @pytest.mark.parametrize("objects", ["a b c - block", "a b c", "a - block b c - block", "A B - block C"])
-def test_typed_objects_read_fast_as_unified_planning_reads_them(tmp_path, objects):
+@pytest.mark.parametrize("types", ["(:types block)", "(:types block - object)"])
+def test_typed_objects_read_fast_as_unified_planning_reads_them(tmp_path, objects, types):
     domain = tmp_path / "typed.pddl"
-    domain.write_text(TYPED_DOMAIN)
+    domain.write_text(TYPED_DOMAIN.replace("(:types block)", types))
     problem = tmp_path / "p.pddl"
     problem.write_text(f"(define (problem p) (:domain blocks) (:objects {objects}) (:init (handempty) (ontable a)"
                        " (on b a) (ontable c) (clear b) (clear c)) (:goal (and (on a b) (on b c))))")
@@ -99,9 +101,10 @@ def test_typed_objects_read_fast_as_unified_planning_reads_them(tmp_path, object
         assert fast is not None and (fast.init, fast.goal, fast.objects) == (slow.init, slow.goal, slow.objects)
 
 
-def test_a_type_the_typed_domain_lacks_is_left_to_the_reading_that_names_it(tmp_path):
+@pytest.mark.parametrize("types", ["(:types block)", "(:types block - object)"])
+def test_a_type_the_typed_domain_lacks_is_left_to_the_reading_that_names_it(tmp_path, types):
     domain = tmp_path / "typed.pddl"
-    domain.write_text(TYPED_DOMAIN)
+    domain.write_text(TYPED_DOMAIN.replace("(:types block)", types))
     vocab = recognise(pddl.read_domain(domain))
     problem = tmp_path / "p.pddl"
     problem.write_text("(define (problem p) (:domain blocks) (:objects a b - blok) (:init (handempty) (ontable a)"
