@@ -15,36 +15,25 @@ what makes it fast here:
   contains a shorter cycle.
 * **Strongly connected components**, solved apart.
 * Small components by **branch and bound** on the busiest node; large ones as
-  an **implicit hitting set**: the smallest set meeting a growing list of
-  cycles (a 0/1 program solved by HiGHS through ``scipy.optimize.milp``) is a
-  lower bound, and once it leaves no cycle behind it is the answer; otherwise
-  the cycles it left are added. At 400 Blocksworld blocks the components have
-  a few hundred nodes, where branch and bound alone takes hours.
+  an **implicit hitting set** (:mod:`.fvs_hitting`): the smallest set meeting
+  a growing list of cycles (a 0/1 program solved by HiGHS through
+  ``scipy.optimize.milp``) is a lower bound, and once it leaves no cycle
+  behind it is the answer; otherwise the cycles it left are added. At 400
+  Blocksworld blocks the components have a few hundred nodes, where branch and
+  bound alone takes hours.
 
 :func:`minimum_set` gives a smallest set (a bit mask) and :func:`minimum_size` its size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from .digraph import bits, components, mask_of
+from .fvs_hitting import hitting_set
+
+__all__ = ["BRANCH_NODES", "bits", "components", "mask_of", "minimum_set", "minimum_size", "reduce"]
 
 # Components up to this many nodes go to branch and bound; larger ones to the hitting-set program.
 BRANCH_NODES = 48
-
-
-def bits(mask: int) -> Iterator[int]:
-    """The nodes of a bit mask, lowest first."""
-    while mask:
-        low = mask & -mask
-        yield low.bit_length() - 1
-        mask ^= low
-
-
-def mask_of(nodes) -> int:
-    mask = 0
-    for v in nodes:
-        mask |= 1 << v
-    return mask
 
 
 def minimum_size(succ: dict[int, int]) -> int:
@@ -66,7 +55,7 @@ def minimum_set(graph: dict[int, int], nodes: int) -> int:
         taken |= more
         for part in components(graph, rest):
             sub = {v: graph[v] & part for v in bits(part)}
-            taken |= _branch_and_bound(sub, part) if bin(part).count("1") <= BRANCH_NODES else _hitting_set(sub, part)
+            taken |= _branch_and_bound(sub, part) if bin(part).count("1") <= BRANCH_NODES else hitting_set(sub, part)
     return taken
 
 
@@ -179,52 +168,6 @@ def _drop_edges(graph: dict[int, int], nodes: int) -> bool:
     return dropped
 
 
-def components(graph: dict[int, int], nodes: int, trivial: bool = False) -> list[int]:
-    """Strongly connected components (bit masks) of the subgraph on ``nodes``; without ``trivial``, only those with
-    a cycle (more than one node, or a self-loop). Tarjan's algorithm without recursion."""
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    on_stack = 0
-    stack: list[int] = []
-    out: list[int] = []
-    for root in bits(nodes):
-        if root in index:
-            continue
-        work = [(root, graph[root] & nodes)]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack |= 1 << root
-        while work:
-            v, todo = work[-1]
-            if todo:
-                w_bit = todo & -todo
-                work[-1] = (v, todo ^ w_bit)
-                w = w_bit.bit_length() - 1
-                if w not in index:
-                    index[w] = low[w] = len(index)
-                    stack.append(w)
-                    on_stack |= w_bit
-                    work.append((w, graph[w] & nodes))
-                elif on_stack & w_bit:
-                    low[v] = min(low[v], index[w])
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[v])
-            if low[v] == index[v]:
-                comp = 0
-                while True:
-                    w = stack.pop()
-                    on_stack &= ~(1 << w)
-                    comp |= 1 << w
-                    if w == v:
-                        break
-                if trivial or comp & (comp - 1) or graph[v] & (1 << v):
-                    out.append(comp)
-    return out
-
-
 # --------------------------------------------------------------------------- exact solvers for one component
 
 
@@ -261,104 +204,3 @@ def _branch_and_bound(graph: dict[int, int], comp: int) -> int:
 
     branch(graph, comp, 0)
     return best[1]
-
-
-def _hitting_set(graph: dict[int, int], comp: int) -> int:
-    """A smallest set for one strongly connected component: the smallest set meeting a list of its cycles that
-    grows until that set leaves no cycle (the list starts with the two-way pairs and a shortest cycle through each
-    node; each round adds a shortest cycle through each node the last answer left on a cycle). Each answer, with
-    the cycles it left broken, is also a feedback set: once the smallest of those is no larger than the last
-    answer, it is the answer."""
-    cycles: set[int] = set()
-    for v in bits(comp):
-        for w in bits(graph[v] & comp):
-            if w > v and graph[w] >> v & 1:
-                cycles.add(1 << v | 1 << w)
-    _add_cycles(graph, comp, cycles)
-    while True:  # cheap rounds first: a greedy set's leftover cycles are the ones a near-best set misses
-        left = components(graph, comp & ~_greedy_hitting_set(cycles))
-        if not left:
-            break
-        for part in left:
-            _add_cycles(graph, part, cycles)
-    at_least, best = 0, comp
-    while True:
-        chosen = _smallest_hitting_set(comp, cycles, at_least)
-        left = components(graph, comp & ~chosen)
-        if not left:
-            return chosen
-        at_least = bin(chosen).count("1")  # more cycles never make the smallest set smaller
-        repaired = chosen  # and the set with the cycles it left broken is a feedback set: an upper bound
-        for part in left:
-            repaired |= minimum_set({v: graph[v] & part for v in bits(part)}, part)
-        if bin(repaired).count("1") < bin(best).count("1"):
-            best = repaired
-        if bin(best).count("1") == at_least:
-            return best
-        for part in left:
-            _add_cycles(graph, part, cycles)
-
-
-def _add_cycles(graph: dict[int, int], nodes: int, cycles: set[int]) -> None:
-    """A shortest cycle through each node, within ``nodes`` (breadth first), as node masks."""
-    for v in bits(nodes):
-        back = {v: -1}
-        frontier = [v]
-        found = 0
-        while frontier and not found:
-            following = []
-            for u in frontier:
-                if graph[u] >> v & 1:
-                    found = 1 << u
-                    while back[u] >= 0:
-                        u = back[u]
-                        found |= 1 << u
-                    break
-                for w in bits(graph[u] & nodes):
-                    if w not in back:
-                        back[w] = u
-                        following.append(w)
-            frontier = following
-        if found:
-            cycles.add(found)
-
-
-def _greedy_hitting_set(cycles: set[int]) -> int:
-    """A set meeting every cycle, taking next the node that meets the most cycles not yet met."""
-    chosen, unmet = 0, list(cycles)
-    while unmet:
-        counts: dict[int, int] = {}
-        for cycle in unmet:
-            for v in bits(cycle):
-                counts[v] = counts.get(v, 0) + 1
-        best = max(counts, key=counts.__getitem__)
-        chosen |= 1 << best
-        unmet = [c for c in unmet if not c >> best & 1]
-    return chosen
-
-
-def _smallest_hitting_set(comp: int, cycles: set[int], at_least: int = 0) -> int:
-    """The smallest set of nodes meeting every cycle: a 0/1 program, solved by HiGHS. ``at_least``, a size known
-    not to be beaten, is a constraint too, so that a set of that size is known at once to be the smallest."""
-    import numpy as np
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import csr_matrix
-
-    nodes = list(bits(comp))
-    column = {v: i for i, v in enumerate(nodes)}
-    rows, cols = [], []
-    for r, cycle in enumerate(cycles):
-        for v in bits(cycle):
-            rows.append(r)
-            cols.append(column[v])
-    rows += [len(cycles)] * len(nodes)
-    cols += range(len(nodes))
-    meets = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(cycles) + 1, len(nodes)))
-    bound = np.ones(len(cycles) + 1)
-    bound[-1] = at_least
-    found = milp(np.ones(len(nodes)), constraints=LinearConstraint(meets, lb=bound, ub=np.inf),
-                 integrality=np.ones(len(nodes)), bounds=Bounds(0, 1),
-                 options={"mip_rel_gap": 0})  # proven smallest: the next round takes its size as a lower bound
-    if found.status != 0 or found.x is None:
-        raise RuntimeError(f"HiGHS did not find the smallest hitting set: {found.message}")
-    return mask_of(v for v, x in zip(nodes, found.x) if x > 0.5)

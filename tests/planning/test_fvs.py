@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from bwbench.planning import deadlock, detours, fvs
+from bwbench.planning import deadlock, detours, fvs, fvs_hitting
 from bwbench.planning.moves import encode, misplaced, moves_to_actions
 from bwbench.world.simulate import simulate
 from bwbench.world.state import State
@@ -56,6 +56,59 @@ def test_both_solvers_agree_on_larger_graphs(monkeypatch):
         by_hitting = fvs.minimum_set(dict(graph), fvs.mask_of(graph))
         assert acyclic_without(graph, by_branching) and acyclic_without(graph, by_hitting)
         assert bin(by_branching).count("1") == bin(by_hitting).count("1"), graph
+
+
+def two_way_graph(rng: random.Random, n: int, p_pair: float, p_arc: float) -> dict[int, int]:
+    """Two-way pairs and one-way arcs at random, as in deadlock graphs (where the pairs make the odd rings)."""
+    graph = random_graph(rng, n, p_arc)
+    for v in range(n):
+        graph[v] &= ~(1 << v)
+        for w in range(v + 1, n):
+            if rng.random() < p_pair:
+                graph[v] |= 1 << w
+                graph[w] |= 1 << v
+    return graph
+
+
+def test_odd_rings_are_odd_cycles_of_two_way_pairs_and_ask_no_more_than_brute_force():
+    rng = random.Random(14)
+    for _ in range(40):
+        n = rng.randint(5, 11)
+        graph = two_way_graph(rng, n, 0.3, 0.0)
+        comp = fvs.mask_of(graph)
+        weight = {v: rng.choice([0.0, 0.5, 0.5, 1.0]) for v in graph}
+        for ring, need in fvs_hitting._odd_rings(graph, comp, weight):
+            nodes = list(fvs.bits(ring))
+            assert len(nodes) % 2 == 1 and need == (len(nodes) + 1) // 2
+            assert sum(weight[v] for v in nodes) < need
+            sub = {v: graph[v] & ring for v in nodes}  # the ring's pairs alone already need ``need`` nodes
+            assert brute_force_fvs(sub) >= need, (graph, nodes)
+
+
+def test_the_local_search_finds_sets_that_meet_every_cycle():
+    rng = random.Random(15)
+    for _ in range(30):
+        n = rng.randint(6, 14)
+        cycles = {fvs.mask_of(rng.sample(range(n), rng.randint(1, 4))) for _ in range(rng.randint(3, 25))}
+        size = bin(fvs_hitting._greedy_hitting_set(cycles)).count("1")
+        found = fvs_hitting._local_search(cycles, (1 << size) - 1, 2000)
+        assert found is not None and bin(found).count("1") == size
+        assert all(found & c for c in cycles)
+        assert fvs_hitting._local_search({1, 2, 4}, 1, 200) is None  # three disjoint cycles: one node cannot do
+
+
+def test_the_hitting_set_solver_against_branch_and_bound_with_many_two_way_pairs():
+    """20-30 nodes, dense in two-way pairs: the odd rings and the local search are both in play."""
+    rng = random.Random(16)
+    for _ in range(10):
+        n = rng.randint(20, 30)
+        graph = two_way_graph(rng, n, 0.12, 0.08)
+        for comp in fvs.components(dict(graph), fvs.mask_of(graph)):
+            sub = {v: graph[v] & comp for v in fvs.bits(comp)}
+            by_hitting = fvs_hitting.hitting_set(dict(sub), comp)
+            by_branching = fvs._branch_and_bound(dict(sub), comp)
+            assert acyclic_without(sub, by_hitting), graph
+            assert bin(by_hitting).count("1") == bin(by_branching).count("1"), graph
 
 
 def ipc2023_state(rng: random.Random, blocks: list[str]) -> State:
