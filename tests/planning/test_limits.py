@@ -132,8 +132,9 @@ def test_solve_goes_on_past_a_problem_out_of_time_and_says_which(tmp_path):
         return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
     assert timeless(rows) == timeless(here) and "cycle" in rows[1]["error"]
     # a limit no worker can meet (starting one takes longer): every file ran out of time, and the table says so
-    r = run_cli("solve", tmp_path, "--time-limit", "0.001", cwd=tmp_path)
-    assert r.returncode == 2 and r.stdout.count("ran out of time (the limit is 0.001 s)") == 3, r.stdout
+    r = run_cli("solve", tmp_path, "--time-limit", "0.001", "--json", cwd=tmp_path)
+    assert r.returncode == 2 and [row["error"] for row in json.loads(r.stdout)] == ["ran out of time (the limit is "
+                                                                                   "0.001 s)"] * 3, r.stdout
     r = run_cli("solve", tmp_path / "p1.pddl", "--time-limit", "0.001")
     assert r.returncode == 2 and "p1.pddl: ran out of time (the limit is 0.001 s)" in r.stderr, r.stderr
     r = run_cli("solve", tmp_path / "p1.pddl", "--time-limit", "0")

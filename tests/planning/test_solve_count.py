@@ -50,7 +50,7 @@ def test_exact_counts_go_past_the_cap(tmp_path):
     """Nine blocks, a configuration: the default stops at three optimal plans, --count exact counts them all."""
     rng = random.Random(9)
     blocks = [f"b{i}" for i in range(9)]
-    for k in range(50):
+    for _ in range(50):
         init, goal = random_state(rng, blocks), State.of([rng.sample(blocks, 9)])
         if deadlock.count_plans(*encode(init, goal)[1:], cap=4) > 3:
             break
