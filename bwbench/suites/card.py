@@ -34,7 +34,8 @@ def render_manifest(m: Manifest, first: dict) -> str:
     """The card for a suite from its manifest and its first record (which shows the fields)."""
     name, files, splits = m.suite, m.files, m.splits
     imported = m.imported
-    fields = field_docs(imported=bool(imported), capped=any(int(b) > SEARCH_BLOCKS for b in m.block_counts()))
+    fields = field_docs(imported=bool(imported), capped=any(int(b) > SEARCH_BLOCKS for b in m.block_counts()),
+                        task="task" in first)
     out = ["---", f"pretty_name: bwbench {name}", "license: mit", "language:", "- en", "task_categories:",
            "- text-generation", "tags:", "- planning", "- blocksworld", "- pddl", "configs:", "- config_name: default",
            "  data_files:"]
@@ -83,6 +84,8 @@ def _generated(m: Manifest) -> list[str]:
     c = m.config
     cells = ", ".join(f"{x.split} L{x.level} with {x.n_blocks} blocks: {x.count}" for x in c.cells)
     how = f"`bwbench generate --preset {c.preset}`" if c.preset else f"`bwbench generate` for these cells ({cells})"
+    if c.task != "plan":
+        how += f", task `{c.task}`"
     walk = [x for x in c.cells if x.sampler == "walk"]
     if not walk:
         drawn = "- Problems are drawn uniformly over states, the true level is the optimal plan length found by search, "

@@ -72,6 +72,7 @@ class GenerateConfig:
     planner: str = "bwbench"
     disjoint_renaming: bool = False  # also keep splits apart up to renaming of colours
     preset: str | None = None
+    task: str = "plan"  # the question each problem asks (a task's name; the tasks stage knows them)
 
     def describe(self) -> dict:
         d = asdict(self)
@@ -84,7 +85,7 @@ class GenerateConfig:
         return cls(
             suite=man["suite"], cells=tuple(Cell(**c) for c in man["cells"]), seed=man["seed"],
             colors=tuple(man["colors"]), max_towers=man["max_towers"], planner=man["planner"],
-            disjoint_renaming=man["disjoint_renaming"], preset=man["preset"],
+            disjoint_renaming=man["disjoint_renaming"], preset=man["preset"], task=man.get("task", "plan"),
         )
 
 

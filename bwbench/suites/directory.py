@@ -35,9 +35,10 @@ def is_generated_suite(path: Path) -> bool:
 
 
 def generated_manifest(path: Path) -> Manifest | None:
-    """The manifest of the generated suite ``path``; None when it is not one."""
+    """The manifest of the generated suite ``path`` (drawn, or derived from another suite); None when it is not one."""
     man = find_manifest(path)
-    return man if man is not None and man.config is not None and man.imported is None else None
+    ours = man is not None and ((man.config is not None and man.imported is None) or man.derived_from is not None)
+    return man if ours else None
 
 
 def unexpected_entry(out: Path, man: Manifest) -> Path | None:

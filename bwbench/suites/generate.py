@@ -55,6 +55,7 @@ class GenerateRequest:
     sampler: str = "auto"
     allow_ties: bool = False
     jobs: int = 1
+    task: str = "plan"  # the question each problem asks; a task other than plan generation derives its records
 
     @property
     def suite_name(self) -> str:
@@ -79,7 +80,7 @@ class GenerateRequest:
             check_cell(cell, names)
         return GenerateConfig(suite=self.suite_name, cells=tuple(cells), seed=self.seed, colors=names,
                               max_towers=self.max_towers, planner=self.planner,
-                              disjoint_renaming=self.disjoint_renaming, preset=self.preset)
+                              disjoint_renaming=self.disjoint_renaming, preset=self.preset, task=self.task)
 
 
 @dataclass(frozen=True)
@@ -96,15 +97,23 @@ class Generated:
 
 
 def generate_suite(request: GenerateRequest, progress: Callable[[int], None] | None = None,
-                   on_total: Callable[[int], None] | None = None) -> Generated:
-    """Generate and write the suite ``request`` asks for; ``--out`` is checked before the work, not after it."""
+                   on_total: Callable[[int], None] | None = None,
+                   derive: Callable[[dict], dict] | None = None) -> Generated:
+    """Generate and write the suite ``request`` asks for; ``--out`` is checked before the work, not after it.
+
+    ``derive``: for a task other than plan generation, its record for each plan problem drawn (the tasks stage gives
+    it: :func:`bwbench.tasks.suites.generate_task_suite`)."""
     config = request.config()
+    if (config.task != "plan") != (derive is not None):
+        raise ValueError(f"task {config.task!r} needs its records derived by the task, and plan generation none")
     check_out(request.target)
     check_pddl_dir(request.pddl, request.target)
     if on_total:
         on_total(sum(c.count for c in config.cells))
     start = time.perf_counter()
     suite = generate(config, jobs=request.jobs, progress=progress)
+    if derive is not None:
+        suite.records = {split: [derive(r) for r in recs] for split, recs in suite.records.items()}
     man = write_suite(suite, request.target, request.pddl)
     return Generated(man, request.target, time.perf_counter() - start)
 

@@ -100,6 +100,8 @@ class Manifest:
     config: GenerateConfig | None = None  # a generated suite's settings
     imported: dict | None = None  # an imported suite's sources
     pddl: str | None = None
+    task: str = "plan"  # the question the suite's problems ask
+    derived_from: dict | None = None  # a suite derived from another's problems (--from): that suite and its manifest
     bwbench_version: str | None = VERSION
     schema_version: int = SCHEMA_VERSION
 
@@ -109,7 +111,7 @@ class Manifest:
         cfg = suite.config
         return cls(suite=cfg.suite, counts={split: count(records) for split, records in suite.records.items()},
                    files={name: FileEntry.of(data) for name, data in files.items()}, semantics=semantics(cfg.cells),
-                   planner=cfg.planner, config=cfg, pddl=pddl)
+                   planner=cfg.planner, config=cfg, pddl=pddl, task=cfg.task)
 
     @property
     def splits(self) -> list[str]:
@@ -124,6 +126,10 @@ class Manifest:
         """The manifest's object, its keys in the order ``manifest.json`` has always had them."""
         out: dict = {} if self.schema_version == SCHEMA_VERSION else {"schema_version": self.schema_version}
         out |= {"suite": self.suite, "bwbench_version": self.bwbench_version}
+        if self.task != "plan":
+            out["task"] = self.task
+        if self.derived_from is not None:
+            out["derived_from"] = self.derived_from
         if self.config is not None and self.imported is None:
             c = self.config
             out |= {"preset": c.preset, "seed": c.seed, "planner": self.planner, "colors": list(c.colors),
@@ -163,6 +169,8 @@ class Manifest:
             raise ValueError(f"not a manifest bwbench wrote ({type(exc).__name__}: {exc})") from None
         return cls(suite=data.get("suite"), counts=counts, files=entries, semantics=data.get("semantics"),
                    planner=data.get("planner"), config=config, imported=imported, pddl=data.get("pddl"),
+                   task=data.get("task", "plan") if isinstance(data.get("task", "plan"), str) else "plan",
+                   derived_from=data.get("derived_from") if isinstance(data.get("derived_from"), dict) else None,
                    bwbench_version=data.get("bwbench_version"), schema_version=version)
 
 

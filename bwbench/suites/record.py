@@ -27,6 +27,7 @@ class SuiteRecord:
     id: str
     suite: str
     split: str
+    task: str | None = None  # the question asked of the problem (a task's name); None: plan generation
     level: int
     n_blocks: int
     init: list  # towers, bottom → top
@@ -46,7 +47,10 @@ class SuiteRecord:
     def to_json(self) -> dict:
         """The record as its line holds it: the imported fields only where they are, no version for version 1."""
         out: dict = {} if self.schema_version == SCHEMA_VERSION else {"schema_version": self.schema_version}
-        out |= {"id": self.id, "suite": self.suite, "split": self.split, "level": self.level,
+        out |= {"id": self.id, "suite": self.suite, "split": self.split}
+        if self.task is not None:
+            out["task"] = self.task
+        out |= {"level": self.level,
                 "n_blocks": self.n_blocks, "init": self.init, "goal": self.goal, "plan": self.plan,
                 "optimal_len": self.optimal_len, "n_optimal_plans": self.n_optimal_plans}
         out |= {k: v for k, v in (("source", self.source), ("source_sha256", self.source_sha256),
@@ -93,12 +97,33 @@ IMPORTED_FIELDS = {
 """What an imported record's fields mean where it differs from a generated one's, and the fields only it has."""
 
 
-def field_docs(imported: bool = False, capped: bool = False) -> list[tuple[str, str, str]]:
+TASK_FIELD = ("task", "string", "the question each problem asks (`bwbench tasks` lists them); a record without it asks for a plan")
+"""The field a suite of another task than plan generation has, after ``split``."""
+
+
+def field_docs(imported: bool = False, capped: bool = False, task: bool = False) -> list[tuple[str, str, str]]:
     """The record's fields as (name, type, meaning): a generated suite's, or an ``imported`` one's; ``capped``: its
-    plan counts stop at three (a suite with more blocks than the exact count reaches)."""
+    plan counts stop at three (a suite with more blocks than the exact count reaches); ``task``: its records name
+    the task they ask."""
     fields = [(f, *IMPORTED_FIELDS.get(f, (t, d))) if imported else (f, t, d) for f, t, d in FIELDS]
+    if task:
+        at = next(i for i, (f, _, _) in enumerate(fields) if f == "split") + 1
+        fields.insert(at, TASK_FIELD)
     if capped:
         fields = [(f, *CAPPED_COUNT) if f == "n_optimal_plans" else (f, t, d) for f, t, d in fields]
     if imported:
         fields += [(f, t, d) for f, (t, d) in IMPORTED_FIELDS.items() if f not in {x[0] for x in FIELDS}]
     return fields
+
+
+def with_task(record: dict, task: str) -> dict:
+    """``record`` asking ``task``: its ``task`` field after ``split``, where a suite record has it."""
+    out: dict = {}
+    for key, value in record.items():
+        if key != "task":
+            out[key] = value
+        if key == "split":
+            out["task"] = task
+    if "task" not in out:
+        out["task"] = task
+    return out
