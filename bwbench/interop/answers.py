@@ -12,6 +12,8 @@ refused rather than ignored.
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -93,7 +95,7 @@ def _predictions(request: ScoreRequest, progress) -> Scored:
     if request.jobs is not None and request.results is not None:
         raise BwbenchError("writing results judges in one process (it keeps every prediction to match the suite's "
                            "problems)", field="jobs")
-    task = get_task("plan")
+    task = get_task("plan") if folders else _files_task(request.files)
     keep = request.results is not None  # results compare the predictions with the suite's problems
     spool = ReportSpool() if request.report is not None else None
     scored = []
@@ -112,6 +114,46 @@ def _predictions(request: ScoreRequest, progress) -> Scored:
         spool.write(request.report)
         spool.close()
     return Scored(by, files=scored)
+
+
+def _files_task(files: list[Path]):
+    """The task the prediction files answer, from each file's first line (``task``; none: plan generation);
+    ``BwbenchError`` naming a file whose task is another file's, or that no task has."""
+    found: dict[str, Path] = {}
+    for path in files:
+        found.setdefault(_first_task(path), path)
+    if len(found) > 1:
+        (a, pa), (b, pb) = list(found.items())[:2]
+        raise BwbenchError(f"answers task {b!r}, and {pa} answers task {a!r}: score each task's files apart",
+                           str(pb), field="files")
+    name, path = next(iter(found.items()), ("plan", None))
+    try:
+        return get_task(name)
+    except BwbenchError as exc:
+        raise BwbenchError(f"{exc.message} (its first line's task)", f"{path}:1") from None
+
+
+def _first_task(path: Path) -> str:
+    """The ``task`` of a JSONL file's first record, plan generation where it names none or is not JSONL. Only its
+    first 8 KiB are read (a line may hold megabytes of completion): the whole line where it is shorter, else the
+    problem's fields, which a line holds before its completion."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(FIRST_BYTES)
+    except OSError:
+        return "plan"  # the reader that follows says what is wrong with the file
+    line = head.split(b"\n", 1)[0]
+    try:
+        record = json.loads(line)
+        task = record.get("task", "plan") if isinstance(record, dict) else "plan"
+    except ValueError:
+        named = _TASK_KEY.search(line.decode("utf-8", "replace"))
+        task = json.loads(f'"{named.group(1)}"') if named else "plan"
+    return task if isinstance(task, str) else repr(task)
+
+
+FIRST_BYTES = 1 << 13
+_TASK_KEY = re.compile(r'^\{.*?(?<!\\)"task"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 def _one_each(pfile, suite: Path) -> None:

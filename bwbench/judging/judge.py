@@ -54,6 +54,13 @@ class Judgement:
     def valid(self) -> bool:
         return self.status is VALID
 
+    correct = valid  # the plan task's figure: what the report and other tasks' judgements call right
+
+    def read_as(self) -> str:
+        """What the report shows the plan was read as, and how far it went."""
+        return (f"{'; '.join(str(s) for s in self.plan) or '(no steps)'}  [{self.executed} of {self.plan_len} steps "
+                f"executed, goal facts {100 * self.goal_share:.0f}%]")
+
     @property
     def optimal(self) -> bool:
         return self.status is VALID and len(self.plan) == self.optimal_len

@@ -39,14 +39,20 @@ def summary_line(s: Summary) -> str:
 
 def render_report(pfile: PredictionFile, judgements: Sequence[Judgement], card: Scorecard) -> str:
     pairs = list(zip(pfile.predictions, judgements))
-    failures = [example_text(p, j) for p, j in pairs if not j.valid]
-    longer = [example_text(p, j) for p, j in pairs if j.valid and not j.optimal]
+    failures = [example_text(p, j) for p, j in pairs if part_of(j) == FAILURE]
+    longer = [example_text(p, j) for p, j in pairs if part_of(j) == LONGER]
     return (report_head(pfile.path, pfile.format, pfile.meta, len(pairs), card, len(failures)) + "".join(failures)
-            + longer_head(len(longer), len(pairs)) + "".join(longer) + "\n")
+            + longer_head(len(longer), len(pairs), _plans(card)) + "".join(longer) + "\n")
+
+
+def _plans(card: Scorecard) -> bool:
+    """Whether the answers scored are plans (judged valid or not), or answers of another task (right or wrong)."""
+    return any(m.name == "valid" for m in card.overall.metrics)
 
 
 def report_head(path: str, fmt: str, meta: dict, n: int, card: Scorecard, n_failures: int) -> str:
-    """The report up to its first failure: the file, its figures, and the heading of the failures."""
+    """The report up to its first failure: the file, its figures, and the heading of the failures (plans that are
+    not valid; for another task, answers that are not right)."""
     lines = [f"bwbench {__version__} score report", f"file: {path} ({fmt}, {n} predictions)"]
     if meta:
         lines.append("the file's own metadata: " + ", ".join(f"{k}={v}" for k, v in meta.items()))
@@ -54,12 +60,14 @@ def report_head(path: str, fmt: str, meta: dict, n: int, card: Scorecard, n_fail
     for by, groups in card.groups.items():
         for key, s in groups.items():
             lines.append(f"{by} {key}: " + summary_line(s))
-    lines += ["", RULE, f"NOT VALID: {n_failures} of {n}", RULE]
+    lines += ["", RULE, f"{'NOT VALID' if _plans(card) else 'NOT RIGHT'}: {n_failures} of {n}", RULE]
     return "\n".join(lines)
 
 
-def longer_head(n_longer: int, n: int) -> str:
-    """The heading of the valid plans longer than optimal."""
+def longer_head(n_longer: int, n: int, plans: bool = True) -> str:
+    """The heading of the valid plans longer than optimal (nothing for another task's answers)."""
+    if not plans:
+        return ""
     return "\n" + "\n".join(["", RULE, f"VALID BUT LONGER THAN OPTIMAL: {n_longer} of {n}", RULE])
 
 
@@ -72,7 +80,7 @@ def _example(p: Prediction, j: Judgement) -> list[str]:
     head = f"[{p.id}] L{level_of(j.optimal_len)}, {j.n_blocks} blocks: {j.status.value}"
     if j.reason:
         head += f" — {j.reason}"
-    elif j.valid:
+    elif j.correct and j.__class__ is Judgement:
         head += f" — {j.plan_len} steps, optimal is {j.optimal_len}"
     out = ["", head, f"  at {p.where}"]
     out.append("  init: " + render_towers(p.init.sorted_towers()).replace("\n", " "))
@@ -81,8 +89,7 @@ def _example(p: Prediction, j: Judgement) -> list[str]:
     if p.gold is not None:
         out.append("  gold:  " + _one_line(p.gold))
     out.append("  model: " + _one_line(p.completion))
-    out.append(f"  read as: {'; '.join(str(s) for s in j.plan) or '(no steps)'}"
-               f"  [{j.executed} of {j.plan_len} steps executed, goal facts {100 * j.goal_share:.0f}%]")
+    out.append(f"  read as: {j.read_as()}")
     out += [f"  note: {n}" for n in j.notes]
     return out
 
@@ -109,7 +116,7 @@ FAILURE, LONGER = 1, 2
 
 def part_of(j: Judgement) -> int:
     """:data:`FAILURE`, :data:`LONGER`, or 0 for an example the report does not list."""
-    return FAILURE if not j.valid else LONGER if not j.optimal else 0
+    return FAILURE if not j.correct else LONGER if not j.optimal else 0
 
 
 @dataclass
@@ -119,6 +126,7 @@ class _FilePart:
     longer: IO[bytes]
     n: int
     n_longer: int
+    plans: bool
 
 
 class ReportSpool:
@@ -145,7 +153,8 @@ class ReportSpool:
     def finish(self, path: str, fmt: str, meta: dict, n: int, card: Scorecard) -> None:
         failures, longer, (n_failures, n_longer) = self._open
         self._open = None
-        self.parts.append(_FilePart(report_head(path, fmt, meta, n, card, n_failures), failures, longer, n, n_longer))
+        self.parts.append(_FilePart(report_head(path, fmt, meta, n, card, n_failures), failures, longer, n, n_longer,
+                                    _plans(card)))
 
     def write(self, path: Path) -> None:
         write_all({Path(path): self._write_to})
@@ -155,7 +164,7 @@ class ReportSpool:
             out.write(("\n\n" if i else "").encode() + part.head.encode("utf-8"))
             part.failures.seek(0)
             shutil.copyfileobj(part.failures, out)
-            out.write(longer_head(part.n_longer, part.n).encode("utf-8"))
+            out.write(longer_head(part.n_longer, part.n, part.plans).encode("utf-8"))
             part.longer.seek(0)
             shutil.copyfileobj(part.longer, out)
             out.write(b"\n")

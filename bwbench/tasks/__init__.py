@@ -1,7 +1,8 @@
 """Tasks: what is asked of a model about a problem, and how its answer is judged; found by name.
 
 Each kind of question is a :class:`~bwbench.tasks.base.Task` (:mod:`.base`),
-one module each: plan generation (:mod:`.plan`) first. A suite's records say
+one module each: plan generation (:mod:`.plan`) first, then the next action
+of an optimal plan (:mod:`.next_action`). A suite's records say
 which task they ask (``task``; plan generation where a record says none), and
 a results file which task it measured; everything above this stage asks the
 task found here by that name.
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 from ..errors import BwbenchError
 from .base import Task
+from .next_action import NEXT_ACTION
 from .plan import PLAN
 
-TASKS: dict[str, Task] = {t.name: t for t in (PLAN,)}
+TASKS: dict[str, Task] = {t.name: t for t in (PLAN, NEXT_ACTION)}
 """Every task, by name."""
 
 

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from ..errors import BwbenchError
 from ..judging.metrics import Metric
+from ..suites.record import with_task
 from .prompts import SHARED_TEMPLATES, PromptConfig, Query
 
 
@@ -52,6 +53,8 @@ class Task(ABC):
 
     name: ClassVar[str]
     """What results files and suite records call the task (``"plan"``)."""
+    summary: ClassVar[str]
+    """What it asks, in a line (``bwbench tasks``)."""
     templates: ClassVar[tuple[str, ...]] = SHARED_TEMPLATES
     """The prompt templates it can be asked in."""
     exportable: ClassVar[tuple[str, ...]] = SHARED_TEMPLATES
@@ -72,6 +75,11 @@ class Task(ABC):
     """What a leaderboard page says of its figures first."""
     planbench_intro: ClassVar[str] = ""
     """The same, for a page of runs asked in PlanBench's words."""
+
+    def derive(self, record: dict) -> dict:
+        """This task's suite record for a plan problem's record (``bwbench generate --task``): the problem asking
+        this task; a task that needs more than the problem (a plan to check, say) adds it here."""
+        return with_task(record, self.name)
 
     def check_template(self, template: str) -> None:
         """``BwbenchError`` (field ``template``) unless the task can be asked in ``template``."""

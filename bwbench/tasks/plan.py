@@ -98,6 +98,7 @@ class PlanTask(Task):
     """Plan generation (PlanBench's task 1, the seed's task)."""
 
     name = "plan"
+    summary = "write a plan that reaches the goal (PlanBench's task 1); judged by simulating it"
     templates = TEMPLATES
     exportable = SHARED_TEMPLATES
     metrics = METRICS
@@ -118,6 +119,10 @@ class PlanTask(Task):
     curve = ("valid", "optimal")
     page_intro = PAGE_INTRO
     planbench_intro = PLANBENCH_INTRO
+
+    def derive(self, record: dict) -> dict:
+        """A plan problem's record as it is: plan generation is what every record asks unless it names a task."""
+        return record
 
     def check_shots(self, config: PromptConfig) -> None:
         if config.shots > 0 and config.template in PLANBENCH:
