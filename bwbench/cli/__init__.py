@@ -18,6 +18,7 @@ from . import (  # noqa: F401
     runs,
     score,
     solve,
+    tasks,
     train,
 )
 from .app import app

@@ -16,7 +16,7 @@ def _version(show: bool) -> None:
 
 
 class _Pipeline(Commands):
-    order = ("generate", "solve", "import", "audit", "score", "eval", "train", "leaderboard", "card", "export", "runs")
+    order = ("tasks", "generate", "solve", "import", "audit", "score", "eval", "train", "leaderboard", "card", "export", "runs")
 
 
 app = typer.Typer(name="bwbench", cls=_Pipeline, no_args_is_help=True, add_completion=False,
@@ -26,7 +26,7 @@ app = typer.Typer(name="bwbench", cls=_Pipeline, no_args_is_help=True, add_compl
 @app.callback()
 def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                         help="Print the version and exit.")) -> None:
-    """Blocksworld planning benchmark for LLMs: generate, solve, import, audit, score, eval, train, leaderboard, card, export, runs."""
+    """Blocksworld planning benchmark for LLMs: tasks, generate, solve, import, audit, score, eval, train, leaderboard, card, export, runs."""
 
 
 export_app = typer.Typer(help="A suite in another evaluation framework's format.", no_args_is_help=True,

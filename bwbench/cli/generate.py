@@ -28,24 +28,29 @@ Pddl = Annotated[Optional[Path], typer.Option("--pddl", metavar="DIR", help="Als
 Sampler = Annotated[str, typer.Option("--sampler", metavar="NAME", help="How problems are drawn: uniform (random pairs kept at the level: uniform over it, but finds nothing far from the typical level), walk (a random goal, then k moves each one further from it: any level, not uniform), or auto (uniform up to 7 blocks, walk beyond).")]
 Ties = Annotated[bool, typer.Option("--allow-ties", help="Test problems may have several optimal plans (long plans with many blocks rarely have one); the manifest says so.")]
 Jobs = Annotated[int, typer.Option("--jobs", min=1, metavar="N", help="Worker processes (uniform cells run in parallel, a walk cell's attempts do; output is the same).")]
+Task = Annotated[str, typer.Option("--task", metavar="NAME", help="The question each problem asks (bwbench tasks lists them; default plan).")]
+Source = Annotated[Optional[Path], typer.Option("--from", metavar="SUITE", help="Ask --task of an existing suite's problems (every split, generated or imported) instead of drawing new ones.")]
 
 
-@command(epilog=common.examples("bwbench generate --level L3 --n 200 --out suites/l3"))
+@command(epilog=common.examples("bwbench generate --level L3 --n 200 --out suites/l3",
+                                "bwbench generate --task next-action --from data/standard --out suites/next"))
 def generate(level: Level = None, levels: Levels = None, n: N = None, train: Train = None, blocks: Blocks = None,
              max_towers: MaxTowers = None, seed: Seed = 0, colors: Colors = None, preset: Preset = None,
              planner: Planner = "bwbench", disjoint_renaming: Disjoint = False, name: Name = None, out: Out = None,
-             pddl: Pddl = None, sampler: Sampler = "auto", allow_ties: Ties = False, jobs: Jobs = 1) -> None:
+             pddl: Pddl = None, sampler: Sampler = "auto", allow_ties: Ties = False, jobs: Jobs = 1,
+             task: Task = "plan", source: Source = None) -> None:
     """Generate a benchmark suite: JSONL per split plus manifest.json."""
-    from ..suites.generate import GenerateRequest, generate_suite
+    from ..suites.generate import GenerateRequest
+    from ..tasks.suites import generate_task_suite
 
     request = GenerateRequest(
         out=out, name=name, preset=preset, levels=common.levels(level, levels), n=n, train=train,
         blocks=common.blocks(blocks), max_towers=max_towers, seed=seed, colors=common.names(colors), planner=planner,
-        disjoint_renaming=disjoint_renaming, pddl=pddl, sampler=sampler, allow_ties=allow_ties, jobs=jobs)
+        disjoint_renaming=disjoint_renaming, pddl=pddl, sampler=sampler, allow_ties=allow_ties, jobs=jobs, task=task)
     with common.progress() as bar:
-        task = bar.add_task(f"generating {request.suite_name}", total=None)
-        made = generate_suite(request, progress=lambda k: bar.advance(task, k),
-                              on_total=lambda total: bar.update(task, total=total))
+        bar_task = bar.add_task(f"generating {request.suite_name}", total=None)
+        made = generate_task_suite(request, source, progress=lambda k: bar.advance(bar_task, k),
+                                   on_total=lambda total: bar.update(bar_task, total=total))
     table = Table(title=f"{made.manifest.suite}: {made.problems:,} problems in {made.seconds:.1f}s → {made.out}",
                   title_justify="left")
     for column in ("split", "level", "problems by block count"):
