@@ -23,7 +23,7 @@ import signal
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -38,6 +38,29 @@ class Outcome:
     value: Any = None
     error: BwbenchError | None = None
     timed_out: bool = False
+
+
+def out_of_time(limit: float) -> str:
+    """What a call stopped at the limit of ``limit`` seconds reports."""
+    return f"ran out of time (the limit is {limit:g} s)"
+
+
+def outcomes(fn: Callable, calls: Sequence[tuple], jobs: int = 1, limit: float | None = None,
+             done: Callable[[int, Outcome], None] | None = None) -> Iterator[Outcome]:
+    """Each call's outcome, in the order of ``calls``: in worker processes (:func:`run_limited`) where ``jobs``
+    above 1 or a ``limit`` asks for them; otherwise here, one at a time as they are asked for (so a caller that
+    stops at the first bad input runs no more), a call's bad input its outcome's error."""
+    if jobs != 1 or limit is not None:
+        yield from run_limited(fn, calls, jobs, limit, done)
+        return
+    for i, args in enumerate(calls):
+        try:
+            outcome = Outcome(fn(*args))
+        except BwbenchError as exc:
+            outcome = Outcome(error=exc)
+        if done is not None:
+            done(i, outcome)
+        yield outcome
 
 
 @dataclass

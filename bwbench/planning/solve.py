@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BwbenchError, MissingExtra
+from ..errors import BwbenchError
 from ..world.domain import NotBlocksworld, recognise
 from ..world.pddl import (
     PddlProblem,
@@ -29,7 +29,7 @@ from ..world.pddl import (
 from ..world.simulate import simulate
 from ..world.vocab import IPC, Vocabulary
 from .engines import check_installed, solve_with_engine
-from .limits import Outcome, run_limited
+from .limits import Outcome, out_of_time, outcomes, run_limited
 from .planner import COUNTS, PLANNERS, BwbenchPlanner
 from .result import PlanResult
 
@@ -78,31 +78,16 @@ def solve_directory(directory: Path, domain_file: Path | None = None, planner: s
     if not files:
         raise BwbenchError("no PDDL problem files (*.pddl) in this directory", str(directory), field="problem")
     vocabs = _vocabularies(domain_file)
-    if jobs == 1 and time_limit is None:
-        return [_attempt(file, domain_file, planner, vocabs, count, progress) for file in files]
-    outcomes = run_limited(_solve_one, [(file, domain_file, planner, vocabs, count) for file in files], jobs,
-                           time_limit, done=lambda i, outcome: progress(1) if progress else None)
-    return [Attempt(file, o.value, _failure(o, time_limit)) for file, o in zip(files, outcomes)]
-
-
-def _attempt(file: Path, domain_file: Path | None, planner: str, vocabs: Sequence[Vocabulary], count: str | None,
-             progress: Callable[[int], None] | None) -> Attempt:
-    """One file solved here, in this process: solved, or its bad input said."""
-    try:
-        return Attempt(file, _solve_one(file, domain_file, planner, vocabs, count))
-    except MissingExtra:
-        raise
-    except BwbenchError as exc:
-        return Attempt(file, None, exc.message)
-    finally:
-        if progress:
-            progress(1)
+    calls = [(file, domain_file, planner, vocabs, count) for file in files]
+    tick = (lambda i, outcome: progress(1)) if progress else None
+    return [Attempt(file, o.value, _failure(o, time_limit))
+            for file, o in zip(files, outcomes(_solve_one, calls, jobs, time_limit, tick))]
 
 
 def _failure(outcome: Outcome, time_limit: float | None) -> str | None:
-    """Why a file solved in a worker has no plan (None: it has one)."""
+    """Why a file has no plan (None: it has one)."""
     if outcome.timed_out:
-        return f"ran out of time (the limit is {time_limit:g} s)"
+        return out_of_time(time_limit)
     return outcome.error.message if outcome.error is not None else None
 
 
@@ -142,7 +127,7 @@ def solve_file(problem_file: Path, domain_file: Path | None = None, planner: str
     if outcome.error is not None:
         raise outcome.error
     if outcome.timed_out:
-        raise BwbenchError(_failure(outcome, time_limit), str(problem_file))
+        raise BwbenchError(out_of_time(time_limit), str(problem_file))
     return outcome.value
 
 

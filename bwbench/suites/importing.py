@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import BwbenchError
 from ..fileio import read_bytes, replace_dir
-from ..planning.limits import Outcome, run_limited
+from ..planning.limits import out_of_time, outcomes
 from ..planning.partial import TooLarge
 from ..planning.planner import COUNTS, BwbenchPlanner
 from ..planning.result import Unsolvable
@@ -300,14 +300,16 @@ def import_suite(request: ImportRequest, progress: Callable[[int], None] | None 
     plans = read_plans(request.plans) if request.plans is not None else None
     records = []
     files = [f for f in files if f not in {s.file for s in skipped}]
-    for path, outcome in zip(files, _outcomes(request, files, vocab, domain, plans, progress)):
+    calls = [(path, vocab, domain, request.suite, plans, request.plans, request.count) for path in files]
+    tick = (lambda i, outcome: progress(1)) if progress else None
+    for path, outcome in zip(files, outcomes(import_record, calls, request.jobs, request.time_limit, tick)):
         if outcome.error is not None:
             exc = outcome.error
             where = Path(exc.where or path)
             _skip(request, skipped, where, _for_domain(path, exc.message) if domain is None and where == path
                   else exc.message, path)
         elif outcome.timed_out:
-            _skip(request, skipped, path, f"ran out of time (the limit is {request.time_limit:g} s)")
+            _skip(request, skipped, path, out_of_time(request.time_limit))
         else:
             records.append(outcome.value)
     if not records:
@@ -322,25 +324,6 @@ def import_suite(request: ImportRequest, progress: Callable[[int], None] | None 
     files_out = {"test.jsonl": test, NAME: man.to_bytes(), "README.md": render_manifest(man, records[0]).encode("utf-8")}
     replace_dir(request.out, files_out, is_ours=_is_import)
     return man
-
-
-def _outcomes(request: ImportRequest, files: list[Path], vocab: Vocabulary, domain: Path | None,
-              plans: dict[str, str] | None, progress: Callable[[int], None] | None) -> Iterator[Outcome]:
-    """Each file's record (:func:`import_record`), or why there is none, in the order of ``files``: here, one at a
-    time, as they are asked for; or with ``jobs`` or a ``time_limit``, in worker processes (:mod:`..planning.limits`)."""
-    calls = [(path, vocab, domain, request.suite, plans, request.plans, request.count) for path in files]
-    if request.jobs != 1 or request.time_limit is not None:  # (run_limited refuses fewer than one)
-        yield from run_limited(import_record, calls, request.jobs, request.time_limit,
-                               done=lambda i, outcome: progress(1) if progress else None)
-        return
-    for call in calls:
-        try:
-            yield Outcome(import_record(*call))
-        except BwbenchError as exc:
-            yield Outcome(error=exc)
-        finally:
-            if progress:
-                progress(1)
 
 
 def _skip(request: ImportRequest, skipped: list[Skipped], where: Path, reason: str, file: Path | None = None) -> None:
