@@ -12,8 +12,6 @@ refused rather than ignored.
 
 from __future__ import annotations
 
-import json
-import re
 from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -23,12 +21,14 @@ from typing import Callable, ContextManager
 from ..errors import BwbenchError
 from ..fileio import atomic_write, write_all
 from ..judging.metrics import GROUPS
+from ..judging.predictions import PredictionSource
 from ..judging.report import ReportSpool
 from ..judging.scoring import ScoredFile, default_jobs, score_file, workers
 from ..runs.finish import rescored_results
 from ..runs.results import to_bytes
 from ..tasks import get_task
-from .llm_p import read_folder
+from ..tasks.base import Task
+from .llm_p import AnswerFolder, read_folder
 from .planbench_rescore import FileScore, outputs, score_files
 from .planbench_results import looks_like_results
 
@@ -95,16 +95,16 @@ def _predictions(request: ScoreRequest, progress) -> Scored:
     if request.jobs is not None and request.results is not None:
         raise BwbenchError("writing results judges in one process (it keeps every prediction to match the suite's "
                            "problems)", field="jobs")
-    task = get_task("plan") if folders else _files_task(request.files)
+    sources = [read_folder(path, request.suite) if folders else PredictionSource(path) for path in request.files]
+    task = _task_of(sources)
     keep = request.results is not None  # results compare the predictions with the suite's problems
     spool = ReportSpool() if request.report is not None else None
     scored = []
     # Workers start before any progress thread; each file is read, judged and tallied record by record.
     with workers(1 if keep else request.jobs or default_jobs(request.files)) as pool, \
             (progress() if progress else nullcontext()) as bar:
-        for path in request.files:
+        for path, source in zip(request.files, sources):
             tick = _ticker(bar, f"judging {path.name}", None)
-            source = read_folder(path, request.suite) if folders else path
             scored.append(score_file(source, task, (by,), pool, spool, keep, tick))
     if keep:
         _one_each(scored[0].prediction_file(), request.suite)
@@ -116,44 +116,21 @@ def _predictions(request: ScoreRequest, progress) -> Scored:
     return Scored(by, files=scored)
 
 
-def _files_task(files: list[Path]):
+def _task_of(sources: list[PredictionSource | AnswerFolder]) -> Task:
     """The task the prediction files answer, from each file's first line (``task``; none: plan generation);
     ``BwbenchError`` naming a file whose task is another file's, or that no task has."""
     found: dict[str, Path] = {}
-    for path in files:
-        found.setdefault(_first_task(path), path)
+    for source in sources:
+        found.setdefault(source.task, source.path)
     if len(found) > 1:
         (a, pa), (b, pb) = list(found.items())[:2]
         raise BwbenchError(f"answers task {b!r}, and {pa} answers task {a!r}: score each task's files apart",
                            str(pb), field="files")
-    name, path = next(iter(found.items()), ("plan", None))
+    name, path = next(iter(found.items()))
     try:
         return get_task(name)
     except BwbenchError as exc:
         raise BwbenchError(f"{exc.message} (its first line's task)", f"{path}:1") from None
-
-
-def _first_task(path: Path) -> str:
-    """The ``task`` of a JSONL file's first record, plan generation where it names none or is not JSONL. Only its
-    first 8 KiB are read (a line may hold megabytes of completion): the whole line where it is shorter, else the
-    problem's fields, which a line holds before its completion."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(FIRST_BYTES)
-    except OSError:
-        return "plan"  # the reader that follows says what is wrong with the file
-    line = head.split(b"\n", 1)[0]
-    try:
-        record = json.loads(line)
-        task = record.get("task", "plan") if isinstance(record, dict) else "plan"
-    except ValueError:
-        named = _TASK_KEY.search(line.decode("utf-8", "replace"))
-        task = json.loads(f'"{named.group(1)}"') if named else "plan"
-    return task if isinstance(task, str) else repr(task)
-
-
-FIRST_BYTES = 1 << 13
-_TASK_KEY = re.compile(r'^\{.*?(?<!\\)"task"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 def _one_each(pfile, suite: Path) -> None:

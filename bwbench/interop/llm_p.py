@@ -55,6 +55,7 @@ class AnswerFolder:
     meta: dict = field(default_factory=dict)
     format: str = BWBENCH  # read as bwbench's prediction lines
     label: str = FORMAT  # what the scored file and the report say it is
+    task: str = "plan"  # answers in a folder are plans
 
     def entries(self) -> Iterator[Entry]:
         for line, data in self.lines:

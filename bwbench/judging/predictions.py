@@ -146,7 +146,7 @@ class Entry(NamedTuple):
 
 
 class PredictionSource:
-    """A predictions file opened for one pass: its format (from its first line), then its entries in order.
+    """A predictions file opened for one pass: its format and task (from its first line), then its entries in order.
 
     ``meta`` (the seed's document's fields other than ``results``) is complete
     once the entries have all been read. ``BwbenchError`` naming the file,
@@ -175,6 +175,8 @@ class PredictionSource:
             self.format = SEED_RESULTS
         else:
             self.format = SEED_LINES if "completion" not in head and "predicted" in head else BWBENCH
+        task = head.get("task", "plan") if self.jsonl else "plan"
+        self.task = task if isinstance(task, str) else repr(task)  # the task its answers were asked (a name)
 
     def _open(self) -> BinaryIO:
         try:
