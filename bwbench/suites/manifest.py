@@ -169,8 +169,8 @@ class Manifest:
             raise ValueError(f"not a manifest bwbench wrote ({type(exc).__name__}: {exc})") from None
         return cls(suite=data.get("suite"), counts=counts, files=entries, semantics=data.get("semantics"),
                    planner=data.get("planner"), config=config, imported=imported, pddl=data.get("pddl"),
-                   task=data.get("task", "plan") if isinstance(data.get("task", "plan"), str) else "plan",
-                   derived_from=data.get("derived_from") if isinstance(data.get("derived_from"), dict) else None,
+                   task=task if isinstance(task := data.get("task", "plan"), str) else "plan",
+                   derived_from=derived if isinstance(derived := data.get("derived_from"), dict) else None,
                    bwbench_version=data.get("bwbench_version"), schema_version=version)
 
 

@@ -2,7 +2,9 @@
 
 ``bwbench generate`` and ``bwbench import`` write it (:class:`SuiteRecord`);
 :mod:`.dataset` reads it, ours or the seed's, believing no claim a line makes;
-the dataset card (:mod:`.card`) lists its fields from :func:`field_docs`.
+the dataset card (:mod:`.card`) lists its fields from :func:`field_docs`. A
+record of another task than plan generation is a plan problem's record that
+names its task after ``split`` (:func:`with_task`), with what the task adds.
 Version 1, every record written so far, is written without a
 ``schema_version`` field, so that suites regenerate byte for byte.
 """
@@ -27,7 +29,6 @@ class SuiteRecord:
     id: str
     suite: str
     split: str
-    task: str | None = None  # the question asked of the problem (a task's name); None: plan generation
     level: int
     n_blocks: int
     init: list  # towers, bottom → top
@@ -47,10 +48,7 @@ class SuiteRecord:
     def to_json(self) -> dict:
         """The record as its line holds it: the imported fields only where they are, no version for version 1."""
         out: dict = {} if self.schema_version == SCHEMA_VERSION else {"schema_version": self.schema_version}
-        out |= {"id": self.id, "suite": self.suite, "split": self.split}
-        if self.task is not None:
-            out["task"] = self.task
-        out |= {"level": self.level,
+        out |= {"id": self.id, "suite": self.suite, "split": self.split, "level": self.level,
                 "n_blocks": self.n_blocks, "init": self.init, "goal": self.goal, "plan": self.plan,
                 "optimal_len": self.optimal_len, "n_optimal_plans": self.n_optimal_plans}
         out |= {k: v for k, v in (("source", self.source), ("source_sha256", self.source_sha256),

@@ -35,7 +35,8 @@ def generate_task_suite(request: GenerateRequest, source: Path | None = None,
     if task.name == "plan":
         raise BwbenchError("a suite of plan problems is already what --from would derive; name another task",
                            field="task")
-    given = [f.name for f in fields(request) if f.name in DRAWING and getattr(request, f.name) not in (None, False)]
+    given = [f.name for f in fields(request) if f.name in DRAWING and getattr(request, f.name) not in (None, False)
+             or f.name == "n" and request.n == 0]  # (0 == False, yet --n 0 was given)
     if request.planner != "bwbench" or request.sampler != "auto":
         given.append("planner" if request.planner != "bwbench" else "sampler")
     if given:
