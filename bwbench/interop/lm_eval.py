@@ -22,7 +22,7 @@ from ..errors import BwbenchError
 from ..fileio import replace_dir
 from ..provenance import VERSION
 from ..suites.view import load_suite
-from ..tasks import get_task
+from ..tasks import suite_task
 from ..tasks.prompts import PromptConfig
 
 MARKER = "bwbench_task.json"  # what marks a directory as an export this command may replace
@@ -51,14 +51,17 @@ def export_lm_eval(request: ExportRequest) -> dict:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         raise BwbenchError(f"task name {name!r}: use lower-case letters, digits and _, starting with a letter",
                            field="name")
-    task = get_task("plan")
-    if template not in task.exportable:
-        raise BwbenchError(f"unknown template {template!r}; choose one of: {', '.join(task.exportable)} "
-                           "(PlanBench's prompts are run with bwbench eval)", field="template")
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
         raise BwbenchError(f"exists and is not a bwbench lm-eval export (no {MARKER}); choose another directory",
                            str(out), field="out")
     view = load_suite(suite, split)
+    task = suite_task(view)
+    if not task.exportable:
+        raise BwbenchError(f"asks task {task.name!r}, which has no lm-evaluation-harness export yet; evaluate it with "
+                           "bwbench eval", str(suite), field="suite")
+    if template not in task.exportable:
+        raise BwbenchError(f"unknown template {template!r}; choose one of: {', '.join(task.exportable)} "
+                           "(PlanBench's prompts are run with bwbench eval)", field="template")
     by_level = defaultdict(list)
     for t in view.items:
         by_level[t.level].append(t)

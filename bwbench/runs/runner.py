@@ -23,7 +23,7 @@ from ..models import ModelSpec, check_generation, load
 from ..models.base import GenerationConfig, Model
 from ..suites.dataset import Example, read_examples
 from ..suites.view import SuiteView, level_set, load_suite
-from ..tasks import get_task
+from ..tasks import get_task, suite_task
 from ..tasks.prompts import PromptConfig, choose_shots
 from .config import Identity, RunConfig
 from .directory import (ERRORS, PREDICTIONS, append, check_out, claim, complete_lines, hold, relabel, resume,
@@ -94,7 +94,7 @@ def prepare(request: EvalRequest) -> Prepared:
     options = spec.options(request.model_options(), request.backend)
     levels = level_set(request.levels)  # sorted, once each: L2,L1 is the run L1,L2
     view = load_suite(request.suite, request.split, levels, request.limit, request.per_level)
-    task = get_task(_task_of(view))
+    task = suite_task(view)
     task.check_template(request.template)
     budget = task.budget(request.template, view.all_items, chat=options.get("api") == "chat")
     gen = GenerationConfig(max_new_tokens=request.max_new_tokens or budget.max_new_tokens,
@@ -119,15 +119,6 @@ def default_out(spec: ModelSpec, options: dict, suite: str, split: str, levels: 
     """``results/<scheme>[-<model>]-<suite>-<split>[-L<k>...]`` (a server's model: the one it serves)."""
     levels_part = "".join(f"-L{k}" for k in levels or ())
     return Path("results") / f"{spec.short_name(options)}-{suite}-{split}{levels_part}"
-
-
-def _task_of(view: SuiteView) -> str:
-    """The task the suite's records ask (a record that names none: plan generation)."""
-    names = {t.example.record.get("task", "plan") for t in view.all_items}
-    if len(names) > 1:
-        raise BwbenchError(f"its records ask different tasks ({', '.join(sorted(map(str, names)))}); "
-                           "a suite holds one task", view.path, field="suite")
-    return str(names.pop())
 
 
 @dataclass

@@ -30,3 +30,16 @@ def get_task(name: str) -> Task:
 def all_tasks() -> tuple[Task, ...]:
     """Every task, in the order :data:`TASKS` lists them."""
     return tuple(TASKS.values())
+
+
+def suite_task(view) -> Task:
+    """The task a suite's records ask (a :class:`~bwbench.suites.view.SuiteView`; a record that names none asks for
+    a plan); ``BwbenchError`` (field ``suite``) for records that ask different tasks, or one there is not."""
+    names = {t.example.record.get("task", "plan") for t in view.all_items}
+    if len(names) > 1:
+        raise BwbenchError(f"its records ask different tasks ({', '.join(sorted(map(str, names)))}); "
+                           "a suite holds one task", view.path, field="suite")
+    try:
+        return get_task(names.pop() if names else "plan")
+    except BwbenchError as exc:
+        raise BwbenchError(exc.message, view.path, field="suite") from None

@@ -219,6 +219,10 @@ def test_generate_eval_score_and_derive(tmp_path):
     assert drawn.returncode == 2 and drawn.stderr.startswith("error: --n:") and len(drawn.stderr.splitlines()) == 1
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
 
+    export = run_cli("export", "lm-eval", "--suite", suite, "--out", tmp_path / "lm")
+    assert export.returncode == 2 and "next-action" in export.stderr and len(export.stderr.splitlines()) == 1
+    assert not (tmp_path / "lm").exists()  # not plan prompts for a suite that asks something else
+
     mixed = run_cli("score", tmp_path / "r" / "predictions.jsonl", tmp_path / "plans" / "test.jsonl")
     assert mixed.returncode == 2 and "score each task's files apart" in mixed.stderr
 
