@@ -167,8 +167,10 @@ def _acyclic(succ: list[int], nodes: int) -> bool:
 # --------------------------------------------------------------------------- plans and counts
 
 
-def optimal_moves(s: Below, goal: Below, left: int | None = None) -> Iterator[tuple[Move, Below]]:
-    """The moves from ``s`` that lower the distance to ``goal`` by one, in :func:`.moves.moves` order.
+def optimal_moves(s: Below, goal: Below, left: int | None = None, block: int | None = None
+                  ) -> Iterator[tuple[Move, Below]]:
+    """The moves from ``s`` that lower the distance to ``goal`` by one, in :func:`.moves.moves` order (with
+    ``block``, only the moves of that block: whether an optimal plan can begin by picking it up).
 
     ``left``: the distance from ``s``, when the caller knows it. Most moves are
     settled without computing a distance: a move that puts a misplaced block
@@ -205,8 +207,8 @@ def optimal_moves(s: Below, goal: Below, left: int | None = None) -> Iterator[tu
 
     supports = set(s)
     clear = [i for i in range(len(s)) if i not in supports]
-    for x in clear:  # the order of moves.moves: by block, the table first, then destinations by index
-        if not misplaced >> x & 1:
+    for x in clear if block is None else [x for x in clear if x == block]:  # moves.moves order: by block, the
+        if not misplaced >> x & 1:  # table first, then destinations by index
             continue
         src, home = s[x], goal[x]
         head, tail = s[:x], s[x + 1:]
@@ -223,6 +225,18 @@ def optimal_moves(s: Below, goal: Below, left: int | None = None) -> Iterator[tu
                         yield (x, d), t
         elif ready:
             yield (x, home), head + (home,) + tail  # straight home onto a clear well-placed block
+
+
+def moves_first(s: Below, goal: Below, block: int, left: int | None = None) -> bool:
+    """Whether an optimal plan from ``s`` can begin by moving ``block`` (clear in ``s``): at once where it can go
+    straight home (no distance computed), else by :func:`optimal_moves` of that block alone."""
+    misplaced = misplaced_mask(s, goal)
+    if not misplaced >> block & 1:
+        return False  # a well-placed block never moves
+    src, home = s[block], goal[block]
+    if home == -1 and src != -1 or home >= 0 and home != src and home not in s and not misplaced >> home & 1:
+        return True
+    return next(optimal_moves(s, goal, left, block), None) is not None
 
 
 def first_moves(s: Below, goal: Below) -> list[Move]:

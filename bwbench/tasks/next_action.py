@@ -149,8 +149,7 @@ def begins_optimal_plan(init: State, goal: State | Goal, pick: Action, optimal_l
     full = configuration(init, goal)
     if full is not None:  # plans alternate picks and places: the block must be one an optimal move moves
         names, s, g = encode(init, full)
-        block = names.index(pick.block)
-        return any(b == block for (b, _), _ in deadlock.optimal_moves(s, g, optimal_len // 2))
+        return deadlock.moves_first(s, g, names.index(pick.block), optimal_len // 2)
     held = init.apply(pick)
     if not goal.missing(held):
         return optimal_len == 1
