@@ -11,7 +11,7 @@ import pytest
 
 from bwbench.planning.planner import optimal_length
 from bwbench.tasks import get_task
-from bwbench.tasks.next_action import NEXT_ACTION, Verdict, judge_next_action
+from bwbench.tasks.next_action import Verdict, judge_next_action
 from bwbench.world.goal import Goal
 from bwbench.world.state import State
 from tests.conftest import run_cli
@@ -228,8 +228,11 @@ def test_generate_eval_score_and_derive(tmp_path):
 
 
 def test_tasks_lists_every_task():
-    done = run_cli("tasks")
+    from bwbench.tasks import all_tasks
+
+    done = run_cli("tasks", env={"COLUMNS": "400"})  # wide enough that no row wraps
     assert done.returncode == 0, done.stderr
-    for t in ("plan", "next-action"):
-        assert t in done.stdout
-    assert NEXT_ACTION.summary.split()[0] in done.stdout
+    rows = [line for line in done.stdout.splitlines() if "│" in line]
+    for t in all_tasks():
+        [row] = [r for r in rows if r.split("│")[1].strip() == t.name]
+        assert t.summary in row and row.split("│")[-2].strip() == t.primary
