@@ -101,12 +101,12 @@ def judge_next_action(init: State, goal: State | Goal, completion: str, optimal_
     n = len(init.blocks)
     parsed = _read(completion, init, vocab)
     notes = list(parsed.notes)
-    if parsed.empty or not parsed.steps:
-        if parsed.empty and optimal_len == 0:
+    if parsed.empty:  # "no action is needed"
+        if optimal_len == 0:
             return NextActionJudgement(Verdict.OPTIMAL, None, None, 0, n, tuple(notes))
-        if parsed.empty:
-            return NextActionJudgement(Verdict.NOT_OPTIMAL, None, "says no action is needed, but the goal does not "
-                                       "hold yet", optimal_len, n, tuple(notes))
+        return NextActionJudgement(Verdict.NOT_OPTIMAL, None, "says no action is needed, but the goal does not hold "
+                                   "yet", optimal_len, n, tuple(notes))
+    if not parsed.steps:
         return NextActionJudgement(Verdict.PARSE_ERROR, None, "no action could be read", optimal_len, n, tuple(notes))
     if len(parsed.steps) > 1:
         notes.append(f"judged the first of {len(parsed.steps)} steps given")
