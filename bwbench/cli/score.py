@@ -39,6 +39,8 @@ def score(files: Files, as_json: AsJson = False, by: By = None, report: Report =
     objs = [s.to_json() for s in (scored.files or scored.planbench)]
     if as_json:
         sys.stdout.write(json.dumps(objs[0] if len(objs) == 1 else {"files": objs}, indent=2) + "\n")
+    elif scored.planbench is not None and hasattr(scored.planbench[0], "report"):
+        common.out.print(planbench_task_table(scored.planbench))
     elif scored.planbench is not None:
         common.out.print(planbench_table(scored.planbench))
     else:
@@ -66,6 +68,20 @@ def planbench_table(scores) -> Table:
     table.caption = ("PlanBench: its own verdicts. agree: bwbench's verdict = PlanBench's, on PlanBench's extracted plans "
                      "(ext) and on the answers (ans; in brackets, counting each disagreement for the reading the answer "
                      "supports: see --report)")
+    return table
+
+
+def planbench_task_table(scores) -> Table:
+    """PlanBench results files of a task beyond plan generation rescored: bwbench's figure, PlanBench's, agreement."""
+    table = Table(title=f"PlanBench results rescored on {scores[0].suite.name}", title_justify="left")
+    for name in ("run", "task", "n", "correct", "PlanBench", "agree"):
+        table.add_column(name, justify="left" if name in ("run", "task") else "right")
+    for s in scores:
+        j = s.to_json()
+        pct = lambda v: "–" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+        table.add_row(s.file.engine, j["task"], str(j["n"]), pct(j["overall"]["correct"]), pct(j["planbench"]["rate"]),
+                      pct(j["agreement"]))
+    table.caption = "correct: bwbench's primary figure; PlanBench: its own verdicts; agree: the share of equal verdicts"
     return table
 
 

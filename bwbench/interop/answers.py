@@ -3,7 +3,8 @@
 bwbench's predictions (JSONL) and the seed's results (its JSON document, or
 JSONL of its records) are judged record by record (:mod:`bwbench.judging.scoring`);
 PlanBench's results files are rescored on the suite they were run on, beside
-PlanBench's own verdicts (:mod:`.planbench_rescore`); a folder of answers,
+PlanBench's own verdicts (:mod:`.planbench_rescore`; task 7's files,
+:mod:`.planbench_execute`); a folder of answers,
 one file per problem as LLM+P writes them, is judged on the suite it answers
 (:mod:`.llm_p`). The file's format
 decides, never a name. Settings that do not apply to the files given are
@@ -25,11 +26,13 @@ from ..judging.predictions import PredictionSource
 from ..judging.report import ReportSpool
 from ..judging.scoring import ScoredFile, default_jobs, score_file, workers
 from ..runs.finish import rescored_results
+from ..runs.results import NAME as RESULTS_NAME
 from ..runs.results import to_bytes
 from ..tasks import get_task
 from ..tasks.base import Task
 from .llm_p import AnswerFolder, read_folder
-from .planbench_rescore import FileScore, outputs, score_files
+from .planbench_execute import TASK_KEY, ExecuteFileScore, planbench_task, score_execute_file
+from .planbench_rescore import FileScore, load_suite, outputs, score_files
 from .planbench_results import looks_like_results
 
 
@@ -53,7 +56,7 @@ class Scored:
 
     by: str = "level"
     files: list[ScoredFile] | None = None
-    planbench: list[FileScore] | None = None
+    planbench: list[FileScore] | list[ExecuteFileScore] | None = None
 
 
 def is_planbench(request: ScoreRequest) -> bool:
@@ -171,10 +174,30 @@ def _planbench(request: ScoreRequest, progress) -> list[FileScore]:
         raise BwbenchError("takes one file; for several, a results directory", field="results")
     if request.model is not None and len(request.files) != 1:
         raise BwbenchError("names one file's model; with several files each is named by its engine", field="model")
+    tasks = {planbench_task(p) == TASK_KEY for p in request.files}
+    if len(tasks) > 1:
+        raise BwbenchError("PlanBench files of different tasks: score each task's files apart", field="files")
+    if tasks.pop():
+        return _planbench_execute(request)
     with progress() if progress else nullcontext() as bar:
         tick = _ticker(bar, "rescoring PlanBench results", len(request.files))
         scores = score_files(request.files, request.suite, progress=lambda _: tick and tick(1))
     write_all(outputs(scores, request.results, request.results_dir, request.report, request.model))
+    return scores
+
+
+def _planbench_execute(request: ScoreRequest) -> list[ExecuteFileScore]:
+    """PlanBench's task-7 files rescored: a results.json (one file) or one per file, and the report."""
+    suite = load_suite(request.suite)
+    scores = [score_execute_file(p, suite) for p in request.files]
+    out: dict[Path, bytes] = {}
+    if request.results is not None:
+        out[request.results] = to_bytes(scores[0].results(request.model))
+    for s in scores if request.results_dir is not None else ():
+        out[request.results_dir / f"{suite.name}-{s.file.slug}-execute" / RESULTS_NAME] = to_bytes(s.results())
+    if request.report is not None:
+        out[request.report] = "\n\n".join(s.report() for s in scores).encode("utf-8")
+    write_all(out)
     return scores
 
 

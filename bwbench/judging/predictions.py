@@ -56,6 +56,7 @@ class Prediction:
     gold: str | None
     optimal_len: int | None  # None: the judge computes it
     vocab: Vocabulary | None = None  # the domain's words, for a problem imported with them
+    record: dict | None = field(default=None, repr=False, compare=False)  # the line's fields, for what a task adds
 
 
 LINE_FIELDS = ("sample", "prompt_hash", "completion", "verdict", "seconds", "single_step", "finish_reason", "tokens")
@@ -430,4 +431,5 @@ def _prediction(path: Path, lineno: int, record: dict, where: str, ident: str) -
         render_plan(ex.gold) if ex.gold is not None else None
     )
     # The optimal length is the planner's (to_example refuses a record whose optimal_len claims another).
-    return Prediction(where, str(record.get("id", ident)), ex.init, ex.goal, completion, gold, ex.optimal_len, ex.vocab)
+    return Prediction(where, str(record.get("id", ident)), ex.init, ex.goal, completion, gold, ex.optimal_len, ex.vocab,
+                      record)

@@ -86,7 +86,10 @@ def _example(p: Prediction, j: Judgement) -> list[str]:
     out.append("  init: " + render_towers(p.init.sorted_towers()).replace("\n", " "))
     goal = " ".join(p.goal.to_json()) if p.goal.__class__ is Goal else render_towers(p.goal.sorted_towers()).replace("\n", " ")
     out.append("  goal: " + goal)
-    if p.gold is not None:
+    asked = p.record or {}
+    if isinstance(asked.get("actions"), list):  # a question about actions (execute): what was executed
+        out.append("  actions: " + _one_line(" | ".join(map(str, asked["actions"]))))
+    if p.gold is not None and asked.get("task", "plan") == "plan":
         out.append("  gold:  " + _one_line(p.gold))
     out.append("  model: " + _one_line(p.completion))
     out.append(f"  read as: {j.read_as()}")
@@ -116,7 +119,7 @@ FAILURE, LONGER = 1, 2
 
 def part_of(j: Judgement) -> int:
     """:data:`FAILURE`, :data:`LONGER`, or 0 for an example the report does not list."""
-    return FAILURE if not j.correct else LONGER if not j.optimal else 0
+    return FAILURE if not j.correct else LONGER if not getattr(j, "optimal", True) else 0
 
 
 @dataclass

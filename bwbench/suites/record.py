@@ -98,6 +98,14 @@ IMPORTED_FIELDS = {
 TASK_FIELD = ("task", "string", "the question each problem asks (`bwbench tasks` lists them); a record without it asks for a plan")
 """The field a suite of another task than plan generation has, after ``split``."""
 
+TASK_FIELDS = (
+    ("actions", "list of strings", ("execute: the steps executed from `init`, in the seed's step language (a prefix "
+                                    "of `plan`, or of PlanBench's gold plan for its queries)")),
+    ("example_actions", "list of strings", ("execute, PlanBench's queries: the steps its one-shot prompt executes "
+                                            "in the example shown (the instance before)")),
+)
+"""Fields that records of some tasks add (the card lists those its first record has)."""
+
 
 def field_docs(imported: bool = False, capped: bool = False, task: bool = False) -> list[tuple[str, str, str]]:
     """The record's fields as (name, type, meaning): a generated suite's, or an ``imported`` one's; ``capped``: its
@@ -107,6 +115,7 @@ def field_docs(imported: bool = False, capped: bool = False, task: bool = False)
     if task:
         at = next(i for i, (f, _, _) in enumerate(fields) if f == "split") + 1
         fields.insert(at, TASK_FIELD)
+        fields += TASK_FIELDS
     if capped:
         fields = [(f, *CAPPED_COUNT) if f == "n_optimal_plans" else (f, t, d) for f, t, d in fields]
     if imported:
