@@ -4,7 +4,7 @@ bwbench's predictions (JSONL) and the seed's results (its JSON document, or
 JSONL of its records) are judged record by record (:mod:`bwbench.judging.scoring`);
 PlanBench's results files are rescored on the suite they were run on, beside
 PlanBench's own verdicts (:mod:`.planbench_rescore`; task 7's files,
-:mod:`.planbench_execute`); a folder of answers,
+:mod:`.planbench_execute`, and task 3's, :mod:`.planbench_verify`); a folder of answers,
 one file per problem as LLM+P writes them, is judged on the suite it answers
 (:mod:`.llm_p`). The file's format
 decides, never a name. Settings that do not apply to the files given are
@@ -30,10 +30,16 @@ from ..runs.results import NAME as RESULTS_NAME
 from ..runs.results import to_bytes
 from ..tasks import get_task
 from ..tasks.base import Task
+from . import planbench_execute, planbench_verify
 from .llm_p import AnswerFolder, read_folder
-from .planbench_execute import TASK_KEY, ExecuteFileScore, planbench_task, score_execute_file
+from .planbench_execute import ExecuteFileScore
 from .planbench_rescore import FileScore, load_suite, outputs, score_files
-from .planbench_results import looks_like_results
+from .planbench_results import looks_like_results, planbench_task
+from .planbench_verify import VerifyFileScore
+
+_TASK_FILES = {planbench_execute.TASK_KEY: planbench_execute.score_execute_file,
+               planbench_verify.TASK_KEY: planbench_verify.score_verify_file}
+"""PlanBench's files of tasks beyond plan generation, by the ``task`` they name, and how each is rescored."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ class Scored:
 
     by: str = "level"
     files: list[ScoredFile] | None = None
-    planbench: list[FileScore] | list[ExecuteFileScore] | None = None
+    planbench: list[FileScore] | list[ExecuteFileScore] | list[VerifyFileScore] | None = None
 
 
 def is_planbench(request: ScoreRequest) -> bool:
@@ -174,11 +180,12 @@ def _planbench(request: ScoreRequest, progress) -> list[FileScore]:
         raise BwbenchError("takes one file; for several, a results directory", field="results")
     if request.model is not None and len(request.files) != 1:
         raise BwbenchError("names one file's model; with several files each is named by its engine", field="model")
-    tasks = {planbench_task(p) == TASK_KEY for p in request.files}
+    tasks = {planbench_task(p) if planbench_task(p) in _TASK_FILES else "plan" for p in request.files}
     if len(tasks) > 1:
         raise BwbenchError("PlanBench files of different tasks: score each task's files apart", field="files")
-    if tasks.pop():
-        return _planbench_execute(request)
+    task = tasks.pop()
+    if task != "plan":
+        return _planbench_task(request, _TASK_FILES[task])
     with progress() if progress else nullcontext() as bar:
         tick = _ticker(bar, "rescoring PlanBench results", len(request.files))
         scores = score_files(request.files, request.suite, progress=lambda _: tick and tick(1))
@@ -186,15 +193,16 @@ def _planbench(request: ScoreRequest, progress) -> list[FileScore]:
     return scores
 
 
-def _planbench_execute(request: ScoreRequest) -> list[ExecuteFileScore]:
-    """PlanBench's task-7 files rescored: a results.json (one file) or one per file, and the report."""
+def _planbench_task(request: ScoreRequest, scorer) -> list:
+    """PlanBench's files of a task beyond plan generation rescored: a results.json (one file) or one per file, and
+    the report."""
     suite = load_suite(request.suite)
-    scores = [score_execute_file(p, suite) for p in request.files]
+    scores = [scorer(p, suite) for p in request.files]
     out: dict[Path, bytes] = {}
     if request.results is not None:
         out[request.results] = to_bytes(scores[0].results(request.model))
     for s in scores if request.results_dir is not None else ():
-        out[request.results_dir / f"{suite.name}-{s.file.slug}-execute" / RESULTS_NAME] = to_bytes(s.results())
+        out[request.results_dir / f"{suite.name}-{s.file.slug}-{s.to_json()['task']}" / RESULTS_NAME] = to_bytes(s.results())
     if request.report is not None:
         out[request.report] = "\n\n".join(s.report() for s in scores).encode("utf-8")
     write_all(out)

@@ -40,17 +40,6 @@ _SEQUENCE = "[ACTION SEQUENCE]\n"
 _SEQUENCE_END = "[ACTION SEQUENCE END]"
 
 
-def planbench_task(path: str | Path) -> str | None:
-    """The ``task`` a PlanBench results file names at its start (None where the start names none)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096).decode("utf-8", "replace")
-    except OSError:
-        return None
-    m = re.search(r'"task"\s*:\s*"([^"]+)"', head)
-    return m.group(1) if m else None
-
-
 def sequence(statement: str, example: Example) -> tuple[Action, ...]:
     """The actions of one ``[STATEMENT]``'s ``[ACTION SEQUENCE]``, read in the problem's words; ``ValueError`` when
     they do not read or apply in turn."""
@@ -228,5 +217,5 @@ def _items(e: Entry, ex: Example, shown: Example | None, path: str) -> tuple[Exa
     return replace(ex, record=record), shown
 
 
-__all__ = ["ExecuteFileScore", "TASK_KEY", "difference", "planbench_task", "score_execute_file", "sequence"]
+__all__ = ["ExecuteFileScore", "TASK_KEY", "difference", "score_execute_file", "sequence"]
 

@@ -127,6 +127,17 @@ def looks_like_results(path: str | Path) -> bool:
         '"prompt_type"' in head or '"task"' in head or '"engine"' in head)
 
 
+def planbench_task(path: str | Path) -> str | None:
+    """The ``task`` a PlanBench results file names at its start (None where the start names none)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return None
+    m = re.search(r'"task"\s*:\s*"([^"]+)"', head)
+    return m.group(1) if m else None
+
+
 def read_results(path: str | Path) -> ResultsFile:
     """Read a results file in any of PlanBench's variants; ``BwbenchError`` naming the file (and instance) otherwise."""
     path = Path(path)

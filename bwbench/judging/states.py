@@ -43,9 +43,11 @@ _MARKER = re.compile(r"^[\s#*>-]*(?:(?:the\s+)?(?:final|resulting|new|end)?\s*st
                      r"|\[RESULTING STATE\]\s*)$", re.I | re.M)
 _STATEMENT = "[STATEMENT]"
 _NEGATION = re.compile(r"\bnot\b|n't\b|\bno longer\b", re.I)
+_LEAD = re.compile(r"^(?:(?:it|this|that|which)\s+)?(?:requires|needs|required|needed)\s+(?:that\s+)?|"
+                   r"^(?:because|since|so|then|where|as|but|also|now)\s+", re.I)  # "it requires that the hand is empty"
 _ADVERB = re.compile(r"(?<=\s)(?:now|still|also|currently)\s+", re.I)  # "the red block is now clear"
 _STATES = re.compile(r"\b(?:is|are)\b", re.I)  # a clause that states something (not "I unstack the red block")
-_PIECES = re.compile(r"[,;]|\.(?:\s|$)")
+_PIECES = re.compile(r"[,;:]|\.(?:\s|$)")
 _AND = re.compile(r"\band\b", re.I)
 _WITH = re.compile(r"^(.+?)\s+(is\s+.+?)\s+with\s+(.+?)\s+on(?:\s+top\s+of)?\s+it$", re.I)  # "X is on Y with Z on it"
 _PLURAL = re.compile(r"^\s*(?:and\s+)?(?:both\s+)?(.+?)\s+and\s+(.+?)\s+are\s+(.+)$", re.I)  # "both X and Y are on the table"
@@ -225,7 +227,7 @@ class _Reader:
         """The fact ``clause`` states in words; a block named that the problem lacks is kept as named (the fact is
         then false); None when it is no fact."""
         for role, pattern in self.patterns:
-            m = pattern.fullmatch(_ADVERB.sub(" ", clause))
+            m = pattern.fullmatch(_ADVERB.sub(" ", _LEAD.sub("", clause)))
             if m is not None:
                 return (role, *(self._name(g) for g in m.groups()))
         return None

@@ -103,6 +103,11 @@ TASK_FIELDS = (
                                     "of `plan`, or of PlanBench's gold plan for its queries)")),
     ("example_actions", "list of strings", ("execute, PlanBench's queries: the steps its one-shot prompt executes "
                                             "in the example shown (the instance before)")),
+    ("candidate", "list of strings", "verify: the plan to judge, PDDL actions in bwbench's names (`(unstack b a)`)"),
+    ("candidate_kind", "string", ("verify: what the candidate does, found by simulating it: `valid`, `inexecutable` "
+                                  "(a step cannot be executed) or `goal-unmet`")),
+    ("examples", "list of objects", ("verify, PlanBench's queries: the solved examples its prompt shows, each a "
+                                     "`source` problem and its `candidate`")),
 )
 """Fields that records of some tasks add (the card lists those its first record has)."""
 

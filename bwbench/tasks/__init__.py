@@ -2,8 +2,8 @@
 
 Each kind of question is a :class:`~bwbench.tasks.base.Task` (:mod:`.base`),
 one module each: plan generation (:mod:`.plan`) first, then the next action
-of an optimal plan (:mod:`.next_action`) and the state a sequence of actions
-leads to (:mod:`.execute`). A suite's records say
+of an optimal plan (:mod:`.next_action`), the state a sequence of actions
+leads to (:mod:`.execute`) and whether a plan is valid (:mod:`.verify`). A suite's records say
 which task they ask (``task``; plan generation where a record says none), and
 a results file which task it measured; everything above this stage asks the
 task found here by that name.
@@ -16,8 +16,9 @@ from .base import Task
 from .execute import EXECUTE
 from .next_action import NEXT_ACTION
 from .plan import PLAN
+from .verify import VERIFY
 
-TASKS: dict[str, Task] = {t.name: t for t in (PLAN, NEXT_ACTION, EXECUTE)}
+TASKS: dict[str, Task] = {t.name: t for t in (PLAN, NEXT_ACTION, EXECUTE, VERIFY)}
 """Every task, by name."""
 
 

@@ -1,0 +1,250 @@
+"""PlanBench's published task-3 (plan verification) answers rescored on a suite: bwbench's three scores beside
+PlanBench's.
+
+PlanBench shows three solved examples (other instances, drawn at random, one
+candidate of each kind) before the problem, and its candidates are drawn at
+random too; its code's seeds do not give the published ones, so everything is
+read back from each query. Each ``[STATEMENT]`` is matched to the suite's
+problem whose statement it is (by PlanBench's words for its initial state and
+goal), and its candidate plan read in PlanBench's words. The entry becomes a
+verify record naming its candidate and its examples, so the prompt bwbench
+renders for it (:func:`bwbench.tasks.verify.planbench_prompt`) is checked to
+be the query byte for byte; its raw answer is judged by bwbench's reader and
+simulator (:func:`bwbench.tasks.verify.judge_verify`).
+
+PlanBench reads the answer line by line for fixed phrases and judges an
+explanation by its action's text and any one fact; it does not check the step
+number. Where the verdicts differ, :func:`difference` names why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..errors import BwbenchError
+from ..judging.metrics import BY, Scorecard, aggregate
+from ..judging.parse import parse_completion
+from ..runs import results as results_file
+from ..suites.dataset import Example
+from ..tasks.verify import VERIFY, VerifyJudgement, judge_verify, planbench_prompt
+from ..world import planbench as pb
+from ..world.state import Action
+from .planbench_rescore import LoadedSuite
+from .planbench_results import FORMAT, ResultsFile, read_results
+
+TASK_KEY = "task_3_plan_verification"
+"""What a PlanBench results file's ``task`` says for plan verification."""
+SCORES = (("binary", "llm_correct_binary"), ("typed", "llm_correct_w_type"), ("explained", "llm_correct_w_expl"))
+"""bwbench's three scores and the keys of PlanBench's verdicts for them."""
+_STATEMENT = "\n[STATEMENT]\n"
+
+
+def _head(ex: Example) -> str:
+    """PlanBench's words for a problem's initial state and goal: what identifies a statement's problem."""
+    config = pb.config_for(ex.vocab) if ex.vocab is not None else pb.BLOCKSWORLD
+    config = config.for_objects(sorted(ex.init.blocks))
+    problem = pb.problem_of(ex.init, ex.goal)
+    words = [pb.conjunction([pb.fact_words(f, config) for f in pb.words_order(facts, config.vocabulary)])
+             for facts in (problem.init, problem.goal)]
+    return f"As initial conditions I have that, {words[0]}.\nMy goal is to have that {words[1]}. \n"
+
+
+def _candidate(statement: str, ex: Example) -> list[str]:
+    """The statement's candidate plan, read in PlanBench's words, as PDDL actions; ``ValueError`` otherwise."""
+    start = statement.index("[PLAN]\n") + len("[PLAN]\n")
+    text = statement[start:statement.index("[PLAN END]", start)]
+    parsed = parse_completion(text, ex.init.blocks, ex.vocab)
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(parsed.steps) != len(lines) or any(s.__class__ is not Action for s in parsed.steps):
+        raise ValueError(f"cannot read the candidate plan: {text!r}")
+    return [a.pddl() for a in parsed.steps]
+
+
+@dataclass(frozen=True)
+class Rescored:
+    """One answer: its instance, its verify record, bwbench's verdict (None: no answer) and PlanBench's scores."""
+
+    instance_id: int
+    response: str | None
+    example: Example
+    judgement: VerifyJudgement | None
+    planbench: dict[str, bool | None]
+
+    def disagrees(self, score: str) -> bool:
+        got = self.planbench.get(score)
+        return self.judgement is not None and got is not None and getattr(self.judgement, score) != got
+
+
+_BOTH = re.compile(r"precondition", re.I), re.compile(r"goal", re.I)
+_GOAL_WORDING = re.compile(r"goal conditions? (?:is|are) unmet|goal (?:is|was) not (?:met|achieved|reached)", re.I)
+
+
+def difference(r: Rescored, score: str) -> str:
+    """Why bwbench's and PlanBench's ``score`` differ, as a kind."""
+    j, raw = r.judgement, r.response or ""
+    said, truth = j.said, j.truth
+    if score == "binary":
+        return "the verdict read otherwise (valid or invalid)"
+    if score == "typed" or r.disagrees("typed"):
+        if all(p.search(raw) for p in _BOTH):
+            return ("both an unmet precondition and an unmet goal named: PlanBench counts the type wrong, bwbench "
+                    "takes the first named")
+        if _GOAL_WORDING.search(raw):
+            return "a wording PlanBench's reader misses ('the goal condition is unmet')"
+        return "the failure's type read otherwise"
+    if truth.kind == "precondition" and said.step is not None and said.step != truth.step:
+        return "a wrong step number: PlanBench does not check it"
+    if truth.kind == "precondition" and said.action != truth.action:
+        return "the action named is read otherwise"
+    if j.explained and not r.planbench.get("explained"):
+        return "a fact bwbench reads and PlanBench's reader misses"
+    if not said.facts & set(truth.facts):
+        return "no fact of the failure named (an action or other words where a fact is asked): PlanBench takes one"
+    return "the facts named are read otherwise"
+
+
+@dataclass(frozen=True)
+class VerifyFileScore:
+    """A task-3 results file rescored on a suite."""
+
+    file: ResultsFile
+    suite: LoadedSuite
+    rows: tuple[Rescored, ...]
+    outside: tuple[int, ...]
+    exact: int
+    card: Scorecard
+
+    @property
+    def judged(self) -> list[VerifyJudgement]:
+        return [r.judgement for r in self.rows if r.judgement is not None]
+
+    def agreement(self) -> dict:
+        out = {}
+        for score, _ in SCORES:
+            both = [r for r in self.rows if r.judgement is not None and r.planbench.get(score) is not None]
+            kinds: dict[str, int] = {}
+            for r in both:
+                if r.disagrees(score):
+                    kinds[difference(r, score)] = kinds.get(difference(r, score), 0) + 1
+            agree = len(both) - sum(kinds.values())
+            out[score] = {"n": len(both), "agree": agree, "rate": round(agree / len(both), 6) if both else None,
+                          "by_difference": dict(sorted(kinds.items()))}
+        return out
+
+    def planbench_figure(self) -> dict:
+        out = {}
+        for score, key in SCORES:
+            marked = [r.planbench[score] for r in self.rows if r.planbench.get(score) is not None]
+            out[score] = {"correct": sum(marked), "n": len(marked), "key": key,
+                          "rate": round(sum(marked) / len(marked), 6) if marked else None}
+        return out
+
+    def to_json(self) -> dict:
+        """``bwbench score --json``: the task, bwbench's figures (``correct``: binary), PlanBench's count of binary
+        verdicts right (``planbench_correct``), the share of equal binary verdicts (``agreement``), and each score's."""
+        agreement, figure = self.agreement(), self.planbench_figure()
+        return {"file": self.file.path, "format": FORMAT, "task": VERIFY.name, "engine": self.file.engine,
+                "suite": {"path": self.suite.path, "name": self.suite.name, "sha256": self.suite.sha256},
+                "n": len(self.judged), "queries": {"exact": self.exact, "n": len(self.rows)},
+                "outside_suite": list(self.outside), **self.card.to_json(correct=VERIFY.primary),
+                "planbench_correct": figure["binary"]["correct"], "planbench": figure["binary"], "planbench_scores": figure,
+                "agreement": agreement["binary"]["rate"], "agreement_detail": agreement}
+
+    def results(self, model: str | None = None) -> dict:
+        rf = self.file
+        identity = {"task": VERIFY.name, "protocol": "single", "model": model or rf.engine, "model_options": None,
+                    "prompt": {"template": "planbench", "shots": 3, "shots_seed": 0, "shots_from": None,
+                               "planbench_file": rf.name}, "generation": None}
+        return results_file.build(
+            identity, suite=self.suite.describe(), model_settings=None,
+            metrics=self.card.to_json(correct=VERIFY.primary), n_examples=len(self.judged),
+            n_predictions=len(self.judged), complete=len(self.judged) == len(self.rows), failed={},
+            rescored={"from": rf.path, "format": FORMAT, "sha256": rf.sha256, "engine": rf.engine},
+            extra={"planbench": self.planbench_figure(), "agreement": self.agreement()})
+
+    def report(self) -> str:
+        """Every disagreement on each score, with bwbench's reading, the truth, and the kind of difference."""
+        a, fig = self.agreement(), self.planbench_figure()
+        lines = [f"{self.file.path}: PlanBench task 3 (plan verification) rescored on {self.suite.name}"]
+        for score, _ in SCORES:
+            right = sum(getattr(j, score) for j in self.judged)
+            lines.append(f"{score}: bwbench {right} of {len(self.judged)} · PlanBench {fig[score]['correct']} · "
+                         f"verdicts agree on {a[score]['agree']} of {a[score]['n']}")
+        for r in self.rows:
+            differ = [s for s, _ in SCORES if r.disagrees(s)]
+            if not differ:
+                continue
+            j = r.judgement
+            lines += ["", f"[instance {r.instance_id}] " + "; ".join(
+                f"{s}: bwbench {getattr(j, s)}, PlanBench {r.planbench[s]} ({difference(r, s)})" for s in differ),
+                f"  truth: {j.to_json()['truth']}", f"  bwbench read: {j.read_as()}",
+                f"  answer: {' '.join((r.response or '').split())[:600]}"]
+        return "\n".join(lines)
+
+
+def score_verify_file(path: str | Path, suite: LoadedSuite) -> VerifyFileScore:
+    """Read, match, judge and compare one task-3 file; ``BwbenchError`` naming the file and instance when a
+    statement is not one of ``suite``'s problems."""
+    rf = read_results(path)
+    doc_scores = _planbench_scores(path)
+    heads = {_head(ex): ex for ex in suite.examples}
+    by_source = {ex.record.get("source"): ex for ex in suite.examples}
+    rows, outside, exact = [], [], 0
+    for e in rf.entries:
+        ex = by_source.get(e.source)
+        if ex is None:
+            outside.append(e.instance_id)
+            continue
+        item = _item(e.query, ex, heads, f"{rf.path}: instance {e.instance_id}")
+        shown = [(by_source[n["source"]], [_action(s) for s in n["candidate"]]) for n in item.record["examples"]]
+        exact += planbench_prompt(item, shown) == e.query
+        j = None if e.response is None else judge_verify(item.init, item.goal, [_action(s) for s in
+                                                         item.record["candidate"]], e.response, ex.optimal_len, ex.vocab)
+        rows.append(Rescored(e.instance_id, e.response, item, j, doc_scores.get(e.instance_id, {})))
+    if not rows:
+        raise BwbenchError(f"none of its instances is a problem of {suite.path} (instance-N.pddl sources)", rf.path)
+    card = aggregate([r.judgement for r in rows if r.judgement is not None], by=BY, metrics=VERIFY.metrics)
+    return VerifyFileScore(rf, suite, tuple(rows), tuple(outside), exact, card)
+
+
+def _action(text: str) -> Action:
+    from ..world.vocab import IPC
+
+    return IPC.read_action(text)
+
+
+def _item(query: str, ex: Example, heads: dict[str, Example], where: str) -> Example:
+    """The entry's problem as a verify record: the query's candidate, and its examples (source and candidate)."""
+    statements = query.split(_STATEMENT)[1:]
+    if len(statements) < 2:
+        raise BwbenchError("not PlanBench's verification query (examples, then the problem)", where)
+    examples = []
+    try:
+        for st in statements[:-1]:
+            other = next((heads[h] for h in heads if st.startswith(h)), None)
+            if other is None:
+                raise ValueError("an example's problem is not one of the suite's")
+            examples.append({"source": other.record.get("source"), "candidate": _candidate(st, other)})
+        candidate = _candidate(statements[-1], ex)
+    except ValueError as exc:
+        raise BwbenchError(f"the query: {exc}", where) from None
+    record = {**VERIFY.derive(ex.record), "candidate": candidate, "examples": examples}
+    from ..judging.verification import outcome
+
+    truth = outcome(ex.init, ex.goal, [_action(s) for s in candidate])
+    record["candidate_kind"] = {"valid": "valid", "precondition": "inexecutable", "goal": "goal-unmet"}[truth.kind]
+    return replace(ex, record=record)
+
+
+def _planbench_scores(path: str | Path) -> dict[int, dict[str, bool | None]]:
+    """PlanBench's three verdicts for each instance, by id (read_results keeps one verdict only)."""
+    import json
+
+    doc = json.loads(Path(path).read_bytes())
+    return {e["instance_id"]: {s: e.get(k) if isinstance(e.get(k), bool) else None for s, k in SCORES}
+            for e in doc.get("instances", []) if isinstance(e, dict) and isinstance(e.get("instance_id"), int)}
+
+
+__all__ = ["SCORES", "TASK_KEY", "VerifyFileScore", "difference", "score_verify_file"]
