@@ -4,7 +4,8 @@ bwbench's predictions (JSONL) and the seed's results (its JSON document, or
 JSONL of its records) are judged record by record (:mod:`bwbench.judging.scoring`);
 PlanBench's results files are rescored on the suite they were run on, beside
 PlanBench's own verdicts (:mod:`.planbench_rescore`; task 7's files,
-:mod:`.planbench_execute`, and task 3's, :mod:`.planbench_verify`); a folder of answers,
+:mod:`.planbench_execute`; task 3's, :mod:`.planbench_verify`; task 2's,
+:mod:`.planbench_optimal`); a folder of answers,
 one file per problem as LLM+P writes them, is judged on the suite it answers
 (:mod:`.llm_p`). The file's format
 decides, never a name. Settings that do not apply to the files given are
@@ -30,15 +31,15 @@ from ..runs.results import NAME as RESULTS_NAME
 from ..runs.results import to_bytes
 from ..tasks import get_task
 from ..tasks.base import Task
-from . import planbench_execute, planbench_verify
+from . import planbench_execute, planbench_optimal, planbench_verify
 from .llm_p import AnswerFolder, read_folder
-from .planbench_execute import ExecuteFileScore
 from .planbench_rescore import FileScore, load_suite, outputs, score_files
 from .planbench_results import looks_like_results, planbench_task
-from .planbench_verify import VerifyFileScore
+from .planbench_tasks import TaskFileScore
 
 _TASK_FILES = {planbench_execute.TASK_KEY: planbench_execute.score_execute_file,
-               planbench_verify.TASK_KEY: planbench_verify.score_verify_file}
+               planbench_verify.TASK_KEY: planbench_verify.score_verify_file,
+               planbench_optimal.TASK_KEY: planbench_optimal.score_optimal_file}
 """PlanBench's files of tasks beyond plan generation, by the ``task`` they name, and how each is rescored."""
 
 
@@ -62,7 +63,7 @@ class Scored:
 
     by: str = "level"
     files: list[ScoredFile] | None = None
-    planbench: list[FileScore] | list[ExecuteFileScore] | list[VerifyFileScore] | None = None
+    planbench: list[FileScore] | list[TaskFileScore] | None = None
 
 
 def is_planbench(request: ScoreRequest) -> bool:
@@ -193,7 +194,7 @@ def _planbench(request: ScoreRequest, progress) -> list[FileScore]:
     return scores
 
 
-def _planbench_task(request: ScoreRequest, scorer) -> list:
+def _planbench_task(request: ScoreRequest, scorer: Callable[[Path, object], TaskFileScore]) -> list[TaskFileScore]:
     """PlanBench's files of a task beyond plan generation rescored: a results.json (one file) or one per file, and
     the report."""
     suite = load_suite(request.suite)

@@ -18,20 +18,20 @@ differ, :func:`difference` names why.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import BwbenchError
-from ..judging.metrics import BY, Scorecard, aggregate
+from ..judging.metrics import BY, aggregate
 from ..judging.parse import parse_completion
 from ..judging.states import facts_text
-from ..runs import results as results_file
 from ..suites.dataset import Example
-from ..tasks.execute import EXECUTE, ExecuteJudgement, executed, judge_execute, planbench_prompt
+from ..tasks.execute import EXECUTE, executed, judge_execute, planbench_prompt
 from ..world.goal import Fact
 from ..world.state import Action
 from .planbench_rescore import LoadedSuite
-from .planbench_results import FORMAT, Entry, ResultsFile, read_results
+from .planbench_results import Entry, read_results
+from .planbench_tasks import Row, TaskFileScore, planbench_verdicts
 
 TASK_KEY = "task_7_plan_execution"
 """What a PlanBench results file's ``task`` says for plan execution."""
@@ -59,21 +59,6 @@ def sequence(statement: str, example: Example) -> tuple[Action, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class Rescored:
-    """One answer: the entry, its execute record, bwbench's verdict (None: no answer) and PlanBench's."""
-
-    entry: Entry
-    example: Example  # the suite's problem, its record an execute record with the query's actions
-    judgement: ExecuteJudgement | None
-    planbench: bool | None
-    planbench_facts: frozenset[Fact] | None  # PlanBench's extraction, in bwbench's fact names
-
-    @property
-    def disagrees(self) -> bool:
-        return self.judgement is not None and self.planbench is not None and self.judgement.equal != self.planbench
-
-
 def _fact(key: str, words: dict[str, str]) -> Fact:
     """``"on_a_b"`` → ``("on", "a", "b")``; PlanBench's colour names (``"on_red_blue"``) through ``words``."""
     role, *args = key.split("_")
@@ -81,10 +66,14 @@ def _fact(key: str, words: dict[str, str]) -> Fact:
     return (role, *(words.get(a, a) for a in args))
 
 
-def difference(r: Rescored) -> str:
+SCORES = (("equal", "llm_correct"),)
+"""bwbench's score and the key of PlanBench's verdict for it."""
+
+
+def difference(r: Row, score: str = "equal") -> str:
     """Why bwbench's verdict and PlanBench's differ, as a kind: what in the answer each reading took otherwise."""
-    j, raw = r.judgement, r.entry.response or ""
-    ours, theirs = (j.reading.facts if j else frozenset()), (r.planbench_facts or frozenset())
+    j, raw = r.judgement, r.response or ""
+    ours, theirs = (j.reading.facts if j else frozenset()), frozenset(r.planbench_parsed or ())
     only_theirs, only_ours = theirs - ours, ours - theirs
     if only_theirs and re.search(r"\b(?:no longer|not)\b", raw):
         return "a denied fact: PlanBench reads 'X is no longer P' as P, bwbench as a denial"
@@ -92,90 +81,19 @@ def difference(r: Rescored) -> str:
         return "one clause stating two facts ('X is on the table with no blocks on top of it'): PlanBench reads one"
     if only_ours and re.search(r"\b(?:both|are)\b", raw):
         return "two blocks in one clause: PlanBench reads the first block only, bwbench both"
-    if not only_ours and not only_theirs and len(set(r.entry.extracted or ())) < len(r.entry.extracted or ()):
+    extracted = r.planbench_parsed or ()  # PlanBench's facts as it listed them, repeats kept
+    if not only_ours and not only_theirs and len(set(extracted)) < len(extracted):
         return "a fact stated twice: PlanBench compares lists with duplicates, bwbench sets"
     if j is not None and j.reading.unreadable:
         return "a clause bwbench cannot read as a fact (the answer is then wrong for bwbench)"
     return "the two readings take other facts from the answer"
 
 
-@dataclass(frozen=True)
-class ExecuteFileScore:
-    """A task-7 results file rescored on a suite."""
-
-    file: ResultsFile
-    suite: LoadedSuite
-    rows: tuple[Rescored, ...]
-    outside: tuple[int, ...]  # instances the suite does not have
-    exact: int  # queries equal to bwbench's rendering
-    card: Scorecard
-
-    @property
-    def judged(self) -> list[ExecuteJudgement]:
-        return [r.judgement for r in self.rows if r.judgement is not None]
-
-    @property
-    def findings(self) -> list[Rescored]:
-        return [r for r in self.rows if r.disagrees]
-
-    def agreement(self) -> dict:
-        both = [r for r in self.rows if r.judgement is not None and r.planbench is not None]
-        kinds: dict[str, int] = {}
-        for r in self.findings:
-            kinds[difference(r)] = kinds.get(difference(r), 0) + 1
-        agree = len(both) - len(self.findings)
-        return {"n": len(both), "agree": agree, "rate": round(agree / len(both), 6) if both else None,
-                "by_difference": dict(sorted(kinds.items()))}
-
-    def planbench_figure(self) -> dict:
-        marked = [e for e in self.file.entries if e.marked_correct is not None]
-        right = sum(e.marked_correct for e in marked)
-        return {"correct": right, "n": len(marked), "rate": round(right / len(marked), 6) if marked else None}
-
-    def to_json(self) -> dict:
-        """What ``bwbench score --json`` prints: the task, bwbench's figures (``correct``: equal), PlanBench's count
-        (``planbench_correct``) and the share of equal verdicts (``agreement``)."""
-        agreement, figure = self.agreement(), self.planbench_figure()
-        return {"file": self.file.path, "format": FORMAT, "task": EXECUTE.name, "engine": self.file.engine,
-                "suite": {"path": self.suite.path, "name": self.suite.name, "sha256": self.suite.sha256},
-                "n": len(self.judged), "queries": {"exact": self.exact, "n": len(self.rows)},
-                "outside_suite": list(self.outside), **self.card.to_json(correct=EXECUTE.primary),
-                "planbench_correct": figure["correct"], "planbench": figure, "agreement": agreement["rate"],
-                "agreement_detail": agreement}
-
-    def results(self, model: str | None = None) -> dict:
-        rf = self.file
-        identity = {"task": EXECUTE.name, "protocol": "single", "model": model or rf.engine, "model_options": None,
-                    "prompt": {"template": "planbench", "shots": 1, "shots_seed": 0, "shots_from": None,
-                               "planbench_file": rf.name}, "generation": None}
-        return results_file.build(
-            identity, suite=self.suite.describe(), model_settings=None,
-            metrics=self.card.to_json(correct=EXECUTE.primary), n_examples=len(self.judged),
-            n_predictions=len(self.judged), complete=len(self.judged) == len(self.rows), failed={},
-            rescored={"from": rf.path, "format": FORMAT, "sha256": rf.sha256, "engine": rf.engine},
-            extra={"planbench": self.planbench_figure(), "agreement": self.agreement()})
-
-    def report(self) -> str:
-        """Every disagreement, with both readings and the kind of difference."""
-        a = self.agreement()
-        lines = [f"{self.file.path}: PlanBench task 7 (plan execution) rescored on {self.suite.name}",
-                 f"bwbench equal: {sum(j.equal for j in self.judged)} of {len(self.judged)} · PlanBench correct: "
-                 f"{self.planbench_figure()['correct']} · verdicts agree on {a['agree']} of {a['n']}", ""]
-        for r in self.findings:
-            j = r.judgement
-            lines += [f"[instance {r.entry.instance_id}] bwbench: {j.status.value}; PlanBench: "
-                      f"{'correct' if r.planbench else 'incorrect'} — {difference(r)}",
-                      f"  answer: {' '.join((r.entry.response or '').split())[:600]}",
-                      f"  bwbench read: {j.read_as()}",
-                      f"  PlanBench read: {facts_text(r.planbench_facts or ())}",
-                      *([f"  bwbench: {j.reason}"] if j.reason else []), ""]
-        return "\n".join(lines)
-
-
-def score_execute_file(path: str | Path, suite: LoadedSuite) -> ExecuteFileScore:
+def score_execute_file(path: str | Path, suite: LoadedSuite) -> TaskFileScore:
     """Read, match, judge and compare one task-7 file; ``BwbenchError`` naming the file and instance when it is not
     one of ``suite``'s problems."""
     rf = read_results(path)
+    verdicts = planbench_verdicts(path, SCORES)
     by_source = {ex.record.get("source"): ex for ex in suite.examples if ex.record.get("source")}
     rows, outside, exact = [], [], 0
     for e in rf.entries:
@@ -189,12 +107,13 @@ def score_execute_file(path: str | Path, suite: LoadedSuite) -> ExecuteFileScore
         j = None if e.response is None else judge_execute(item.init, _actions(item), e.response, ex.optimal_len,
                                                           ex.vocab)
         words = {w.removesuffix(" block"): name for name, w in (ex.vocab.objects.items() if ex.vocab else ())}
-        facts = None if e.extracted is None else frozenset(_fact(k, words) for k in e.extracted)
-        rows.append(Rescored(e, item, j, e.marked_correct, facts))
+        facts = None if e.extracted is None else tuple(_fact(k, words) for k in e.extracted)
+        rows.append(Row(e.instance_id, e.response, item, j, verdicts.get(e.instance_id, {}),
+                        None if facts is None else facts_text(facts), facts))
     if not rows:
         raise BwbenchError(f"none of its instances is a problem of {suite.path} (instance-N.pddl sources)", rf.path)
     card = aggregate([r.judgement for r in rows if r.judgement is not None], by=BY, metrics=EXECUTE.metrics)
-    return ExecuteFileScore(rf, suite, tuple(rows), tuple(outside), exact, card)
+    return TaskFileScore(EXECUTE, SCORES, rf, suite, tuple(rows), tuple(outside), exact, card, difference, 1)
 
 
 def _actions(ex: Example) -> tuple[Action, ...]:
@@ -217,5 +136,5 @@ def _items(e: Entry, ex: Example, shown: Example | None, path: str) -> tuple[Exa
     return replace(ex, record=record), shown
 
 
-__all__ = ["ExecuteFileScore", "TASK_KEY", "difference", "score_execute_file", "sequence"]
+__all__ = ["SCORES", "TASK_KEY", "difference", "score_execute_file", "sequence"]
 

@@ -20,19 +20,19 @@ number. Where the verdicts differ, :func:`difference` names why.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import BwbenchError
-from ..judging.metrics import BY, Scorecard, aggregate
+from ..judging.metrics import BY, aggregate
 from ..judging.parse import parse_completion
-from ..runs import results as results_file
 from ..suites.dataset import Example
-from ..tasks.verify import VERIFY, VerifyJudgement, judge_verify, planbench_prompt
+from ..tasks.verify import VERIFY, judge_verify, planbench_prompt
 from ..world import planbench as pb
 from ..world.state import Action
 from .planbench_rescore import LoadedSuite
-from .planbench_results import FORMAT, ResultsFile, read_results
+from .planbench_results import read_results
+from .planbench_tasks import Row, TaskFileScore, planbench_verdicts
 
 TASK_KEY = "task_3_plan_verification"
 """What a PlanBench results file's ``task`` says for plan verification."""
@@ -62,26 +62,11 @@ def _candidate(statement: str, ex: Example) -> list[str]:
     return [a.pddl() for a in parsed.steps]
 
 
-@dataclass(frozen=True)
-class Rescored:
-    """One answer: its instance, its verify record, bwbench's verdict (None: no answer) and PlanBench's scores."""
-
-    instance_id: int
-    response: str | None
-    example: Example
-    judgement: VerifyJudgement | None
-    planbench: dict[str, bool | None]
-
-    def disagrees(self, score: str) -> bool:
-        got = self.planbench.get(score)
-        return self.judgement is not None and got is not None and getattr(self.judgement, score) != got
-
-
 _BOTH = re.compile(r"precondition", re.I), re.compile(r"goal", re.I)
 _GOAL_WORDING = re.compile(r"goal conditions? (?:is|are) unmet|goal (?:is|was) not (?:met|achieved|reached)", re.I)
 
 
-def difference(r: Rescored, score: str) -> str:
+def difference(r: Row, score: str) -> str:
     """Why bwbench's and PlanBench's ``score`` differ, as a kind."""
     j, raw = r.judgement, r.response or ""
     said, truth = j.said, j.truth
@@ -105,90 +90,11 @@ def difference(r: Rescored, score: str) -> str:
     return "the facts named are read otherwise"
 
 
-@dataclass(frozen=True)
-class VerifyFileScore:
-    """A task-3 results file rescored on a suite."""
-
-    file: ResultsFile
-    suite: LoadedSuite
-    rows: tuple[Rescored, ...]
-    outside: tuple[int, ...]
-    exact: int
-    card: Scorecard
-
-    @property
-    def judged(self) -> list[VerifyJudgement]:
-        return [r.judgement for r in self.rows if r.judgement is not None]
-
-    def agreement(self) -> dict:
-        out = {}
-        for score, _ in SCORES:
-            both = [r for r in self.rows if r.judgement is not None and r.planbench.get(score) is not None]
-            kinds: dict[str, int] = {}
-            for r in both:
-                if r.disagrees(score):
-                    kinds[difference(r, score)] = kinds.get(difference(r, score), 0) + 1
-            agree = len(both) - sum(kinds.values())
-            out[score] = {"n": len(both), "agree": agree, "rate": round(agree / len(both), 6) if both else None,
-                          "by_difference": dict(sorted(kinds.items()))}
-        return out
-
-    def planbench_figure(self) -> dict:
-        out = {}
-        for score, key in SCORES:
-            marked = [r.planbench[score] for r in self.rows if r.planbench.get(score) is not None]
-            out[score] = {"correct": sum(marked), "n": len(marked), "key": key,
-                          "rate": round(sum(marked) / len(marked), 6) if marked else None}
-        return out
-
-    def to_json(self) -> dict:
-        """``bwbench score --json``: the task, bwbench's figures (``correct``: binary), PlanBench's count of binary
-        verdicts right (``planbench_correct``), the share of equal binary verdicts (``agreement``), and each score's."""
-        agreement, figure = self.agreement(), self.planbench_figure()
-        return {"file": self.file.path, "format": FORMAT, "task": VERIFY.name, "engine": self.file.engine,
-                "suite": {"path": self.suite.path, "name": self.suite.name, "sha256": self.suite.sha256},
-                "n": len(self.judged), "queries": {"exact": self.exact, "n": len(self.rows)},
-                "outside_suite": list(self.outside), **self.card.to_json(correct=VERIFY.primary),
-                "planbench_correct": figure["binary"]["correct"], "planbench": figure["binary"], "planbench_scores": figure,
-                "agreement": agreement["binary"]["rate"], "agreement_detail": agreement}
-
-    def results(self, model: str | None = None) -> dict:
-        rf = self.file
-        identity = {"task": VERIFY.name, "protocol": "single", "model": model or rf.engine, "model_options": None,
-                    "prompt": {"template": "planbench", "shots": 3, "shots_seed": 0, "shots_from": None,
-                               "planbench_file": rf.name}, "generation": None}
-        return results_file.build(
-            identity, suite=self.suite.describe(), model_settings=None,
-            metrics=self.card.to_json(correct=VERIFY.primary), n_examples=len(self.judged),
-            n_predictions=len(self.judged), complete=len(self.judged) == len(self.rows), failed={},
-            rescored={"from": rf.path, "format": FORMAT, "sha256": rf.sha256, "engine": rf.engine},
-            extra={"planbench": self.planbench_figure(), "agreement": self.agreement()})
-
-    def report(self) -> str:
-        """Every disagreement on each score, with bwbench's reading, the truth, and the kind of difference."""
-        a, fig = self.agreement(), self.planbench_figure()
-        lines = [f"{self.file.path}: PlanBench task 3 (plan verification) rescored on {self.suite.name}"]
-        for score, _ in SCORES:
-            right = sum(getattr(j, score) for j in self.judged)
-            lines.append(f"{score}: bwbench {right} of {len(self.judged)} · PlanBench {fig[score]['correct']} · "
-                         f"verdicts agree on {a[score]['agree']} of {a[score]['n']}")
-        for r in self.rows:
-            differ = [s for s, _ in SCORES if r.disagrees(s)]
-            if not differ:
-                continue
-            j = r.judgement
-            lines += ["", f"[instance {r.instance_id}] " + "; ".join(
-                f"{s}: bwbench {getattr(j, s)}, PlanBench {r.planbench[s]} ({difference(r, s)})" for s in differ),
-                f"  truth: {j.to_json()['truth']}", f"  bwbench read: {j.read_as()}",
-                f"  answer: {' '.join((r.response or '').split())[:600]}"]
-        return "\n".join(lines)
-
-
-def score_verify_file(path: str | Path, suite: LoadedSuite) -> VerifyFileScore:
+def score_verify_file(path: str | Path, suite: LoadedSuite) -> TaskFileScore:
     """Read, match, judge and compare one task-3 file; ``BwbenchError`` naming the file and instance when a
     statement is not one of ``suite``'s problems."""
     rf = read_results(path)
-    doc_scores = _planbench_scores(path)
+    verdicts = planbench_verdicts(path, SCORES)
     heads = {_head(ex): ex for ex in suite.examples}
     by_source = {ex.record.get("source"): ex for ex in suite.examples}
     rows, outside, exact = [], [], 0
@@ -202,11 +108,11 @@ def score_verify_file(path: str | Path, suite: LoadedSuite) -> VerifyFileScore:
         exact += planbench_prompt(item, shown) == e.query
         j = None if e.response is None else judge_verify(item.init, item.goal, [_action(s) for s in
                                                          item.record["candidate"]], e.response, ex.optimal_len, ex.vocab)
-        rows.append(Rescored(e.instance_id, e.response, item, j, doc_scores.get(e.instance_id, {})))
+        rows.append(Row(e.instance_id, e.response, item, j, verdicts.get(e.instance_id, {})))
     if not rows:
         raise BwbenchError(f"none of its instances is a problem of {suite.path} (instance-N.pddl sources)", rf.path)
     card = aggregate([r.judgement for r in rows if r.judgement is not None], by=BY, metrics=VERIFY.metrics)
-    return VerifyFileScore(rf, suite, tuple(rows), tuple(outside), exact, card)
+    return TaskFileScore(VERIFY, SCORES, rf, suite, tuple(rows), tuple(outside), exact, card, difference, 3)
 
 
 def _action(text: str) -> Action:
@@ -238,13 +144,4 @@ def _item(query: str, ex: Example, heads: dict[str, Example], where: str) -> Exa
     return replace(ex, record=record)
 
 
-def _planbench_scores(path: str | Path) -> dict[int, dict[str, bool | None]]:
-    """PlanBench's three verdicts for each instance, by id (read_results keeps one verdict only)."""
-    import json
-
-    doc = json.loads(Path(path).read_bytes())
-    return {e["instance_id"]: {s: e.get(k) if isinstance(e.get(k), bool) else None for s, k in SCORES}
-            for e in doc.get("instances", []) if isinstance(e, dict) and isinstance(e.get("instance_id"), int)}
-
-
-__all__ = ["SCORES", "TASK_KEY", "VerifyFileScore", "difference", "score_verify_file"]
+__all__ = ["SCORES", "TASK_KEY", "difference", "score_verify_file"]

@@ -1,10 +1,10 @@
 """Tasks: what is asked of a model about a problem, and how its answer is judged; found by name.
 
 Each kind of question is a :class:`~bwbench.tasks.base.Task` (:mod:`.base`),
-one module each: plan generation (:mod:`.plan`) first, then the next action
-of an optimal plan (:mod:`.next_action`), the state a sequence of actions
-leads to (:mod:`.execute`) and whether a plan is valid (:mod:`.verify`). A suite's records say
-which task they ask (``task``; plan generation where a record says none), and
+one module each: plan generation (:mod:`.plan`) first, then the cheapest
+plan (:mod:`.optimal`), whether a plan is valid (:mod:`.verify`), the state a
+sequence of actions leads to (:mod:`.execute`) and the next action of an
+optimal plan (:mod:`.next_action`). A suite's records say which task they ask (``task``; plan generation where a record says none), and
 a results file which task it measured; everything above this stage asks the
 task found here by that name.
 """
@@ -15,10 +15,11 @@ from ..errors import BwbenchError
 from .base import Task
 from .execute import EXECUTE
 from .next_action import NEXT_ACTION
+from .optimal import OPTIMAL
 from .plan import PLAN
 from .verify import VERIFY
 
-TASKS: dict[str, Task] = {t.name: t for t in (PLAN, NEXT_ACTION, EXECUTE, VERIFY)}
+TASKS: dict[str, Task] = {t.name: t for t in (PLAN, OPTIMAL, VERIFY, EXECUTE, NEXT_ACTION)}
 """Every task, by name."""
 
 

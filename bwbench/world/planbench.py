@@ -98,6 +98,52 @@ I have the following restrictions on my actions:
     Once Feast action is performed the following will be false:, Object Craves other object, Province object, Harmony.
 """
 
+# The same rules with each action's cost, as task 2 (plan optimality) states them (domain_intro_cost).
+BLOCKSWORLD_INTRO_COST = (
+    'I am playing with a set of blocks where I need to arrange the blocks into stacks. Here are the actions I can do:\n'
+    '\n'
+    'Pick up a block. It takes 1 minute to pick up a block.\n'
+    'Unstack a block from on top of another block. It takes 1 minute to unstack a block from on top of another block.\n'
+    'Put down a block. It takes 1 minute to put down a block.\n'
+    'Stack a block on top of another block. It takes 1 minute to stack a block on top of another block.\n'
+    '\n'
+    'I have the following restrictions on my actions:\n'
+    'I can only pick up or unstack one block at a time.\n'
+    'I can only pick up or unstack a block if my hand is empty.\n'
+    'I can only pick up a block if the block is on the table and the block is clear. A block is clear if the block has no other blocks on top of it and if the block is not picked up.\n'
+    'I can only unstack a block from on top of another block if the block I am unstacking was really on top of the other block.\n'
+    'I can only unstack a block from on top of another block if the block I am unstacking is clear.\n'
+    'Once I pick up or unstack a block, I am holding the block.\n'
+    'I can only put down a block that I am holding.\n'
+    'I can only stack a block on top of another block if I am holding the block being stacked.\n'
+    'I can only stack a block on top of another block if the block onto which I am stacking the block is clear.\n'
+    'Once I put down or stack a block, my hand becomes empty.\n'
+    'Once you stack a block on top of a second block, the second block is no longer clear.\n'
+)
+
+MYSTERY_INTRO_COST = (
+    'I am playing with a set of objects. Here are the actions I can do\n'
+    '\n'
+    'Attack object. It takes 1 minute to do the Attack action.\n'
+    'Feast object from another object. It takes 1 minute to do the Feast action.\n'
+    'Succumb object. It takes 1 minute to do the Succumb action.\n'
+    'Overcome object from another object. It takes 1 minute to do the Overcome action.\n'
+    '\n'
+    'I have the following restrictions on my actions:\n'
+    '   To perform Attack action, the following facts need to be true: Province object, Planet object, Harmony.\n'
+    '    Once Attack action is performed the following facts will be true: Pain object.\n'
+    '    Once Attack action is performed the following facts will be false: Province object, Planet object, Harmony.\n'
+    '    To perform Succumb action, the following facts need to be true: Pain object.\n'
+    '    Once Succumb action is performed the following facts will be true: Province object, Planet object, Harmony.    \n'
+    '    Once Succumb action is performed the following facts will be false: Pain object.\n'
+    '    To perform Overcome action, the following needs to be true: Province other object, Pain object.\n'
+    '    Once Overcome action is performed the following will be true: Harmony, Province object, Object Craves other object.\n'
+    '    Once Overcome action is performed the following will be false: Province other object, Pain object.\n'
+    '    To perform Feast action, the following needs to be true: Object Craves other object, Province object, Harmony.\n'
+    '    Once Feast action is performed the following will be true: Pain object, Province other object.\n'
+    '    Once Feast action is performed the following will be false:, Object Craves other object, Province object, Harmony.\n'
+)
+
 # The IPC 4-operator domain as PlanBench's generated_domain.pddl writes it; Mystery's is the same text renamed.
 _DOMAIN_TEMPLATE = """\
 (define (domain {domain})
@@ -161,6 +207,7 @@ class PlanBenchConfig:
     problem_prefix: str = "BW-rand"
     instance_dir: str | None = None
     instances: tuple[str, ...] | None = None  # the config's instance files (instances_template, start..end), when it says
+    intro_cost: str = ""  # the rules with each action's cost (``domain_intro_cost``), for task 2's prompts
 
     def for_objects(self, objects: Iterable[str]) -> "PlanBenchConfig":
         """This config for problems over ``objects`` (words for names it lacks, see :func:`with_object_words`)."""
@@ -223,6 +270,7 @@ BLOCKSWORLD = PlanBenchConfig(
          "holding": "the hand is currently holding {}", "on": "the {} is on top of the {}"},
     ),
     instance_dir="blocksworld/generated_basic",
+    intro_cost=BLOCKSWORLD_INTRO_COST,
 )
 """PlanBench's Blocksworld (``configs/blocksworld.yaml``): objects ``a``..``l`` are the red .. gold block."""
 
@@ -240,6 +288,7 @@ MYSTERY = PlanBenchConfig(
     pddl_domain="mystery-4ops",
     problem_prefix="MY-rand",
     instance_dir="blocksworld/mystery/generated_basic",
+    intro_cost=MYSTERY_INTRO_COST,
 )
 """PlanBench's Mystery Blocksworld (``configs/mystery_blocksworld.yaml``): objects ``a``..``l`` are "object a" ..."""
 
@@ -290,6 +339,7 @@ def read_config(path: str | Path, names: Mapping[str, str] | None = None) -> Pla
         problem_prefix="MY-rand" if mystery else "BW-rand",
         instance_dir=data.get("instance_dir"),
         instances=instances,
+        intro_cost=str(data.get("domain_intro_cost") or ""),
     )
 
 
