@@ -52,6 +52,7 @@ _AND = re.compile(r"\band\b", re.I)
 _WITH = re.compile(r"^(.+?)\s+(is\s+.+?)\s+with\s+(.+?)\s+on(?:\s+top\s+of)?\s+it$", re.I)  # "X is on Y with Z on it"
 _PLURAL = re.compile(r"^\s*(?:and\s+)?(?:both\s+)?(.+?)\s+and\s+(.+?)\s+are\s+(.+)$", re.I)  # "both X and Y are on the table"
 _TOWER = re.compile(r"<\s*([^<>]+?)\s*>")
+_ON = re.compile(r"\s+on\s+", re.I)
 _PDDL = re.compile(r"\(\s*([\w-]+)((?:\s+[^\s()]+)*)\s*\)")
 _ALIASES = {"ontable": ON_TABLE, "on-table": ON_TABLE, "on_table": ON_TABLE, "handempty": ARM_EMPTY,
             "arm-empty": ARM_EMPTY, "armempty": ARM_EMPTY, "hand-empty": ARM_EMPTY, "clear": CLEAR, "on": ON,
@@ -102,6 +103,9 @@ def read_state(completion: object, blocks: Collection[str], vocab: Vocabulary | 
     if not isinstance(completion, str):
         return StateReading(frozenset(), (), ("the answer is not text",))
     text = completion[:MAX_CHARS]
+    usual = _usual(text, blocks)
+    if usual is not None:
+        return usual
     notes = []
     if _STATEMENT in text:
         text = text[:text.index(_STATEMENT)]
@@ -134,6 +138,32 @@ def read_state(completion: object, blocks: Collection[str], vocab: Vocabulary | 
     return StateReading(frozenset(facts), tuple(unreadable), tuple(notes))
 
 
+def _usual(text: str, blocks: Collection[str]) -> StateReading | None:
+    """bwbench's own answer (:func:`state_text`: ``State:``, towers of the problem's block names, the hand), read
+    with ``str`` methods; None for any other text, which the general reading reads the same way."""
+    lines = text.strip().split("\n")
+    if len(lines) < 2 or lines[0] != "State:":
+        return None
+    facts: set[Fact] = set()
+    for line in lines[1:-1]:
+        if not (line.startswith("<") and line.endswith(">")):
+            return None
+        names = line[1:-1].split(" on ")
+        if not all(n in blocks for n in names):
+            return None
+        facts.add((CLEAR, names[0]))
+        facts.add((ON_TABLE, names[-1]))
+        facts.update((ON, above, below) for above, below in zip(names, names[1:]))
+    hand = lines[-1]
+    if hand == "hand empty":
+        facts.add((ARM_EMPTY,))
+    elif hand.startswith("holding ") and hand[8:] in blocks:
+        facts.add((HOLDING, hand[8:]))
+    else:
+        return None
+    return StateReading(frozenset(facts))
+
+
 def _clauses(text: str) -> list[str]:
     """``text`` cut into clauses at commas, semicolons, full stops and "and"; "X and Y are P" is "X is P", "Y is P"."""
     out = []
@@ -155,7 +185,7 @@ def _towers(line: str, reader: "_Reader") -> tuple[set[Fact], str]:
     table), and the rest of the line."""
     facts: set[Fact] = set()
     for m in _TOWER.finditer(line):
-        names = [reader.block(p) for p in re.split(r"\s+on\s+", m.group(1).strip(), flags=re.I)]
+        names = [reader.block(p) for p in _ON.split(m.group(1).strip())]
         if any(n is None for n in names):
             continue
         facts.add((CLEAR, names[0]))
@@ -177,6 +207,17 @@ _ENGLISH = (  # role, pattern with {o} for an object phrase; tried in order (the
 )
 
 
+_OBJECT = r"(?:the\s+)?((?:object\s+)?[\w-]+)(?:\s+blocks?)?"  # "the red block", "object a", "a"; named by lookup
+_WORD = re.compile(r"[\w-]+")
+
+
+@functools.lru_cache(maxsize=64)
+def _patterns(templates: tuple[tuple[str, str], ...]) -> tuple[tuple[str, re.Pattern], ...]:
+    """The clause patterns: a domain's own templates (``"{} craves {}"``) first, then the English ones."""
+    own = [(role, re.escape(t).replace(r"\{\}", "{o}")) for role, t in templates]
+    return tuple((role, re.compile(p.replace("{o}", _OBJECT), re.I)) for role, p in [*own, *_ENGLISH])
+
+
 class _Reader:
     """Reads one clause as one fact, for one problem's blocks and words."""
 
@@ -188,25 +229,25 @@ class _Reader:
                 phrases[words.lower()] = name
                 phrases[re.sub(r"\s*block$", "", words.lower())] = name  # "red" for "red block"
         self.phrases = phrases
-        known = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-        self.obj = rf"(?:the\s+)?((?:{known})(?![\w-])|[\w-]+)(?:\s+blocks?)?" if known else r"(?:the\s+)?([\w-]+)(?:\s+blocks?)?"
-        patterns = [(role, p) for role, p in _ENGLISH]
-        if vocab is not None:  # the domain's own templates ("{} craves {}"), before the English ones
-            patterns = [(role, re.escape(t).replace(r"\{\}", "{o}")) for role, t in vocab.predicate_words.items()] + patterns
-        self.patterns = [(role, re.compile(p.replace("{o}", self.obj), re.I)) for role, p in patterns]
+        self.patterns = _patterns(tuple(sorted(vocab.predicate_words.items())) if vocab is not None else ())
         self.predicates = dict(_ALIASES)
         if vocab is not None:
             self.predicates.update({name.lower(): role for role, name in vocab.predicates.items()})
-        named = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True) if len(p) > 1)
-        self.mentions = re.compile(rf"(?<![\w-])(?:{named})(?![\w-])", re.I) if named else None
 
     def block(self, phrase: str) -> str | None:
         """The block a phrase names (``the red block``, ``red``, ``a``); None when it names none of this problem's."""
-        p = re.sub(r"^(?:the\s+)", "", phrase.strip().lower())
+        p = phrase.strip().lower()
+        hit = self.phrases.get(p)
+        if hit is not None:
+            return hit
+        p = p[4:].lstrip() if p.startswith("the ") else p
         return self.phrases.get(p) or self.phrases.get(re.sub(r"\s+blocks?$", "", p))
 
     def names_block(self, clause: str) -> bool:
-        return self.mentions is not None and self.mentions.search(clause) is not None
+        """Whether ``clause`` names one of the problem's blocks (a name of one letter alone does not count: "a")."""
+        words = _WORD.findall(clause.lower())
+        return any(len(w) > 1 and w in self.phrases for w in words) or \
+            any(f"{a} {b}" in self.phrases for a, b in zip(words, words[1:]))
 
     def pddl(self, line: str) -> tuple[set[Fact], str]:
         """The PDDL facts on ``line`` (``(on b a) (clear b)``, in bwbench's predicate names or the domain's), and

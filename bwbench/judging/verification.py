@@ -19,6 +19,7 @@ least one goal fact that is false at the end.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Collection, Sequence
@@ -58,6 +59,12 @@ def preconditions(action: Action) -> tuple[Fact, ...]:
 
 def outcome(init: State, goal: State | Goal, candidate: Sequence[Action]) -> Outcome:
     """Simulate ``candidate`` from ``init``: valid, the first failing step, or the goal facts unmet."""
+    return _outcome(init, goal, tuple(candidate))
+
+
+@functools.lru_cache(maxsize=4096)
+def _outcome(init: State, goal: State | Goal, candidate: tuple[Action, ...]) -> Outcome:
+    """:func:`outcome`, once for each problem and candidate (a run judges each problem's answers in turn)."""
     state = init
     for i, action in enumerate(candidate, 1):
         if state.why_not(action) is not None:
@@ -96,6 +103,9 @@ def read_verification(completion: object, blocks: Collection[str], vocab: Vocabu
     if not isinstance(completion, str):
         return Verification(None, notes=("the answer is not text",))
     text = completion[:MAX_CHARS]
+    word = text.strip().lower().rstrip(".")
+    if word in ("valid", "invalid"):  # the verdict alone
+        return Verification(word == "valid")
     if "[STATEMENT]" in text:
         text = text[:text.index("[STATEMENT]")]
     bad = _INVALID.search(text)

@@ -19,6 +19,7 @@ partial score. Exact at any size: simulating costs a step per action.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 from collections.abc import Sequence
@@ -104,11 +105,10 @@ METRICS = (
 
 
 def judge_execute(init: State, actions: Sequence[Action], completion: str, optimal_len: int = 0,
-                  vocab: Vocabulary | None = None) -> ExecuteJudgement:
-    """Judge ``completion`` as the state ``actions`` (which apply in turn) lead to from ``init``; never raises."""
-    state = init
-    for action in actions:
-        state = state.apply(action)
+                  vocab: Vocabulary | None = None, result: State | None = None) -> ExecuteJudgement:
+    """Judge ``completion`` as the state ``actions`` (which apply in turn) lead to from ``init`` (``result``, where
+    the caller has it); never raises."""
+    state = resulting(init, tuple(actions)) if result is None else result
     reading = read_state(completion, init.blocks, vocab)
     n, blocks = len(actions), len(init.blocks)
     if reading.empty:
@@ -119,6 +119,14 @@ def judge_execute(init: State, actions: Sequence[Action], completion: str, optim
         return ExecuteJudgement(Verdict.EQUAL, reading, 1.0, 1.0, 1.0, None, n, optimal_len, blocks)
     return ExecuteJudgement(Verdict.DIFFERENT, reading, c.precision, c.recall, c.f1, _why(reading, c.missing, c.wrong),
                             n, optimal_len, blocks)
+
+
+def resulting(init: State, actions: tuple[Action, ...]) -> State:
+    """The state ``actions`` (which apply in turn) lead to from ``init``."""
+    state = init
+    for action in actions:
+        state = state.apply(action)
+    return state
 
 
 def _why(reading: StateReading, missing: Sequence[Fact], wrong: Sequence[Fact]) -> str:
@@ -138,15 +146,28 @@ def executed(record: dict, init: State, key: str = "actions") -> tuple[Action, .
     steps = record.get(key)
     if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
         raise ValueError(f"a record of the execute task needs {key!r}: a list of steps")
-    plan = parse_plan("Plan:\n" + "".join(f"step {i}: {s}\n" for i, s in enumerate(steps, 1))) if steps else []
-    actions = as_actions(init, plan)
-    state = init
-    for i, a in enumerate(actions, 1):
-        why = state.why_not(a)
+    return _executed(tuple(steps), init, key)[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _executed(steps: tuple[str, ...], init: State, key: str) -> tuple[tuple[Action, ...], State]:
+    """:func:`executed`, and the state the actions lead to, once for each problem's steps (a run judges each
+    problem's answers in turn)."""
+    state, actions = init, []
+    for i, step in enumerate(steps, 1):
+        words = step.split()
+        if len(words) == 2 and words[0] == "pick-up":  # the seed's two verbs, as derive writes them
+            action = state.resolve("pick-up", words[1])
+        elif len(words) == 4 and words[0] == "stack" and words[2] == "on-top-of":
+            action = state.resolve("stack", words[1], words[3])
+        else:
+            action = as_actions(state, parse_plan(f"Plan:\nstep 1: {step}"))[0]
+        why = state.why_not(action)
         if why is not None:
-            raise ValueError(f"{key} step {i} ({a.nl()}) does not apply: {why}")
-        state = state.apply(a)
-    return actions
+            raise ValueError(f"{key} step {i} ({action.nl()}) does not apply: {why}")
+        state = state._apply(action)
+        actions.append(action)
+    return tuple(actions), state
 
 
 def draw_length(record_id: str, plan_len: int, moves: bool = False) -> int:
@@ -157,12 +178,29 @@ def draw_length(record_id: str, plan_len: int, moves: bool = False) -> int:
     return min(plan_len, k + k % 2) if moves else k
 
 
-def _item(item: Any) -> tuple[State, tuple[Action, ...], int, Vocabulary | None, dict]:
+@dataclass(frozen=True)
+class Asked:
+    """One question of this task: the initial state, the actions executed and the state they lead to."""
+
+    init: State
+    actions: tuple[Action, ...]
+    result: State
+    optimal_len: int
+    vocab: Vocabulary | None
+
+
+def _asked(item: Any) -> Asked:
+    """The question an item of a run, an example or a prediction read from a file asks."""
     if item.__class__ is Prediction:
-        rec = item.record or {}
-        return item.init, executed(rec, item.init), item.optimal_len or 0, item.vocab, rec
-    ex = getattr(item, "example", item)
-    return ex.init, executed(ex.record, ex.init), ex.optimal_len, ex.vocab, ex.record
+        init, record, optimal_len, vocab = item.init, item.record or {}, item.optimal_len or 0, item.vocab
+    else:
+        ex = getattr(item, "example", item)
+        init, record, optimal_len, vocab = ex.init, ex.record, ex.optimal_len, ex.vocab
+    steps = record.get("actions")
+    if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
+        raise ValueError("a record of the execute task needs 'actions': a list of steps")
+    actions, result = _executed(tuple(steps), init, "actions")
+    return Asked(init, actions, result, optimal_len, vocab)
 
 
 def question(ex: Any) -> str:
@@ -182,9 +220,7 @@ def planbench_statement(init: State, actions: Sequence[Action], config: pb.PlanB
             "sequence:\n\n[ACTION SEQUENCE]\n" + "".join(pb.action_words(a, config) + "\n" for a in actions)
             + "[ACTION SEQUENCE END]\n[RESULTING STATE]\n")
     if result:
-        state = init
-        for a in actions:
-            state = state.apply(a)
+        state = resulting(init, tuple(actions))
         text += pb.conjunction([pb.fact_words(f, config) for f in pb.words_order(state.facts(), vocab)]) + "\n"
     return text.replace("-", " ").replace("ontable", "on the table")
 
@@ -233,10 +269,7 @@ class ExecuteTask(Task):
             if moves:
                 raise BwbenchError("a 3-operator problem solved at the start has no move to execute", field="task")
         out = {**super().derive(record), "actions": steps}
-        state = init
-        for a in executed(out, init):
-            state = state.apply(a)
-        return {**out, "instruction": INSTRUCTION, "output": state_text(state)}
+        return {**out, "instruction": INSTRUCTION, "output": state_text(resulting(init, executed(out, init)))}
 
     def budget(self, template: str, items: Sequence, chat: bool = False) -> Budget:
         """A line a tower and the hand; room to talk for chat turns and PlanBench's prompt."""
@@ -271,25 +304,21 @@ class ExecuteTask(Task):
         return {"id": fields.pop("id"), "task": self.name, **fields, **extra}
 
     def judge(self, problem: Any, completion: str) -> ExecuteJudgement:
-        init, actions, optimal_len, vocab, _ = _item(problem)
-        return judge_execute(init, actions, completion, optimal_len, vocab)
+        q = _asked(problem)
+        return judge_execute(q.init, q.actions, completion, q.optimal_len, q.vocab, q.result)
 
     def correct(self, judgement: ExecuteJudgement) -> bool:
         return judgement.equal
 
     def reference(self, item: Any) -> str:
         """The resulting state, simulated (:func:`state_text`)."""
-        init, actions, _, _, _ = _item(item)
-        state = init
-        for a in actions:
-            state = state.apply(a)
-        return state_text(state)
+        return state_text(_asked(item).result)
 
     def random_answer(self, item: Any, rng: random.Random) -> str:
         """The state as many random legal actions lead to: a floor."""
-        init, actions, _, _, _ = _item(item)
-        state = init
-        for _ in actions:
+        q = _asked(item)
+        state = q.init
+        for _ in q.actions:
             if state.holding is None:
                 state = state.apply(state.resolve("pick-up", rng.choice(sorted(state.clear()))))
             else:

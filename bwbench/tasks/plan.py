@@ -162,7 +162,8 @@ class PlanTask(Task):
         if problem.__class__ is Prediction:
             return judge(problem.init, problem.goal, completion, problem.gold, problem.optimal_len, problem.vocab)
         ex = _example(problem)
-        return judge(ex.init, ex.goal, completion, problem.gold, problem.optimal_len, ex.vocab)
+        gold = gold_text(ex) if ex is problem else problem.gold  # a bare example holds its gold plan as steps
+        return judge(ex.init, ex.goal, completion, gold, ex.optimal_len, ex.vocab)
 
     def correct(self, judgement: Judgement) -> bool:
         return judgement.valid

@@ -20,6 +20,7 @@ kind, as PlanBench's does; a record made from PlanBench's own query names them
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 from collections.abc import Sequence
@@ -152,7 +153,20 @@ def candidate_of(record: dict) -> tuple[Action, ...]:
     steps = record.get("candidate")
     if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
         raise ValueError("a record of the verify task needs 'candidate': a list of PDDL actions")
-    return tuple(IPC.read_action(s) for s in steps)
+    return _read_candidate(tuple(steps))
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_candidate(steps: tuple[str, ...]) -> tuple[Action, ...]:
+    """The candidate's actions: ``(op block [target])`` as bwbench writes them, else as any PDDL action is read."""
+    out = []
+    for s in steps:
+        parts = s.strip().strip("()").split()
+        try:
+            out.append(Action(Op(parts[0]), *parts[1:]))
+        except (ValueError, IndexError, TypeError):
+            out.append(IPC.read_action(s))
+    return tuple(out)
 
 
 def make_candidate(gold: Sequence[Action], kind: str, rng: random.Random, init: State) -> list[Action]:

@@ -93,12 +93,16 @@ class Vocabulary:
     def read_action(self, text: str) -> Action:
         """``"(feast d c)"`` → the action, in this domain's names or bwbench's; ``ValueError`` for anything else."""
         parts = text.split(";", 1)[0].strip().strip("()").split()
-        ops = {name.lower(): op for op, name in self.actions.items()}
         try:
-            op = ops.get(parts[0].lower()) or Op(parts[0].lower())
+            op = self._ops.get(parts[0].lower()) or Op(parts[0].lower())
             return Action(op, *(p.lower() for p in parts[1:]))  # PDDL names are case-insensitive
         except (ValueError, IndexError, TypeError):
             raise ValueError(f"not an action of {self.name}: {text.strip()!r}") from None
+
+    @functools.cached_property
+    def _ops(self) -> dict[str, Op]:
+        """Each action's name, lower case, to its operator (read once: a plan's every step is looked up)."""
+        return {name.lower(): op for op, name in self.actions.items()}
 
     def read_plan(self, lines: Iterable[str]) -> tuple[Action, ...]:
         """One action a line (``;`` comments and blank lines skipped), a move as its two steps; ``ValueError`` at the
