@@ -71,7 +71,7 @@ def _outcome(init: State, goal: State | Goal, candidate: tuple[Action, ...]) -> 
             true = state.facts()
             false = tuple(p for p in preconditions(action) if p not in true) or preconditions(action)
             return Outcome(PRECONDITION, i, action, false)
-        state = state.apply(action)
+        state = state._apply(action)  # it applies: why_not said so
     missing = as_goal(goal).missing(state)
     return Outcome(GOAL, facts=tuple(missing)) if missing else Outcome(VALID)
 

@@ -156,6 +156,9 @@ def candidate_of(record: dict) -> tuple[Action, ...]:
     return _read_candidate(tuple(steps))
 
 
+_OPS = {op.value: op for op in Op}
+
+
 @functools.lru_cache(maxsize=4096)
 def _read_candidate(steps: tuple[str, ...]) -> tuple[Action, ...]:
     """The candidate's actions: ``(op block [target])`` as bwbench writes them, else as any PDDL action is read."""
@@ -163,8 +166,8 @@ def _read_candidate(steps: tuple[str, ...]) -> tuple[Action, ...]:
     for s in steps:
         parts = s.strip().strip("()").split()
         try:
-            out.append(Action(Op(parts[0]), *parts[1:]))
-        except (ValueError, IndexError, TypeError):
+            out.append(Action(_OPS[parts[0]], *parts[1:]))
+        except (KeyError, ValueError, IndexError, TypeError):
             out.append(IPC.read_action(s))
     return tuple(out)
 
