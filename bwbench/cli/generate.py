@@ -29,16 +29,18 @@ Sampler = Annotated[str, typer.Option("--sampler", metavar="NAME", help="How pro
 Ties = Annotated[bool, typer.Option("--allow-ties", help="Test problems may have several optimal plans (long plans with many blocks rarely have one); the manifest says so.")]
 Jobs = Annotated[int, typer.Option("--jobs", min=1, metavar="N", help="Worker processes (uniform cells run in parallel, a walk cell's attempts do; output is the same).")]
 Task = Annotated[str, typer.Option("--task", metavar="NAME", help="The question each problem asks (bwbench tasks lists them; default plan).")]
+Queries = Annotated[Optional[Path], typer.Option("--queries", metavar="FILE", help="With --from a suite imported from PlanBench: take what PlanBench drew at random (task 7's actions, task 3's candidates and examples) from its results FILE's queries, so that --template planbench asks them byte for byte.")]
 Source = Annotated[Optional[Path], typer.Option("--from", metavar="SUITE", help="Ask --task of an existing suite's problems (every split, generated or imported) instead of drawing new ones.")]
 
 
 @command(epilog=common.examples("bwbench generate --level L3 --n 200 --out suites/l3",
-                                "bwbench generate --task next-action --from data/standard --out suites/next"))
+                                "bwbench generate --task next-action --from data/standard --out suites/next",
+                                "bwbench generate --task execute --from data/planbench-bw --queries ../shared/planbench-reference/tasks/plan-bench/results/blocksworld/gpt-4_chat/task_7_plan_execution.json --out suites/execute-pb"))
 def generate(level: Level = None, levels: Levels = None, n: N = None, train: Train = None, blocks: Blocks = None,
              max_towers: MaxTowers = None, seed: Seed = 0, colors: Colors = None, preset: Preset = None,
              planner: Planner = "bwbench", disjoint_renaming: Disjoint = False, name: Name = None, out: Out = None,
              pddl: Pddl = None, sampler: Sampler = "auto", allow_ties: Ties = False, jobs: Jobs = 1,
-             task: Task = "plan", source: Source = None) -> None:
+             task: Task = "plan", source: Source = None, queries: Queries = None) -> None:
     """Generate a benchmark suite: JSONL per split plus manifest.json."""
     from ..suites.generate import GenerateRequest
     from ..tasks.suites import generate_task_suite
@@ -47,10 +49,17 @@ def generate(level: Level = None, levels: Levels = None, n: N = None, train: Tra
         out=out, name=name, preset=preset, levels=common.levels(level, levels), n=n, train=train,
         blocks=common.blocks(blocks), max_towers=max_towers, seed=seed, colors=common.names(colors), planner=planner,
         disjoint_renaming=disjoint_renaming, pddl=pddl, sampler=sampler, allow_ties=allow_ties, jobs=jobs, task=task)
+    given = given_from = None
+    if queries is not None:
+        from ..interop.planbench_queries import query_records
+
+        asked = query_records(queries, source, task) if source is not None else None
+        given, given_from = (asked.records, asked.file) if asked is not None else ({}, None)
     with common.progress() as bar:
         bar_task = bar.add_task(f"generating {request.suite_name}", total=None)
         made = generate_task_suite(request, source, progress=lambda k: bar.advance(bar_task, k),
-                                   on_total=lambda total: bar.update(bar_task, total=total))
+                                   on_total=lambda total: bar.update(bar_task, total=total), given=given,
+                                   given_from=given_from)
     table = Table(title=f"{made.manifest.suite}: {made.problems:,} problems in {made.seconds:.1f}s → {made.out}",
                   title_justify="left")
     for column in ("split", "level", "problems by block count"):

@@ -31,16 +31,11 @@ from ..runs.results import NAME as RESULTS_NAME
 from ..runs.results import to_bytes
 from ..tasks import get_task
 from ..tasks.base import Task
-from . import planbench_execute, planbench_optimal, planbench_verify
 from .llm_p import AnswerFolder, read_folder
+from .planbench_queries import task_files
 from .planbench_rescore import FileScore, load_suite, outputs, score_files
-from .planbench_results import looks_like_results, planbench_task
+from .planbench_results import looks_like_results
 from .planbench_tasks import TaskFileScore
-
-_TASK_FILES = {planbench_execute.TASK_KEY: planbench_execute.score_execute_file,
-               planbench_verify.TASK_KEY: planbench_verify.score_verify_file,
-               planbench_optimal.TASK_KEY: planbench_optimal.score_optimal_file}
-"""PlanBench's files of tasks beyond plan generation, by the ``task`` they name, and how each is rescored."""
 
 
 @dataclass(frozen=True)
@@ -181,12 +176,11 @@ def _planbench(request: ScoreRequest, progress) -> list[FileScore]:
         raise BwbenchError("takes one file; for several, a results directory", field="results")
     if request.model is not None and len(request.files) != 1:
         raise BwbenchError("names one file's model; with several files each is named by its engine", field="model")
-    tasks = {planbench_task(p) if planbench_task(p) in _TASK_FILES else "plan" for p in request.files}
-    if len(tasks) > 1:
+    found = [task_files(p) for p in request.files]
+    if len({f.task if f else "plan" for f in found}) > 1:
         raise BwbenchError("PlanBench files of different tasks: score each task's files apart", field="files")
-    task = tasks.pop()
-    if task != "plan":
-        return _planbench_task(request, _TASK_FILES[task])
+    if found[0] is not None:
+        return _planbench_task(request, found[0].score)
     with progress() if progress else nullcontext() as bar:
         tick = _ticker(bar, "rescoring PlanBench results", len(request.files))
         scores = score_files(request.files, request.suite, progress=lambda _: tick and tick(1))

@@ -136,5 +136,14 @@ def _items(e: Entry, ex: Example, shown: Example | None, path: str) -> tuple[Exa
     return replace(ex, record=record), shown
 
 
-__all__ = ["SCORES", "TASK_KEY", "difference", "score_execute_file", "sequence"]
+def records(path: str | Path, suite: LoadedSuite) -> dict[str, dict]:
+    """The execute record each query of a task-7 file asks, by its problem's source file: the query's actions and
+    its example's."""
+    rf = read_results(path)
+    by_source = {ex.record.get("source"): ex for ex in suite.examples if ex.record.get("source")}
+    return {e.source: _items(e, by_source[e.source], by_source.get(f"instance-{e.instance_id - 1}.pddl"),
+                             rf.path)[0].record for e in rf.entries if e.source in by_source}
+
+
+__all__ = ["SCORES", "TASK_KEY", "difference", "records", "score_execute_file", "sequence"]
 

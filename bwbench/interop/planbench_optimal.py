@@ -72,4 +72,12 @@ def score_optimal_file(path: str | Path, suite: LoadedSuite) -> TaskFileScore:
     return TaskFileScore(OPTIMAL, SCORES, rf, suite, tuple(rows), tuple(outside), exact, card, difference, 1)
 
 
-__all__ = ["SCORES", "TASK_KEY", "difference", "score_optimal_file"]
+def records(path: str | Path, suite: LoadedSuite) -> dict[str, dict]:
+    """The optimal record each query of a task-2 file asks, by its problem's source file (nothing in a task-2 query
+    is drawn at random: these are the task's own records)."""
+    rf = read_results(path)
+    by_source = {ex.record.get("source"): ex for ex in suite.examples if ex.record.get("source")}
+    return {e.source: OPTIMAL.derive(by_source[e.source].record) for e in rf.entries if e.source in by_source}
+
+
+__all__ = ["SCORES", "TASK_KEY", "difference", "records", "score_optimal_file"]

@@ -144,4 +144,14 @@ def _item(query: str, ex: Example, heads: dict[str, Example], where: str) -> Exa
     return replace(ex, record=record)
 
 
-__all__ = ["SCORES", "TASK_KEY", "difference", "score_verify_file"]
+def records(path: str | Path, suite: LoadedSuite) -> dict[str, dict]:
+    """The verify record each query of a task-3 file asks, by its problem's source file: the query's candidate and
+    its examples."""
+    rf = read_results(path)
+    heads = {_head(ex): ex for ex in suite.examples}
+    by_source = {ex.record.get("source"): ex for ex in suite.examples}
+    return {e.source: _item(e.query, by_source[e.source], heads, f"{rf.path}: instance {e.instance_id}").record
+            for e in rf.entries if e.source in by_source}
+
+
+__all__ = ["SCORES", "TASK_KEY", "difference", "records", "score_verify_file"]

@@ -25,8 +25,11 @@ def render(suite: Path) -> str:
     try:
         with (suite / f"{m.splits[0]}.jsonl").open(encoding="utf-8") as fh:
             first = json.loads(fh.readline())
+        if m.derived_from is not None:  # a task's fields some records have and others lack (PlanBench's examples)
+            first = {**{k: None for split in m.splits for line in (suite / f"{split}.jsonl").open(encoding="utf-8")
+                        for k in json.loads(line)}, **first}
     except (OSError, ValueError) as exc:
-        raise BwbenchError(f"cannot read its first record ({type(exc).__name__})", str(suite / f"{m.splits[0]}.jsonl")) from None
+        raise BwbenchError(f"cannot read its records ({type(exc).__name__})", str(suite / f"{m.splits[0]}.jsonl")) from None
     return render_manifest(m, first)
 
 
@@ -35,7 +38,7 @@ def render_manifest(m: Manifest, first: dict) -> str:
     name, files, splits = m.suite, m.files, m.splits
     imported = m.imported
     fields = field_docs(imported=bool(imported), capped=any(int(b) > SEARCH_BLOCKS for b in m.block_counts()),
-                        task="task" in first)
+                        task=first.get("task") if isinstance(first.get("task"), str) else None)
     out = ["---", f"pretty_name: bwbench {name}", "license: mit", "language:", "- en", "task_categories:",
            "- text-generation", "tags:", "- planning", "- blocksworld", "- pddl", "configs:", "- config_name: default",
            "  data_files:"]
@@ -58,6 +61,7 @@ def render_manifest(m: Manifest, first: dict) -> str:
             "plan among `n_optimal_plans`."), "",
             "## Where it comes from" if imported else "## How it was generated", ""]
     out += _imported(m) if imported else _generated(m)
+    out += _derived(m)
     out += ["", "## Files", "", "| file | lines | sha256 |", "|---|---|---|"]
     out += [f"| `{f}` | {info.lines} | `{info.sha256}` |" for f, info in sorted(files.items())]
     out += ["", "## Loading", "", "```python", "from datasets import load_dataset", "",
@@ -99,6 +103,20 @@ def _generated(m: Manifest) -> list[str]:
             + (f", at most {c.max_towers} towers" if c.max_towers else "")
             + ("; no test problem is a renaming of a train problem" if c.disjoint_renaming else "") + ".",
             drawn + "and duplicates (up to tower order) are removed within and across splits."]
+
+
+def _derived(m: Manifest) -> list[str]:
+    """For a suite derived from another's problems: which, and where records already made came from."""
+    d = m.derived_from
+    if not d:
+        return []
+    out = [f"- Task `{m.task}` asked of the problems of `{d.get('suite')}` (its manifest's sha256 "
+           f"`{str(d.get('manifest_sha256'))[:12]}…`): `bwbench generate --task {m.task} --from {d.get('suite')}`."]
+    made = d.get("records_from")
+    if isinstance(made, dict):
+        out.append(f"- What PlanBench drew at random for its queries was read from `{made.get('path')}` (sha256 "
+                   f"`{str(made.get('sha256'))[:12]}…`, `--queries`), so `--template planbench` asks them byte for byte.")
+    return out
 
 
 def _imported(m: Manifest) -> list[str]:

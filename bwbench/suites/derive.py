@@ -29,10 +29,11 @@ Derive = Callable[[dict], dict]
 
 
 def derive_suite(source: Path, out: Path, task: str, derive: Derive, name: str | None = None,
-                 progress: Callable[[int], None] | None = None) -> Generated:
+                 progress: Callable[[int], None] | None = None, records_from: dict | None = None) -> Generated:
     """Write the suite of ``task`` (records from ``derive``) over every problem of the suite ``source`` to ``out``.
 
-    ``name``: the new suite's (default: ``out``'s directory name). The source's problems must ask for plans: a
+    ``name``: the new suite's (default: ``out``'s directory name); ``records_from``: where ``derive`` took records
+    already made (a PlanBench file's queries: its path and sha256), which the manifest's ``derived_from`` keeps. The source's problems must ask for plans: a
     suite of another task is refused, naming its first record that asks one, as is a missing or unreadable suite.
     """
     start = time.perf_counter()
@@ -62,7 +63,8 @@ def derive_suite(source: Path, out: Path, task: str, derive: Derive, name: str |
         files={n: FileEntry.of(data) for n, data in files.items()}, semantics=man.semantics, planner=man.planner,
         config=replace(man.config, suite=suite, task=task) if man.config is not None else None,
         imported=man.imported, task=task,
-        derived_from={"suite": str(source), "manifest_sha256": hashlib.sha256(read_bytes(source / NAME)).hexdigest()})
+        derived_from={"suite": str(source), "manifest_sha256": hashlib.sha256(read_bytes(source / NAME)).hexdigest(),
+                      **({"records_from": records_from} if records_from else {})})
     files[NAME] = derived.to_bytes()
     replace_dir(out, files, is_ours=lambda d: (m := generated_manifest(d)) is not None and unexpected_entry(d, m) is None)
     return Generated(derived, out, time.perf_counter() - start)

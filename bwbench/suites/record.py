@@ -112,14 +112,25 @@ TASK_FIELDS = (
 """Fields that records of some tasks add (the card lists those its first record has)."""
 
 
-def field_docs(imported: bool = False, capped: bool = False, task: bool = False) -> list[tuple[str, str, str]]:
+OUTPUT_BY_TASK = {
+    "next-action": "the gold plan's first step (one right answer of possibly several)",
+    "execute": "the state the actions lead to: `State:`, its towers written top first, then `hand empty` or `holding X`",
+    "verify": ("bwbench's answer: `valid`, `invalid: step N (ACTION) has an unmet precondition: FACTS` or "
+               "`invalid: the goal is not met: FACTS`"),
+}
+"""What ``output`` holds in a suite of a task other than plan generation, where it is not the gold plan."""
+
+
+def field_docs(imported: bool = False, capped: bool = False, task: str | None = None) -> list[tuple[str, str, str]]:
     """The record's fields as (name, type, meaning): a generated suite's, or an ``imported`` one's; ``capped``: its
-    plan counts stop at three (a suite with more blocks than the exact count reaches); ``task``: its records name
-    the task they ask."""
+    plan counts stop at three (a suite with more blocks than the exact count reaches); ``task``: the task its
+    records name (None: they name none)."""
     fields = [(f, *IMPORTED_FIELDS.get(f, (t, d))) if imported else (f, t, d) for f, t, d in FIELDS]
-    if task:
+    if task is not None:
         at = next(i for i, (f, _, _) in enumerate(fields) if f == "split") + 1
         fields.insert(at, TASK_FIELD)
+        fields = [(f, t, OUTPUT_BY_TASK[task]) if f == "output" and task in OUTPUT_BY_TASK else (f, t, d)
+                  for f, t, d in fields]
         fields += TASK_FIELDS
     if capped:
         fields = [(f, *CAPPED_COUNT) if f == "n_optimal_plans" else (f, t, d) for f, t, d in fields]

@@ -232,7 +232,7 @@ def planbench_prompt(item: Any, shown: Any) -> str:
     config = pb.config_for(ex.vocab) if ex.vocab is not None else pb.BLOCKSWORLD
     config = config.for_objects(sorted(ex.init.blocks | other.init.blocks))
     own = executed(ex.record, ex.init)
-    if "example_actions" in ex.record:
+    if ex.record.get("example_actions") is not None:
         shown_actions = executed(ex.record, other.init, "example_actions")
     else:
         shown_actions = executed(other.record, other.init)
@@ -300,7 +300,7 @@ class ExecuteTask(Task):
         naming this task."""
         fields = {k: v for k, v in item.record().items() if k != "output"}
         own = getattr(item, "example", item).record
-        extra = {k: own[k] for k in ("actions", "example_actions") if k in own}
+        extra = {k: own[k] for k in ("actions", "example_actions") if own.get(k) is not None}
         return {"id": fields.pop("id"), "task": self.name, **fields, **extra}
 
     def judge(self, problem: Any, completion: str) -> ExecuteJudgement:

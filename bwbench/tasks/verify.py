@@ -337,7 +337,7 @@ class VerifyTask(Task):
     def problem(self, item: Any) -> dict:
         fields = {k: v for k, v in item.record().items() if k != "output"}
         own = getattr(item, "example", item).record
-        extra = {k: own[k] for k in ("candidate", "candidate_kind", "examples") if k in own}
+        extra = {k: own[k] for k in ("candidate", "candidate_kind", "examples") if own.get(k) is not None}
         return {"id": fields.pop("id"), "task": self.name, **fields, **extra}
 
     def judge(self, problem: Any, completion: str) -> VerifyJudgement:
