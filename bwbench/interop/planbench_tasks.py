@@ -111,13 +111,15 @@ class TaskFileScore:
         rf = self.file
         identity = {"task": self.task.name, "protocol": "single", "model": model or rf.engine, "model_options": None,
                     "prompt": {"template": "planbench", "shots": self.shots, "shots_seed": 0, "shots_from": None,
+                               "label": f"PlanBench's, {self.shots} solved example{'s' if self.shots != 1 else ''}",
                                "planbench_file": rf.name}, "generation": None}
         return results_file.build(
             identity, suite=self.suite.describe(), model_settings=None,
             metrics=self.card.to_json(correct=self.task.primary), n_examples=len(self.judged),
             n_predictions=len(self.judged), complete=len(self.judged) == len(self.rows), failed={},
             rescored={"from": rf.path, "format": FORMAT, "sha256": rf.sha256, "engine": rf.engine},
-            extra={"planbench": self.planbench_figure(), "agreement": self.agreement()})
+            extra={"planbench": {**self.planbench_figure()[self.scores[0][0]], "scores": self.planbench_figure()},
+                   "agreement": self.agreement()})
 
     def report(self) -> str:
         """Every disagreement, with bwbench's reading, PlanBench's where its file has one, and the kind."""

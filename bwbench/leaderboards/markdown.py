@@ -49,7 +49,8 @@ def render(board: Board, command: str, title: str, references: str | None = None
     sections = board.sections()
     tasks = {p.task for p, _, _ in sections} or {"plan"}
     planbench = sections and all(is_planbench(runs) for _, runs, _ in sections)
-    lines += [" ".join(get_task(t).planbench_intro if planbench else get_task(t).page_intro for t in sorted(tasks)), ""]
+    lines += [" ".join(get_task(t).planbench_intro if planbench and get_task(t).planbench_intro else
+                       get_task(t).page_intro for t in sorted(tasks)), ""]
     if any(_few(r) for r in board.runs()):
         lines += [f"A figure over fewer than {FEW} problems is a count (valid plans / problems judged: `1/1`), not a "
                   "percentage.", ""]
@@ -127,7 +128,8 @@ def _notes(runs: list[Run]) -> list[str]:
 
 
 def _planbench_table(runs: list[Run]) -> list[str]:
-    columns = get_task(runs[0].task).planbench_columns
+    task = get_task(runs[0].task)
+    columns = task.planbench_columns or _columns(runs)
     lvs = levels(runs)
     heads = _headings(columns, lvs)
     lines = ["| model | prompt | " + " | ".join(heads) + " | n | PlanBench's figure | date | bwbench |",
@@ -144,7 +146,7 @@ def _planbench_table(runs: list[Run]) -> list[str]:
     lines += ["", "Problems per level: " + ", ".join(f"{lv} {sizes[lv]}" for lv in lvs) + "."]
     if has_curve(runs):  # the same breakdown, finer and with intervals
         lines += [""] + _curve_table(runs, prompt, "prompt")
-    else:
+    elif task.planbench_columns:
         lines += ["", "By optimal plan length (Lk: 2k steps), valid / optimal / executable, in percent (over fewer "
                   f"than {FEW} problems, counts):", "",
                   "| model | prompt | " + " | ".join(lvs) + " |", "|---|---|" + "---|" * len(lvs)]
@@ -156,23 +158,34 @@ def _planbench_table(runs: list[Run]) -> list[str]:
     return lines + ["", "Results: " + ", ".join(f"`{r.file}`" for r in runs), ""]
 
 
+_PHRASE = {"valid": "valid plans", "optimal": "valid and optimal plans"}
+"""How the curve table words a figure of the plan tasks; another task's figures are worded by their metric's label."""
+
+
 def _curve_table(runs: list[Run], second, column: str) -> list[str]:
-    """The curve as a table: per model (and ``second(run)``: its prompt or kind), valid rate with its interval
-    and optimal rate at each optimal plan length; runs without ``by_length`` are named below it."""
+    """The curve as a table: per model (and ``second(run)``: its prompt or kind), the task's first curve figure
+    (valid, for plans) with its interval and its second (optimal) at each optimal plan length; runs without
+    ``by_length`` are named below it."""
+    task = get_task(runs[0].task)
+    first, other = task.curve[0], (task.curve[1] if len(task.curve) > 1 else None)
+    labels = {m.name: _PHRASE.get(m.name, f"'{m.name}' answers") for m in task.metrics}
     lengths = curve_lengths(runs)
     drawn = [r for r in runs if r.by_length is not None]
     sizes = {k: max(r.by_length[k].n for r in drawn if k in r.by_length) for k in lengths}
     few = any(b.n < FEW for r in drawn for b in r.by_length.values())
-    lines = ["### Valid (and optimal) by optimal plan length", "",
+    title = first.replace("_", " ").capitalize() + (f" (and {other.replace('_', ' ')})" if other else "")
+    lines = [f"### {title} by optimal plan length", "",
              "At each optimal plan length (steps; n: the problems of that length, and a cell's own n where its run "
-             "judged fewer): valid plans in percent [95% Wilson interval] / valid and optimal plans in percent"
-             + (f"; over fewer than {FEW} problems, counts: valid / problems judged, then valid and optimal."
+             f"judged fewer): {labels[first]} in percent [95% Wilson interval]"
+             + (f" / {labels[other]} in percent" if other else "")
+             + (f"; over fewer than {FEW} problems, counts: {first} / problems judged"
+                + (f", then {'valid and optimal' if other == 'optimal' else repr(other)}." if other else ".")
                 if few else "."), "",
              f"| model | {column} | " + " | ".join(f"{k} (n {sizes[k]})" for k in lengths) + " |",
              "|---|---|" + "---|" * len(lengths)]
     for run in drawn:
         lines.append(f"| {model_name(run)} | {second(run)} | "
-                     + " | ".join(_curve_cell(run.by_length.get(k), sizes[k]) for k in lengths) + " |")
+                     + " | ".join(_curve_cell(run.by_length.get(k), sizes[k], first, other) for k in lengths) + " |")
     absent = [r for r in runs if r.by_length is None]
     if absent:
         lines += ["", "Not by length (the results.json has no metrics.by_length; rescoring or re-running the eval "
@@ -180,22 +193,28 @@ def _curve_table(runs: list[Run], second, column: str) -> list[str]:
     return lines
 
 
-def _curve_cell(rates: Block | None, size: int) -> str:
-    """``58 [49, 67] / 40``: valid with its interval, and optimal, in whole percents; ``(n 29)`` where fewer than
-    ``size`` problems of the length were judged; ``1/1 / 0/1`` (counts) where fewer than :data:`FEW`."""
-    if rates is None or rates.get("valid") is None:
+def _curve_cell(rates: Block | None, size: int, first: str = "valid", other: str | None = "optimal") -> str:
+    """``58 [49, 67] / 40``: the first figure (valid) with its interval, and the other (optimal), in whole percents;
+    ``(n 29)`` where fewer than ``size`` problems of the length were judged; ``1/1 / 0/1`` (counts) where fewer
+    than :data:`FEW`."""
+    if rates is None or rates.get(first) is None:
         return "–"
     if rates.n < FEW:
-        return f"{rate(rates, 'valid')} / {rate(rates, 'optimal')}"
-    text = f"{100 * rates.get('valid'):.0f}"
-    if rates.interval("valid"):
-        text += " [{:.0f}, {:.0f}]".format(*(100 * x for x in rates.interval("valid")))
-    text += " / " + ("–" if rates.get("optimal") is None else f"{100 * rates.get('optimal'):.0f}")
+        return rate(rates, first) + (f" / {rate(rates, other)}" if other else "")
+    text = f"{100 * rates.get(first):.0f}"
+    if rates.interval(first):
+        text += " [{:.0f}, {:.0f}]".format(*(100 * x for x in rates.interval(first)))
+    if other:
+        text += " / " + ("–" if rates.get(other) is None else f"{100 * rates.get(other):.0f}")
     return text + (f" (n {rates.n})" if rates.n != size else "")
 
 
 def _image_alt(board: Board) -> str:
     curves = [has_curve(runs) for runs in board.tables.values()]
+    curve = {get_task(runs[0].task).curve for runs in board.tables.values()}
+    if curve != {("valid", "optimal")}:  # another task's figures
+        names = " and ".join(f"'{m}'" for m in sorted({m for c in curve for m in c}))
+        return f"{names} by level or by optimal plan length, with 95% intervals"
     if all(curves):
         return "Valid and optimal plans by optimal plan length, with 95% intervals"
     if any(curves):

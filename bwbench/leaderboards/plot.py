@@ -93,7 +93,7 @@ def _bars(ax, problems: Problems, runs: list[Run]) -> None:
     ax.set_ylim(-4, 112)
     ax.set_yticks(range(0, 101, 20))
     ax.axhline(0, color="0.3", linewidth=0.6)
-    ax.set_ylabel("valid plans (%)")
+    ax.set_ylabel("valid plans (%)" if metric == "valid" else f"{metric.replace('_', ' ')} (%)")
     ax.set_title(heading(problems, runs).replace("`", ""), fontsize=10)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
 
@@ -129,7 +129,7 @@ def _curves(sub, problems: Problems, runs: list[Run]) -> None:
     axes = sub.subplots(rows, CURVE_COLUMNS, sharex=True, sharey=True, squeeze=False)
     second = prompt if is_planbench(runs) else kind
     for ax, run in zip(axes.flat, drawn):
-        _curve_panel(ax, run, lengths)
+        _curve_panel(ax, run, lengths, get_task(run.task).curve)
         ax.set_title(_panel_title(run, second), fontsize=7)
     if lengths and len(lengths) <= 12:
         axes.flat[0].set_xticks(lengths)
@@ -138,7 +138,7 @@ def _curves(sub, problems: Problems, runs: list[Run]) -> None:
     for ax in axes.flat[len(drawn):]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
-        ax.set_ylabel("plans (%)", fontsize=7)
+        ax.set_ylabel("plans (%)" if get_task(problems.task).curve[0] == "valid" else "answers (%)", fontsize=7)
     for column in range(CURVE_COLUMNS):  # the lowest panel drawn in each column carries the length axis
         ax = axes[(len(drawn) - 1 - column) // CURVE_COLUMNS, column] if column < len(drawn) else None
         if ax is not None:
@@ -148,9 +148,13 @@ def _curves(sub, problems: Problems, runs: list[Run]) -> None:
     sub.suptitle(heading(problems, runs).replace("`", "") + ": by optimal plan length", fontsize=10)
 
 
-def _curve_panel(ax, run: Run, lengths: list[int]) -> None:
-    """One model's panel: valid, and valid and optimal, at each of ``lengths`` it judged on enough problems."""
-    for key, style, shift in (("valid", "o-", -0.1), ("optimal", "s--", 0.1)):
+_LABELS = {"valid": "valid", "optimal": "valid and optimal"}
+
+
+def _curve_panel(ax, run: Run, lengths: list[int], curve: tuple[str, ...] = ("valid", "optimal")) -> None:
+    """One model's panel: the task's curve figures (valid, and valid and optimal, for plans) at each of ``lengths``
+    it judged on enough problems."""
+    for key, style, shift in zip(curve, ("o-", "s--"), (-0.1, 0.1)):
         xs, ys, lo, hi = [], [], [], []
         for k in lengths:
             rates = run.by_length.get(k)
@@ -162,7 +166,7 @@ def _curve_panel(ax, run: Run, lengths: list[int]) -> None:
             ys.append(100 * value)
             lo.append(100 * max(0.0, value - a))
             hi.append(100 * max(0.0, b - value))
-        label = "valid" if key == "valid" else "valid and optimal"
+        label = _LABELS.get(key, key.replace("_", " "))
         ax.errorbar(xs, ys, yerr=[lo, hi], fmt=style, markersize=3, linewidth=1, elinewidth=0.8, capsize=2,
                     label=label)
     if not any(run.by_length.get(k, _NONE).n >= FEW for k in lengths):

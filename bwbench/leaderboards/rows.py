@@ -220,7 +220,8 @@ def prompt(run: Run) -> str:
     """How the model was asked, as a PlanBench table's prompt column says it; with the answers file where another
     row of the table would read the same (one file of answers that PlanBench scored several ways)."""
     if run.model in ("planner", "random"):
-        return "— (" + ("optimal planner" if run.model == "planner" else "random legal actions") + ")"
+        return "— (" + ("optimal planner" if run.model == "planner" else "random legal actions" if run.task in
+                        ("plan", "optimal") else "random answers") + ")"
     if run.by_file and run.answers_file:
         return f"{prompt_kind(run)}, `{run.answers_file}`".replace("|", "\\|")
     if run.prompt_label:

@@ -8,8 +8,9 @@ PlanBench's task-2 query byte for byte: its rules with each action's cost
 plan's total time, then the problem. An answer is read and simulated as a plan
 is (:func:`bwbench.judging.judge.judge`); the task's figure is ``optimal``
 (valid, and as short as the optimum), and the cost gap of valid plans (steps
-over the optimum) is reported as its mean and its distribution (``over_1_2``,
-``over_3_4``, ``over_5_plus``: shares of the valid plans).
+over the optimum) is reported as its distribution (``over_1_2``, ``over_3_4``,
+``over_5_plus``: shares of the valid plans) and the mean ratio of the optimal
+length to the plan's (``ratio``: 1 for optimal plans).
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ def _over(lo: int, hi: int | None):
 
 METRICS = (
     *PLAN_METRICS,
-    Metric("gap", "steps over the optimum, valid plans", "mean", lambda j: j.plan_len - j.optimal_len if j.valid
-           else None),
+    Metric("ratio", "optimal length over plan length, valid plans", "mean",
+           lambda j: (j.optimal_len / j.plan_len if j.plan_len else 1.0) if j.valid else None),
     Metric("over_1_2", "valid plans 1-2 steps over the optimum", "rate", _over(1, 2)),
     Metric("over_3_4", "valid plans 3-4 steps over the optimum", "rate", _over(3, 4)),
     Metric("over_5_plus", "valid plans 5 or more steps over the optimum", "rate", _over(5, None)),
@@ -98,13 +99,13 @@ class OptimalTask(PlanTask):
     primary = "optimal"
     lm_eval_metrics = ()
     columns = (Column("optimal", "optimal", per_level=True, interval=True), Column("valid", "valid"),
-               Column("gap", "mean gap"), Column("over_1_2", "+1-2"), Column("over_3_4", "+3-4"),
+               Column("ratio", "length ratio"), Column("over_1_2", "+1-2"), Column("over_3_4", "+3-4"),
                Column("over_5_plus", "+5 or more"))
     planbench_columns = ()
     curve = ("optimal", "valid")
     page_intro = ("Optimal: the plan reaches the goal when simulated and is as short as the optimum (every step "
-                  "costs one). Valid: it reaches the goal. Mean gap: steps over the optimum, of valid plans; +1-2, "
-                  "+3-4, +5 or more: the shares of valid plans that many steps over. Brackets: 95% Wilson intervals.")
+                  "costs one). Valid: it reaches the goal. Length ratio: the optimal length over the plan's, a mean over "
+                  "valid plans; +1-2, +3-4, +5 or more: the shares of valid plans that many steps over. Brackets: 95% Wilson intervals.")
     planbench_intro = ""
 
     def derive(self, record: dict) -> dict:

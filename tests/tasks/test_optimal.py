@@ -39,7 +39,7 @@ def test_the_cost_gap_is_counted_over_valid_plans():
     assert [j.plan_len - j.optimal_len for j in judged[:3]] == list(plans) and not judged[3].valid
     card = aggregate(judged, metrics=OPTIMAL.metrics).overall.tallies
     assert card["optimal"].value == 1 / 4 and card["valid"].value == 3 / 4
-    assert card["gap"].value == 2.0  # (0 + 2 + 4) / 3, over the valid plans only
+    assert card["ratio"].value == pytest.approx((2 / 2 + 2 / 4 + 2 / 6) / 3)  # over the valid plans only
     assert card["over_1_2"].value == 1 / 3 and card["over_3_4"].value == 1 / 3 and card["over_5_plus"].value == 0.0
 
 
@@ -75,7 +75,7 @@ def test_generate_eval_score(tmp_path):
         assert done.returncode == 0, done.stderr
     planner = json.loads((tmp_path / "planner" / "results.json").read_text())
     assert planner["task"] == "optimal" and planner["metrics"]["overall"]["correct"] == 1.0
-    assert planner["metrics"]["overall"]["gap"] == 0.0
+    assert planner["metrics"]["overall"]["ratio"] == 1.0
     scored = json.loads(run_cli("score", tmp_path / "random" / "predictions.jsonl", "--json").stdout)
     run = json.loads((tmp_path / "random" / "results.json").read_text())
     assert scored["overall"]["correct"] == run["metrics"]["overall"]["correct"]
