@@ -24,9 +24,15 @@ from pathlib import Path
 from ..errors import BwbenchError
 from ..judging.metrics import BY, aggregate
 from ..judging.parse import parse_completion
-from ..judging.states import facts_text
+from ..judging.states import facts_text, state_text
 from ..suites.dataset import Example
-from ..tasks.execute import EXECUTE, executed, judge_execute, planbench_prompt
+from ..tasks.execute import (
+    EXECUTE,
+    executed,
+    judge_execute,
+    planbench_prompt,
+    resulting,
+)
 from ..world.goal import Fact
 from ..world.state import Action
 from .planbench_rescore import LoadedSuite
@@ -79,6 +85,8 @@ def difference(r: Row, score: str = "equal") -> str:
         return "a denied fact: PlanBench reads 'X is no longer P' as P, bwbench as a denial"
     if only_ours and " with " in raw:
         return "one clause stating two facts ('X is on the table with no blocks on top of it'): PlanBench reads one"
+    if only_ours and re.search(r"\band\s+(?:is\s+|are\s+)?(?:now\s+|still\s+|also\s+)?(?:clear|on)\b", raw):
+        return "two facts of one block ('X is clear and on the table'): PlanBench reads the first only"
     if only_ours and re.search(r"\b(?:both|are)\b", raw):
         return "two blocks in one clause: PlanBench reads the first block only, bwbench both"
     extracted = r.planbench_parsed or ()  # PlanBench's facts as it listed them, repeats kept
@@ -103,7 +111,10 @@ def score_execute_file(path: str | Path, suite: LoadedSuite) -> TaskFileScore:
             continue
         shown = by_source.get(f"instance-{e.instance_id - 1}.pddl")
         item, example_item = _items(e, ex, shown, rf.path)
-        exact += planbench_prompt(item, example_item) == e.query
+        if planbench_prompt(item, example_item) != e.query:
+            raise BwbenchError(f"instance {e.instance_id}: the query is not PlanBench's execution prompt of "
+                               f"{suite.path}'s {e.source}; a results file for another suite?", rf.path)
+        exact += 1
         j = None if e.response is None else judge_execute(item.init, _actions(item), e.response, ex.optimal_len,
                                                           ex.vocab)
         words = {w.removesuffix(" block"): name for name, w in (ex.vocab.objects.items() if ex.vocab else ())}
@@ -133,6 +144,7 @@ def _items(e: Entry, ex: Example, shown: Example | None, path: str) -> tuple[Exa
         raise BwbenchError(f"the query's actions: {exc}", where) from None
     record = {**EXECUTE.derive(ex.record), "actions": [a.nl() for a in own],
               "example_actions": [a.nl() for a in example]}
+    record["output"] = state_text(resulting(ex.init, own))
     return replace(ex, record=record), shown
 
 

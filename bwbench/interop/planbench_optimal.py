@@ -61,7 +61,10 @@ def score_optimal_file(path: str | Path, suite: LoadedSuite) -> TaskFileScore:
         if ex is None or shown is None:
             outside.append(e.instance_id)
             continue
-        exact += planbench_prompt(ex, shown) == e.query
+        if planbench_prompt(ex, shown) != e.query:
+            raise BwbenchError(f"instance {e.instance_id}: the query is not PlanBench's optimality prompt of "
+                               f"{suite.path}'s {e.source}; a results file for another suite?", rf.path)
+        exact += 1
         j = None if e.response is None else judge(ex.init, ex.goal, e.response, None, ex.optimal_len, ex.vocab)
         reading = None if e.extracted is None else read_extracted(_letters(e.extracted, ex), ex)
         rows.append(Row(e.instance_id, e.response, ex, j, verdicts.get(e.instance_id, {}),

@@ -27,7 +27,7 @@ from ..errors import BwbenchError
 from ..judging.metrics import BY, aggregate
 from ..judging.parse import parse_completion
 from ..suites.dataset import Example
-from ..tasks.verify import VERIFY, judge_verify, planbench_prompt
+from ..tasks.verify import KIND_OF, VERIFY, answer_text, judge_verify, planbench_prompt
 from ..world import planbench as pb
 from ..world.state import Action
 from .planbench_rescore import LoadedSuite
@@ -105,7 +105,10 @@ def score_verify_file(path: str | Path, suite: LoadedSuite) -> TaskFileScore:
             continue
         item = _item(e.query, ex, heads, f"{rf.path}: instance {e.instance_id}")
         shown = [(by_source[n["source"]], [_action(s) for s in n["candidate"]]) for n in item.record["examples"]]
-        exact += planbench_prompt(item, shown) == e.query
+        if planbench_prompt(item, shown) != e.query:
+            raise BwbenchError(f"instance {e.instance_id}: the query is not PlanBench's verification prompt of "
+                               f"{suite.path}'s {e.source}; a results file for another suite?", rf.path)
+        exact += 1
         j = None if e.response is None else judge_verify(item.init, item.goal, [_action(s) for s in
                                                          item.record["candidate"]], e.response, ex.optimal_len, ex.vocab)
         rows.append(Row(e.instance_id, e.response, item, j, verdicts.get(e.instance_id, {})))
@@ -140,7 +143,7 @@ def _item(query: str, ex: Example, heads: dict[str, Example], where: str) -> Exa
     from ..judging.verification import outcome
 
     truth = outcome(ex.init, ex.goal, [_action(s) for s in candidate])
-    record["candidate_kind"] = {"valid": "valid", "precondition": "inexecutable", "goal": "goal-unmet"}[truth.kind]
+    record["candidate_kind"], record["output"] = KIND_OF[truth.kind], answer_text(truth)
     return replace(ex, record=record)
 
 

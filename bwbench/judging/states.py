@@ -39,15 +39,19 @@ from ..world.state import State
 from ..world.vocab import ARITY, ARM_EMPTY, CLEAR, HOLDING, ON, ON_TABLE, Vocabulary
 from .parse import MAX_CHARS
 
-_MARKER = re.compile(r"^[\s#*>-]*(?:(?:the\s+)?(?:final|resulting|new|end)?\s*state\s*(?:is)?\s*[:：]?[\s*]*"
-                     r"|\[RESULTING STATE\]\s*)$", re.I | re.M)
+_MARKER = re.compile(r"^[ \t#*>-]*(?:(?:the[ \t]+)?(?:final|resulting|new|end)?[ \t]*state[ \t]*(?:is)?[ \t]*[:：]?"
+                     r"[ \t*]*|\[RESULTING STATE\][ \t]*)$", re.I | re.M)  # one line: never across blank ones
 _STATEMENT = "[STATEMENT]"
 _NEGATION = re.compile(r"\bnot\b|n't\b|\bno longer\b", re.I)
+_UNSAID = re.compile(r"\s+(?:is|are)\s+(?:not|no\s+longer)\b|\s+(?:isn't|aren't)|\bnot\s+|\bno\s+longer\s+", re.I)
+_IS = re.compile(r"^(?:is|are)\s+", re.I)
+_SUBJECT = re.compile(r"^(.*?)\s+(?:is|are)\s+", re.I)  # "the red block is on the table" (then "and clear")
+_PREDICATE_ONLY = re.compile(r"^(?:is\s+|are\s+)?(?:now\s+|still\s+|also\s+)?(?:clear|on\b|held\b|in\s+hand)", re.I)
 _LEAD = re.compile(r"^(?:(?:it|this|that|which)\s+)?(?:requires|needs|required|needed)\s+(?:that\s+)?|"
                    r"^(?:because|since|so|then|where|as|but|also|now)\s+", re.I)  # "it requires that the hand is empty"
 _ADVERB = re.compile(r"(?<=\s)(?:now|still|also|currently)\s+", re.I)  # "the red block is now clear"
 _STATES = re.compile(r"\b(?:is|are)\b", re.I)  # a clause that states something (not "I unstack the red block")
-_PIECES = re.compile(r"[,;:]|\.(?:\s|$)")
+_PIECES = re.compile(r"[,;:]|\.(?:\s|$)|\b(?:because|since|which means|so that)\b", re.I)
 _AND = re.compile(r"\band\b", re.I)
 _WITH = re.compile(r"^(.+?)\s+(is\s+.+?)\s+with\s+(.+?)\s+on(?:\s+top\s+of)?\s+it$", re.I)  # "X is on Y with Z on it"
 _PLURAL = re.compile(r"^\s*(?:and\s+)?(?:both\s+)?(.+?)\s+and\s+(.+?)\s+are\s+(.+)$", re.I)  # "both X and Y are on the table"
@@ -61,15 +65,17 @@ _ALIASES = {"ontable": ON_TABLE, "on-table": ON_TABLE, "on_table": ON_TABLE, "ha
 
 @dataclass(frozen=True)
 class StateReading:
-    """What an answer states: the facts read, the clauses that named a block but read as no fact, and notes."""
+    """What an answer states: the facts read, the clauses that named a block but read as no fact, notes, and the
+    facts it denies."""
 
     facts: frozenset[Fact]
     unreadable: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    denied: frozenset[Fact] = frozenset()  # facts the answer says do not hold ("the red block is not clear")
 
     @property
     def empty(self) -> bool:
-        return not self.facts and not self.unreadable
+        return not self.facts and not self.unreadable and not self.denied
 
 
 @dataclass(frozen=True)
@@ -88,13 +94,14 @@ def compare(reading: StateReading, truth: State) -> StateComparison:
     """``reading`` judged against ``truth``: every unreadable clause counts as one wrong fact stated."""
     true = truth.facts()
     right = len(reading.facts & true)
-    stated = len(reading.facts) + len(reading.unreadable)
+    denied_true = reading.denied & true  # a denial of what holds is a false statement
+    stated = len(reading.facts) + len(reading.unreadable) + len(denied_true)
     precision = right / stated if stated else 0.0
     recall = right / len(true)
     f1 = 2 * precision * recall / (precision + recall) if right else 0.0
-    equal = reading.facts == true and not reading.unreadable
+    equal = reading.facts == true and not reading.unreadable and not denied_true
     return StateComparison(equal, precision, recall, f1, tuple(sorted(true - reading.facts)),
-                           tuple(sorted(reading.facts - true)))
+                           tuple(sorted((reading.facts - true) | denied_true)))
 
 
 def read_state(completion: object, blocks: Collection[str], vocab: Vocabulary | None = None) -> StateReading:
@@ -117,8 +124,10 @@ def read_state(completion: object, blocks: Collection[str], vocab: Vocabulary | 
     reader = _reader(tuple(sorted(blocks)), vocab)
     facts: set[Fact] = set()
     unreadable = []
-    denied = 0
+    denied: set[Fact] = set()
     for line in text.splitlines():
+        if not line.strip():
+            continue
         line_facts, rest = _towers(line, reader)
         pddl_facts, rest = reader.pddl(rest)
         facts |= line_facts | pddl_facts
@@ -130,12 +139,14 @@ def read_state(completion: object, blocks: Collection[str], vocab: Vocabulary | 
             if fact is not None and (fact[0] == ARM_EMPTY or not _NEGATION.search(clause)):
                 facts.add(fact)
             elif _NEGATION.search(clause):
-                denied += 1
+                unsaid = reader.fact(_UNSAID.sub(" is " if " is " in clause or " are " in clause else " ", clause, 1))
+                if unsaid is not None:
+                    denied.add(unsaid)
             elif reader.names_block(clause) and _STATES.search(clause):
                 unreadable.append(clause)
     if denied:
-        notes.append(f"left out {denied} clause{'s' if denied != 1 else ''} that deny a fact")
-    return StateReading(frozenset(facts), tuple(unreadable), tuple(notes))
+        notes.append(f"read {len(denied)} fact{'s' if len(denied) != 1 else ''} the answer denies")
+    return StateReading(frozenset(facts), tuple(unreadable), tuple(notes), frozenset(denied))
 
 
 def _usual(text: str, blocks: Collection[str]) -> StateReading | None:
@@ -168,9 +179,16 @@ def _clauses(text: str) -> list[str]:
     """``text`` cut into clauses at commas, semicolons, full stops and "and"; "X and Y are P" is "X is P", "Y is P"."""
     out = []
     for piece in _PIECES.split(text):
-        plural = _PLURAL.match(piece)
-        for clause in [f"{plural[1]} is {plural[3]}", f"{plural[2]} is {plural[3]}"] if plural else _AND.split(piece):
-            with_ = _WITH.match(clause.strip())
+        piece = " ".join(piece.split())  # runs of whitespace would make the patterns below slow
+        if not piece:
+            continue
+        plural = _PLURAL.match(piece) if " are " in piece and " and " in piece else None
+        parts = [f"{plural[1]} is {plural[3]}", f"{plural[2]} is {plural[3]}"] if plural else _AND.split(piece)
+        subject = _SUBJECT.match(parts[0].strip())
+        for clause in parts:
+            if subject and _PREDICATE_ONLY.match(clause.strip()):  # "the red block is on the table and clear"
+                clause = f"{subject[1]} is {_IS.sub('', clause.strip())}"
+            with_ = _WITH.match(clause.strip()) if " with " in clause else None
             if with_ is None:
                 out.append(clause)
             elif re.fullmatch(r"no\s+(?:other\s+)?blocks?|nothing", with_[3], re.I):
@@ -197,9 +215,12 @@ def _towers(line: str, reader: "_Reader") -> tuple[set[Fact], str]:
 _ENGLISH = (  # role, pattern with {o} for an object phrase; tried in order (the table before a block)
     (ON_TABLE, r"{o}\s+(?:is\s+)?(?:sitting\s+|resting\s+|placed\s+)?on(?:\s+top\s+of)?\s+the\s+table"),
     (ON_TABLE, r"{o}\s+on\s+table"),
+    (CLEAR, r"(?:nothing|no\s+(?:other\s+)?block)\s+is\s+on(?:\s+top\s+of)?\s+{o}"),
     (ON, r"{o}\s+(?:is\s+)?(?:sitting\s+|resting\s+|stacked\s+|placed\s+)?on(?:\s+top\s+of)?\s+{o}"),
     (CLEAR, r"{o}\s+(?:is\s+)?clear"),
-    (ARM_EMPTY, r"(?:the\s+|my\s+)?hand\s+(?:is\s+)?(?:currently\s+)?(?:empty|free)"),
+    (ARM_EMPTY, r"(?:the\s+|my\s+)?(?:hand|arm|gripper)\s+(?:is\s+)?(?:currently\s+)?(?:empty|free)"),
+    (ARM_EMPTY, r"(?:an\s+)?empty\s+(?:hand|arm|gripper)"),
+    (ARM_EMPTY, r"(?:the\s+hand\s+is\s+|i\s+am\s+|i'm\s+)?not\s+holding\s+(?:any|a)\s+block"),
     (ARM_EMPTY, r"hand\s*empty|arm\s*empty"),
     (ARM_EMPTY, r"(?:the\s+hand\s+is\s+|i\s+am\s+|i'm\s+)?(?:holding\s+nothing|not\s+holding\s+anything)"),
     (HOLDING, r"(?:the\s+hand\s+is\s+|i\s+am\s+|i'm\s+)?(?:currently\s+)?holding\s+{o}"),

@@ -91,10 +91,15 @@ class Verification:
 _INVALID = re.compile(r"\binvalid\b|\bnot\s+(?:a\s+)?valid\b|isn'?t\s+(?:a\s+)?valid|\binexecutable\b|"
                       r"\bnot\s+executable\b|cannot\s+be\s+executed|can'?t\s+be\s+executed|\bfails\b", re.I)
 _VALID = re.compile(r"\bvalid\b", re.I)
+_VERDICT = re.compile(r"\b(?:plan|it|answer|sequence)\s+(?:is|was)\s+(not\s+)?(?:a\s+)?(valid|invalid)\b(?!\s+or\b)|"
+                      r"^[ \t*#>-]*(?:answer\s*:\s*)?\**(valid|invalid)\b", re.I | re.M)
+"""A verdict stated ("the plan is valid", "It is not valid", a line that starts "Invalid"), not a question ("whether
+the plan is valid or invalid")."""
 _PRE = re.compile(r"precondition|cannot\s+be\s+executed|can'?t\s+be\s+executed|not\s+executable|inexecutable|"
                   r"not\s+applicable", re.I)
 _GOAL = re.compile(r"\bgoals?\b", re.I)
 _STEP = re.compile(r"\bstep\s*#?\s*(\d+)", re.I)
+_ACTION_LINES = 12  # an explanation names the failing action near its start
 _ACTION = re.compile(r"\(\s*([\w-]+)((?:\s+[^\s()]+)+)\s*\)")
 
 
@@ -108,19 +113,34 @@ def read_verification(completion: object, blocks: Collection[str], vocab: Vocabu
         return Verification(word == "valid")
     if "[STATEMENT]" in text:
         text = text[:text.index("[STATEMENT]")]
+    valid = _valid(text)
+    if valid is not False:
+        return Verification(valid)
     bad = _INVALID.search(text)
-    if bad is None:
-        return Verification(True if _VALID.search(text) else None)
-    rest = text[bad.end():]
+    rest = text[bad.start():] if bad is not None else text
     pre, goal = _PRE.search(rest), _GOAL.search(rest)
     if pre is None and goal is None:
         return Verification(False)
     kind = PRECONDITION if goal is None or (pre is not None and pre.start() < goal.start()) else GOAL
     why = rest[min(m.start() for m in (pre, goal) if m is not None):]
-    step = _STEP.search(rest)
-    facts = read_state(why if kind == GOAL else _after_action(why), blocks, vocab).facts
+    steps = list(_STEP.finditer(text[:len(text) - len(rest)]))
+    step = _STEP.search(rest) or (steps[-1] if steps else None)  # "Step 2 cannot be executed: ..."
+    reading = read_state(why if kind == GOAL else _after_action(why), blocks, vocab)
     action = _action(rest, blocks, vocab) if kind == PRECONDITION else None
-    return Verification(False, kind, int(step.group(1)) if step else None, action, facts)
+    return Verification(False, kind, int(step.group(1)) if step else None, action, reading.facts | reading.denied)
+
+
+def _valid(text: str) -> bool | None:
+    """The verdict: the last one the answer states (reasoning comes first, its conclusion last), else whether it
+    says anything of invalidity anywhere, else "valid" anywhere; None where it says neither."""
+    stated = list(_VERDICT.finditer(text))
+    if stated:
+        last = stated[-1]
+        word = (last.group(2) or last.group(3)).lower()
+        return (word == "valid") != bool(last.group(1))
+    if _INVALID.search(text):
+        return False
+    return True if _VALID.search(text) else None
 
 
 def _after_action(text: str) -> str:
@@ -131,8 +151,9 @@ def _after_action(text: str) -> str:
 
 
 def _action(text: str, blocks: Collection[str], vocab: Vocabulary | None) -> Action | None:
-    """The first action ``text`` names, in PDDL or in words (PlanBench's, the seed's, a domain's own)."""
-    for line in text.splitlines():
+    """The first action ``text`` names, in PDDL or in words (PlanBench's, the seed's, a domain's own), within its
+    first lines."""
+    for line in [ln for ln in text.splitlines() if ln.strip()][:_ACTION_LINES]:
         for m in _ACTION.finditer(line):
             parsed = parse_completion(m.group(0), blocks, vocab)
             if parsed.steps and parsed.steps[0].__class__ is Action:

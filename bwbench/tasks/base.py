@@ -88,7 +88,11 @@ class Task(ABC):
                                field="template")
 
     def check_shots(self, config: PromptConfig) -> None:
-        """``BwbenchError`` (field ``shots``) when ``config``'s template does not take few-shot examples."""
+        """``BwbenchError`` (field ``shots``) when ``config``'s template does not take few-shot examples: PlanBench's
+        prompts show the solved examples PlanBench chooses, and no others."""
+        if config.shots > 0 and config.template.startswith("planbench"):
+            raise BwbenchError("PlanBench's prompts show the solved examples PlanBench chooses; ask for no few-shot "
+                               "examples", field="shots")
 
     @abstractmethod
     def budget(self, template: str, items: Sequence, chat: bool = False) -> Budget:

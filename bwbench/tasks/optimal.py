@@ -114,11 +114,6 @@ class OptimalTask(PlanTask):
 
         return {**with_task(record, self.name), "instruction": INSTRUCTION}
 
-    def check_shots(self, config: PromptConfig) -> None:
-        if config.shots > 0 and config.template == PLANBENCH_TEMPLATE:
-            raise BwbenchError("PlanBench's optimality prompt shows one problem chosen as PlanBench chooses it; ask "
-                               "for no few-shot examples", field="shots")
-
     def budget(self, template: str, items: Sequence, chat: bool = False) -> Budget:
         if template == PLANBENCH_TEMPLATE:
             return Budget(PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP)

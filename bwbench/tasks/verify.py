@@ -57,7 +57,8 @@ RULES = (
 )
 KINDS = ("inexecutable", "goal-unmet", "valid")
 """How a candidate is made (PlanBench's types -1, 0 and 1), each drawn a third of the time."""
-_KIND_OF = {VALID: "valid", PRECONDITION: "inexecutable", GOAL: "goal-unmet"}
+KIND_OF = {VALID: "valid", PRECONDITION: "inexecutable", GOAL: "goal-unmet"}
+"""A candidate's ``candidate_kind`` for what simulating it shows."""
 PLANBENCH_TEMPLATE = "planbench"
 
 
@@ -142,9 +143,6 @@ def _truth_text(t: Outcome) -> str:
 
 def answer_text(t: Outcome) -> str:
     """bwbench's answer for a candidate that does ``t``: ``valid``, or ``invalid`` and why."""
-    if t.kind == PRECONDITION:
-        return f"invalid: step {t.step} {t.action.pddl()} has an unmet precondition: " + \
-            " ".join(format_fact(f) for f in t.facts)
     return _truth_text(t)
 
 
@@ -296,7 +294,7 @@ class VerifyTask(Task):
         made = make_candidate(gold, rng.choice(KINDS), rng, init)
         out = {**super().derive(record), "candidate": [a.pddl() for a in made]}
         truth = outcome(init, read_goal(record["goal"]), made)
-        return {**out, "candidate_kind": _KIND_OF[truth.kind], "instruction": INSTRUCTION,
+        return {**out, "candidate_kind": KIND_OF[truth.kind], "instruction": INSTRUCTION,
                 "output": answer_text(truth)}
 
     def budget(self, template: str, items: Sequence, chat: bool = False) -> Budget:
@@ -359,5 +357,5 @@ class VerifyTask(Task):
 VERIFY = VerifyTask()
 """The plan-verification task."""
 
-__all__ = ["INSTRUCTION", "KINDS", "VERIFY", "VerifyJudgement", "VerifyTask", "answer_text", "candidate_of",
+__all__ = ["INSTRUCTION", "KINDS", "KIND_OF", "VERIFY", "VerifyJudgement", "VerifyTask", "answer_text", "candidate_of",
            "judge_verify", "make_candidate", "planbench_message", "planbench_prompt", "planbench_statement"]

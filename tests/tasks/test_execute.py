@@ -105,6 +105,11 @@ ACTS = [INIT.resolve("pick-up", "blue"), Action(Op.STACK, "blue", "green")]  # â
     ("the blue block is on top of the green block, the red block is under nothing, the green block is on the table, "
      "the red block is on the table, the blue block is clear, the red block is clear, the hand is empty", False),
     ("(on blue green) (ontable green) (ontable red) (clear blue) (clear red) (handempty) (clear purple)", False),
+    ("The red block is on the table and clear. The green block is on the table. The blue block is on the green block "
+     "and clear. The arm is empty.", True),  # the second fact of a block after "and"
+    ("State:\n<blue on green>\n<red>\nhand empty\nThe blue block is not clear.", False),  # denies what holds
+    ("red is on the table, nothing is on top of red, green on table, blue on green, blue clear, empty hand", True),
+    ("State:\n<blue on green>\n<red>\n" + " " * 20000, False),  # runs of blanks: no hand, and no stall
     ("", None), ("I cannot tell.", None),
 ])
 def test_answers_as_models_write_them(answer, equal):

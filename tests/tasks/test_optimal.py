@@ -63,6 +63,8 @@ def test_planbench_task2_prompts_are_its_queries_and_differences_are_named(tmp_p
             assert e["actual_cost_of_llm_plan"] == r.judgement.plan_len
     done = run_cli("score", T2, "--suite", "data/planbench-bw", "--json")
     out = json.loads(done.stdout)
+    other = run_cli("score", T2, "--suite", "data/planbench-mystery", "--json")  # another suite's problems
+    assert other.returncode == 2 and "another suite" in other.stderr and not other.stdout
     assert out["task"] == "optimal" and out["planbench_correct"] == sum(e["llm_correct"] for e in doc.values())
 
 

@@ -101,7 +101,7 @@ def test_truth_and_explanations_agree_with_a_simulator_written_here():
         if wrong_step is not None:
             w = judge_verify(init, g, candidate, wrong_step)
             assert w.typed and not w.explained
-        true_fact = next(iter(_facts(on, None)), None)
+        true_fact = sorted(_facts(on, None))[0]
         if kind == "goal" and true_fact not in goal:  # a fact that is no unmet goal explains nothing
             assert not judge_verify(init, g, candidate, f"invalid: the goal is not met: {_pddl(true_fact)}").explained
         assert not judge_verify(init, g, candidate, "The plan is valid.").binary
@@ -120,12 +120,29 @@ BAD = [Action(Op.PICK_UP, "green"), Action(Op.PICK_UP, "blue")]  # step 2: the h
     ("**Answer:** The plan is not valid. Step 2 cannot be executed because the hand is not empty; it requires "
      "that the hand is empty.", True, True),
     ("The plan is invalid because the goal is not met: the green block is on top of the blue block", True, False),
+    ("Step 2 cannot be executed because it requires that the hand is empty.", True, True),
+    ("invalid: step 2 (pick-up blue) has an unmet precondition: the hand is not holding any block", True, True),
+    ("To decide whether the plan is valid or invalid, I simulate it. Step 1 picks up green. Step 2 fails: the hand "
+     "is full. So the plan is invalid.", True, False),  # no precondition named: right, but unexplained
     ("The plan is valid.", False, False),
     ("I am not sure.", False, False),
 ])
 def test_answers_as_models_write_them(answer, binary, explained):
     j = judge_verify(INIT, GOAL, BAD, answer)
     assert (j.binary, j.explained) == (binary, explained), j.read_as()
+
+
+def test_a_conclusion_after_reasoning_is_the_verdict():
+    good = [Action(Op.PICK_UP, "green"), Action(Op.STACK, "green", "blue")]
+    for answer in ("To determine whether the plan is valid or invalid, let's simulate it.\nStep 1 applies.\nStep 2 "
+                   "applies.\nThe plan is valid.", "The plan is valid; no step fails."):
+        assert judge_verify(INIT, GOAL, good, answer).explained, answer
+
+
+def test_whitespace_does_not_stall_the_reader():
+    # a degenerate answer (runs of blanks) is judged like any other; patterns that spanned lines made this cubic
+    for answer in ("invalid precondition" + "\n" * 5000, "invalid: " + " " * 20000 + "the goal"):
+        assert judge_verify(INIT, GOAL, BAD, answer).said.valid is False
 
 
 def test_the_reader_never_raises():
