@@ -34,12 +34,13 @@ def score(files: Files, as_json: AsJson = False, by: By = None, report: Report =
     """Judge model plans by simulating them: exact match, valid, optimal, and why each failure failed."""
     from ..interop.answers import ScoreRequest
     from ..interop.answers import score as run_score
+    from ..interop.planbench_tasks import TaskFileScore
 
     scored = run_score(ScoreRequest(tuple(files), by, report, results, results_dir, suite, model, jobs), common.progress)
     objs = [s.to_json() for s in (scored.files or scored.planbench)]
     if as_json:
         sys.stdout.write(json.dumps(objs[0] if len(objs) == 1 else {"files": objs}, indent=2) + "\n")
-    elif scored.planbench is not None and hasattr(scored.planbench[0], "report"):
+    elif scored.planbench is not None and isinstance(scored.planbench[0], TaskFileScore):
         common.out.print(planbench_task_table(scored.planbench))
     elif scored.planbench is not None:
         common.out.print(planbench_table(scored.planbench))

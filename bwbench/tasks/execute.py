@@ -38,6 +38,7 @@ from ..world.text import RULE, as_actions, parse_plan, render_towers
 from ..world.vocab import Vocabulary
 from .base import Budget, Column, Task
 from .plan import PLANBENCH_MAX_NEW_TOKENS, STOP
+from .planbench import PLANBENCH_TEMPLATE, examples_before
 from .prompts import SHARED_TEMPLATES, PromptConfig, Query, compose, single_turn
 
 INSTRUCTION = (
@@ -45,7 +46,6 @@ INSTRUCTION = (
     "after a line 'State:', every tower as the initial state writes them, then 'hand empty' or 'holding' and the "
     "block held."
 )
-PLANBENCH_TEMPLATE = "planbench"
 PLANBENCH_STOP_EXECUTE = ("[STATEMENT]", "[ACTION SEQUENCE]")
 """Where an answer to PlanBench's execution prompt ends: a new problem."""
 
@@ -288,12 +288,7 @@ class ExecuteTask(Task):
 
     def shown_items(self, config: PromptConfig, todo: Sequence, split_items: Sequence) -> dict:
         """For PlanBench's prompt: the instance before each item, as task 1's one-shot prompt chooses it."""
-        if config.template != PLANBENCH_TEMPLATE:
-            return {}
-        from .planbench import planbench_examples
-
-        pool = [getattr(i, "example", i) for i in split_items]
-        return dict(zip((t.id for t in todo), planbench_examples([getattr(t, "example", t) for t in todo], pool)))
+        return examples_before(todo, split_items) if config.template == PLANBENCH_TEMPLATE else {}
 
     def problem(self, item: Any) -> dict:
         """The problem with its actions (and the example's, where the record names them), without the answer,

@@ -26,14 +26,18 @@ from ..suites.dataset import Example
 from ..world import planbench as pb
 from .base import Budget, Column
 from .plan import PLANBENCH_MAX_NEW_TOKENS, PLANBENCH_STOP, PlanTask, problem_text
-from .planbench import example_plan, planbench_examples, planbench_problem
+from .planbench import (
+    PLANBENCH_TEMPLATE,
+    example_plan,
+    examples_before,
+    planbench_problem,
+)
 from .prompts import SHARED_TEMPLATES, PromptConfig, Query, compose, single_turn
 
 INSTRUCTION = (
     "Given the rules, initial state, and goal state, generate a plan that transforms the initial state into the "
     "goal state at the least cost. Every step costs 1, so a plan's cost is its number of steps."
 )
-PLANBENCH_TEMPLATE = "planbench"
 MINIMIZE = " I want to minimize the time taken to achieve my goal."
 
 
@@ -128,10 +132,7 @@ class OptimalTask(PlanTask):
 
     def shown_items(self, config: PromptConfig, todo: Sequence, split_items: Sequence) -> dict:
         """For PlanBench's prompt: the instance before each item, as task 1's one-shot prompt chooses it."""
-        if config.template != PLANBENCH_TEMPLATE:
-            return {}
-        pool = [getattr(i, "example", i) for i in split_items]
-        return dict(zip((t.id for t in todo), planbench_examples([getattr(t, "example", t) for t in todo], pool)))
+        return examples_before(todo, split_items) if config.template == PLANBENCH_TEMPLATE else {}
 
     def problem(self, item: Any) -> dict:
         fields = dict(item.record())

@@ -32,7 +32,7 @@ from .planbench import (
     PLANBENCH,
     PLANBENCH_MAX_NEW_TOKENS,
     PLANBENCH_STOP,
-    planbench_examples,
+    examples_before,
     planbench_prompt,
 )
 from .prompts import SHARED_TEMPLATES, PromptConfig, Query, compose, single_turn
@@ -148,10 +148,7 @@ class PlanTask(Task):
 
     def shown_items(self, config: PromptConfig, todo: Sequence, split_items: Sequence) -> dict[str, Example]:
         """For ``planbench-1shot``: the solved problem shown before each item, from the whole split it comes from."""
-        if config.template != "planbench-1shot":
-            return {}
-        pool = [_example(i) for i in split_items]
-        return dict(zip((t.id for t in todo), planbench_examples([_example(t) for t in todo], pool)))
+        return examples_before(todo, split_items) if config.template == "planbench-1shot" else {}
 
     def problem(self, item: Any) -> dict:
         return item.record()

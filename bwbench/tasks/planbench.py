@@ -35,6 +35,8 @@ from ..world.vocab import IPC
 
 PLANBENCH = ("planbench", "planbench-1shot")
 """The templates that send PlanBench's prompts: zero-shot, and one-shot."""
+PLANBENCH_TEMPLATE = PLANBENCH[0]
+"""The template that asks a task beyond plan generation in PlanBench's words (with the examples its prompt shows)."""
 
 PLANBENCH_MAX_NEW_TOKENS = 16_384
 """PlanBench's prompts go to chat and reasoning models, which explain, think aloud and
@@ -122,6 +124,13 @@ def example_plan(ex: Example) -> tuple[Action, ...]:
 def planbench_example(ex: Example, suite: Sequence[Example]) -> Example:
     """The solved problem PlanBench shows before ``ex`` (see :func:`planbench_examples`)."""
     return planbench_examples([ex], suite)[0]
+
+
+def examples_before(todo: Sequence, split_items: Sequence) -> dict[str, Example]:
+    """For each item of a run (by id), the solved problem PlanBench shows before it, from its whole split
+    (:func:`planbench_examples`)."""
+    pool = [getattr(i, "example", i) for i in split_items]
+    return dict(zip((t.id for t in todo), planbench_examples([getattr(t, "example", t) for t in todo], pool)))
 
 
 def planbench_examples(exs: Sequence[Example], suite: Sequence[Example]) -> list[Example]:

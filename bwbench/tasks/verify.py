@@ -30,7 +30,15 @@ from typing import Any
 
 from ..judging.metrics import Metric
 from ..judging.predictions import Prediction
-from ..judging.verification import GOAL, PRECONDITION, VALID, Outcome, Verification, explained, outcome
+from ..judging.verification import (
+    GOAL,
+    PRECONDITION,
+    VALID,
+    Outcome,
+    Verification,
+    explained,
+    outcome,
+)
 from ..judging.verification import read_verification as read_answer
 from ..suites.dataset import read_goal
 from ..world import planbench as pb
@@ -40,6 +48,7 @@ from ..world.text import as_actions, parse_plan
 from ..world.vocab import IPC
 from .base import Budget, Column, Task
 from .plan import PLANBENCH_MAX_NEW_TOKENS, STOP
+from .planbench import PLANBENCH_TEMPLATE
 from .prompts import SHARED_TEMPLATES, PromptConfig, Query, compose, single_turn
 
 INSTRUCTION = (
@@ -59,7 +68,6 @@ KINDS = ("inexecutable", "goal-unmet", "valid")
 """How a candidate is made (PlanBench's types -1, 0 and 1), each drawn a third of the time."""
 KIND_OF = {VALID: "valid", PRECONDITION: "inexecutable", GOAL: "goal-unmet"}
 """A candidate's ``candidate_kind`` for what simulating it shows."""
-PLANBENCH_TEMPLATE = "planbench"
 
 
 class Verdict(str, Enum):
